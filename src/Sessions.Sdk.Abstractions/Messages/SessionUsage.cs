@@ -1,0 +1,35 @@
+namespace Sessions.Sdk;
+
+/// <summary>Represents token usage and cost accumulated by a message or a whole session.</summary>
+public sealed record SessionUsage
+{
+    /// <summary>Gets an empty usage.</summary>
+    public static SessionUsage Empty { get; } = new();
+
+    /// <summary>Gets the number of input (prompt) tokens.</summary>
+    public long InputTokens { get; init; }
+
+    /// <summary>Gets the number of output (completion) tokens.</summary>
+    public long OutputTokens { get; init; }
+
+    /// <summary>Gets the total number of tokens as reported by the provider, or input plus output.</summary>
+    public long TotalTokens { get; init; }
+
+    /// <summary>Gets the cost in the catalog's currency (usually USD); zero when prices are unknown.</summary>
+    public decimal Cost { get; init; }
+
+    /// <summary>Gets the number of model requests counted.</summary>
+    public int Requests { get; init; }
+
+    /// <summary>Returns the sum of two usages.</summary>
+    /// <param name="other">The usage to add; <see langword="null"/> adds nothing.</param>
+    /// <returns>A new usage holding both totals.</returns>
+    public SessionUsage Add(SessionUsage? other) => other is null ? this : new SessionUsage
+    {
+        InputTokens = InputTokens + other.InputTokens,
+        OutputTokens = OutputTokens + other.OutputTokens,
+        TotalTokens = TotalTokens + other.TotalTokens,
+        Cost = Cost + other.Cost,
+        Requests = Requests + other.Requests,
+    };
+}

@@ -1,0 +1,222 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.Extensions.AI;
+
+namespace Sessions.Sdk;
+
+/// <summary>Reads and writes the versioned JSON form of sessions and messages that every store and export shares.</summary>
+/// <remarks>
+/// A message is one JSON object: <c>{"v":1,"seq":…,"ts":…,"msg":{ChatMessage},"provider":…,"model":…,"usage":{…},"latencyMs":…,"pinned":…}</c>.
+/// <c>msg</c> is M.E.AI's own <see cref="ChatMessage"/> JSON, so every content type round-trips. Readers accept every
+/// version that shipped and reject newer ones with <see cref="SessionFormatException"/>. Thread-safe.
+/// </remarks>
+public static class SessionJson
+{
+    /// <summary>The schema version this library writes.</summary>
+    public const int CurrentSchemaVersion = 1;
+
+    private static readonly JsonTypeInfo<ChatMessage> ChatMessageInfo =
+        (JsonTypeInfo<ChatMessage>)AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(ChatMessage));
+
+    private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
+
+    /// <summary>Gets the serializer options for Sessions.Sdk records, chained with M.E.AI's for chat types.</summary>
+    public static JsonSerializerOptions DefaultOptions { get; } = CreateDefaultOptions();
+
+    /// <summary>Writes a message as one JSON object.</summary>
+    /// <param name="writer">The writer.</param>
+    /// <param name="message">The message.</param>
+    public static void WriteMessage(Utf8JsonWriter writer, SessionMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(message);
+        writer.WriteStartObject();
+        writer.WriteNumber("v"u8, CurrentSchemaVersion);
+        writer.WriteNumber("seq"u8, message.Sequence);
+        writer.WriteString("ts"u8, message.Timestamp);
+        writer.WritePropertyName("msg"u8);
+        JsonSerializer.Serialize(writer, message.Message, ChatMessageInfo);
+        if (message.ProviderName is { } provider) writer.WriteString("provider"u8, provider);
+        if (message.ModelId is { } model) writer.WriteString("model"u8, model);
+        if (message.Usage is { } usage)
+        {
+            writer.WritePropertyName("usage"u8);
+            WriteUsage(writer, usage);
+        }
+
+        if (message.Latency is { } latency) writer.WriteNumber("latencyMs"u8, latency.TotalMilliseconds);
+        if (message.Pinned) writer.WriteBoolean("pinned"u8, true);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>Serializes a message to UTF-8 JSON.</summary>
+    /// <param name="message">The message.</param>
+    /// <returns>The JSON bytes, without a trailing newline.</returns>
+    public static byte[] SerializeMessage(SessionMessage message)
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            WriteMessage(writer, message);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Serializes a message into a buffer.</summary>
+    /// <param name="message">The message.</param>
+    /// <param name="output">The buffer the JSON is appended to.</param>
+    public static void SerializeMessage(SessionMessage message, IBufferWriter<byte> output)
+    {
+        using var writer = new Utf8JsonWriter(output, WriterOptions);
+        WriteMessage(writer, message);
+    }
+
+    /// <summary>Deserializes a message written by <see cref="WriteMessage"/> (any shipped version).</summary>
+    /// <param name="utf8Json">The JSON bytes of one message.</param>
+    /// <param name="sessionId">The session the message belongs to, named in errors.</param>
+    /// <returns>The message.</returns>
+    /// <exception cref="SessionFormatException">The JSON is malformed, incomplete or of a newer version.</exception>
+    public static SessionMessage DeserializeMessage(ReadOnlySpan<byte> utf8Json, string? sessionId = null)
+    {
+        var reader = new Utf8JsonReader(utf8Json);
+        try
+        {
+            if (!reader.Read()) throw Format("empty message record", sessionId);
+            var message = ReadMessage(ref reader, sessionId);
+            if (reader.Read()) throw Format("trailing data after a message record", sessionId);
+            return message;
+        }
+        catch (JsonException ex)
+        {
+            throw Format($"malformed message record ({ex.Message})", sessionId, ex);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw Format($"malformed message record ({ex.Message})", sessionId, ex);
+        }
+    }
+
+    /// <summary>Serializes a message to a JSON string.</summary>
+    /// <param name="message">The message.</param>
+    /// <returns>The JSON text.</returns>
+    public static string SerializeMessageToString(SessionMessage message) =>
+        System.Text.Encoding.UTF8.GetString(SerializeMessage(message));
+
+    /// <summary>Deserializes a message from a JSON string.</summary>
+    /// <param name="json">The JSON text.</param>
+    /// <param name="sessionId">The session the message belongs to, named in errors.</param>
+    /// <returns>The message.</returns>
+    /// <exception cref="SessionFormatException">The JSON is malformed, incomplete or of a newer version.</exception>
+    public static SessionMessage DeserializeMessage(string json, string? sessionId = null)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        return DeserializeMessage(System.Text.Encoding.UTF8.GetBytes(json), sessionId);
+    }
+
+    /// <summary>Reads one message object; the reader must be positioned on its start token and ends on its end token.</summary>
+    /// <param name="reader">The reader.</param>
+    /// <param name="sessionId">The session the message belongs to, named in errors.</param>
+    /// <returns>The message.</returns>
+    /// <exception cref="SessionFormatException">The record is incomplete or of a newer version.</exception>
+    /// <exception cref="JsonException">The JSON is malformed.</exception>
+    public static SessionMessage ReadMessage(ref Utf8JsonReader reader, string? sessionId = null)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject) throw Format("a message record must be a JSON object", sessionId);
+        int version = 0;
+        long seq = 0;
+        DateTimeOffset? ts = null;
+        ChatMessage? msg = null;
+        string? provider = null, model = null;
+        SessionUsage? usage = null;
+        TimeSpan? latency = null;
+        bool pinned = false;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("v"u8)) { reader.Read(); version = reader.GetInt32(); }
+            else if (reader.ValueTextEquals("seq"u8)) { reader.Read(); seq = reader.GetInt64(); }
+            else if (reader.ValueTextEquals("ts"u8)) { reader.Read(); ts = reader.GetDateTimeOffset(); }
+            else if (reader.ValueTextEquals("msg"u8)) { reader.Read(); msg = JsonSerializer.Deserialize(ref reader, ChatMessageInfo); }
+            else if (reader.ValueTextEquals("provider"u8)) { reader.Read(); provider = reader.GetString(); }
+            else if (reader.ValueTextEquals("model"u8)) { reader.Read(); model = reader.GetString(); }
+            else if (reader.ValueTextEquals("usage"u8)) { reader.Read(); usage = ReadUsage(ref reader); }
+            else if (reader.ValueTextEquals("latencyMs"u8)) { reader.Read(); latency = TimeSpan.FromMilliseconds(reader.GetDouble()); }
+            else if (reader.ValueTextEquals("pinned"u8)) { reader.Read(); pinned = reader.GetBoolean(); }
+            else { reader.Read(); reader.Skip(); }
+        }
+
+        if (reader.TokenType != JsonTokenType.EndObject) throw Format("truncated message record", sessionId);
+        if (version < 1) throw Format("message record has no schema version", sessionId);
+        if (version > CurrentSchemaVersion)
+        {
+            throw Format($"message record has schema version {version}, newer than the {CurrentSchemaVersion} this library reads; upgrade Sessions.Sdk", sessionId);
+        }
+
+        if (msg is null || ts is null) throw Format("message record lacks 'msg' or 'ts'", sessionId);
+        return new SessionMessage
+        {
+            Sequence = seq,
+            Message = msg,
+            Timestamp = ts.Value,
+            ProviderName = provider,
+            ModelId = model,
+            Usage = usage,
+            Latency = latency,
+            Pinned = pinned,
+        };
+    }
+
+    /// <summary>Writes a usage as a JSON object.</summary>
+    /// <param name="writer">The writer.</param>
+    /// <param name="usage">The usage.</param>
+    public static void WriteUsage(Utf8JsonWriter writer, SessionUsage usage)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(usage);
+        writer.WriteStartObject();
+        writer.WriteNumber("in"u8, usage.InputTokens);
+        writer.WriteNumber("out"u8, usage.OutputTokens);
+        writer.WriteNumber("total"u8, usage.TotalTokens);
+        writer.WriteNumber("cost"u8, usage.Cost);
+        writer.WriteNumber("requests"u8, usage.Requests);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>Reads a usage object written by <see cref="WriteUsage"/>; the reader must be on its start token.</summary>
+    /// <param name="reader">The reader.</param>
+    /// <returns>The usage.</returns>
+    /// <exception cref="JsonException">The JSON is malformed.</exception>
+    public static SessionUsage ReadUsage(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject) throw new JsonException("usage must be a JSON object");
+        long input = 0, output = 0, total = 0;
+        decimal cost = 0;
+        int requests = 0;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("in"u8)) { reader.Read(); input = reader.GetInt64(); }
+            else if (reader.ValueTextEquals("out"u8)) { reader.Read(); output = reader.GetInt64(); }
+            else if (reader.ValueTextEquals("total"u8)) { reader.Read(); total = reader.GetInt64(); }
+            else if (reader.ValueTextEquals("cost"u8)) { reader.Read(); cost = reader.GetDecimal(); }
+            else if (reader.ValueTextEquals("requests"u8)) { reader.Read(); requests = reader.GetInt32(); }
+            else { reader.Read(); reader.Skip(); }
+        }
+
+        if (reader.TokenType != JsonTokenType.EndObject) throw new JsonException("truncated usage object");
+        return new SessionUsage { InputTokens = input, OutputTokens = output, TotalTokens = total, Cost = cost, Requests = requests };
+    }
+
+    private static SessionFormatException Format(string what, string? sessionId, Exception? inner = null) =>
+        new(sessionId is null ? $"Invalid session data: {what}." : $"Invalid data in session '{sessionId}': {what}.", sessionId, inner);
+
+    private static JsonSerializerOptions CreateDefaultOptions()
+    {
+        var options = new JsonSerializerOptions(SessionsJsonContext.Default.Options)
+        {
+            TypeInfoResolver = JsonTypeInfoResolver.Combine(SessionsJsonContext.Default, AIJsonUtilities.DefaultOptions.TypeInfoResolver),
+        };
+        options.MakeReadOnly();
+        return options;
+    }
+}

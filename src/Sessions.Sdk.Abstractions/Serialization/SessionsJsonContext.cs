@@ -1,0 +1,13 @@
+using System.Text.Json.Serialization;
+
+namespace Sessions.Sdk;
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    UseStringEnumConverter = true)]
+[JsonSerializable(typeof(SessionInfo))]
+[JsonSerializable(typeof(SessionUsage))]
+[JsonSerializable(typeof(SessionQuery))]
+[JsonSerializable(typeof(SessionSearchHit))]
+internal sealed partial class SessionsJsonContext : JsonSerializerContext;

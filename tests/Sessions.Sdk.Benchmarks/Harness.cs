@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace Sessions.Sdk.Benchmarks;
+
+/// <summary>Runs measurements in fresh child processes (median of N) and collects the result table.</summary>
+internal sealed class Harness : IDisposable
+{
+    private readonly List<(string Workload, string Figure, string Value, string Target, string Verdict)> _rows = [];
+
+    public Harness()
+    {
+        WorkDirectory = Path.Combine(Path.GetTempPath(), "sessions-bench-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        Directory.CreateDirectory(WorkDirectory);
+    }
+
+    /// <summary>Gets a scratch directory removed when the harness ends.</summary>
+    public string WorkDirectory { get; }
+
+    /// <summary>Gets the number of fresh-process repetitions; the median is reported.</summary>
+    public int Repetitions { get; init; } = 3;
+
+    /// <summary>Runs a child measurement <see cref="Repetitions"/> times, each in a fresh process, and returns the median of each figure.</summary>
+    public async Task<IReadOnlyDictionary<string, double>> MeasureAsync(string measurement, params string[] args)
+    {
+        var runs = new List<IReadOnlyDictionary<string, double>>();
+        for (int i = 0; i < Repetitions; i++)
+        {
+            runs.Add(await RunChildProcessAsync(measurement, args));
+        }
+
+        return runs[0].Keys.ToDictionary(k => k, k => Median(runs.Select(r => r[k])));
+    }
+
+    /// <summary>Runs a child measurement once in a fresh process.</summary>
+    public static async Task<IReadOnlyDictionary<string, double>> RunChildProcessAsync(string measurement, params string[] args)
+    {
+        var psi = new ProcessStartInfo(Environment.ProcessPath!)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = false,
+            UseShellExecute = false,
+        };
+        var entry = typeof(Harness).Assembly.Location;
+        if (!Path.GetFileNameWithoutExtension(Environment.ProcessPath!).Equals(Path.GetFileNameWithoutExtension(entry), StringComparison.OrdinalIgnoreCase))
+        {
+            psi.ArgumentList.Add(entry);
+        }
+
+        psi.ArgumentList.Add("--child");
+        psi.ArgumentList.Add(measurement);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var process = Process.Start(psi)!;
+        string output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"child measurement '{measurement}' failed with exit code {process.ExitCode}: {output}");
+        }
+
+        var last = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last();
+        return JsonSerializer.Deserialize<Dictionary<string, double>>(last)!;
+    }
+
+    /// <summary>Entry point of a child process: finds the measurement by name, runs it, prints its figures as one JSON line.</summary>
+    public static async Task<int> RunChildAsync(string[] args)
+    {
+        var type = typeof(Harness).Assembly.GetTypes()
+            .Where(t => typeof(IChildMeasurement).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false })
+            .Select(t => (IChildMeasurement)Activator.CreateInstance(t)!)
+            .FirstOrDefault(m => m.Name == args[0]) ?? throw new ArgumentException($"unknown measurement '{args[0]}'");
+        var figures = await type.RunAsync(args[1..]);
+        Console.WriteLine(JsonSerializer.Serialize(figures));
+        return 0;
+    }
+
+    /// <summary>Adds a row to the result table.</summary>
+    public void Add(string workload, string figure, double value, string unit, string target = "", bool? met = null)
+    {
+        string formatted = unit switch
+        {
+            "ms" => value.ToString(value < 1 ? "0.0000" : "0.00", CultureInfo.InvariantCulture) + " ms",
+            "us" => value.ToString("0.00", CultureInfo.InvariantCulture) + " µs",
+            "x" => value.ToString("0.00", CultureInfo.InvariantCulture) + "×",
+            _ => value.ToString("0.##", CultureInfo.InvariantCulture) + (unit.Length > 0 ? " " + unit : string.Empty),
+        };
+        _rows.Add((workload, figure, formatted, target, met is null ? string.Empty : met.Value ? "met" : "**missed**"));
+    }
+
+    /// <summary>Renders the table as Markdown.</summary>
+    public string ToMarkdown()
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}; median of {Repetitions} fresh-process runs.");
+        sb.AppendLine();
+        sb.AppendLine("| workload | figure | value | target | verdict |");
+        sb.AppendLine("|---|---|---|---|---|");
+        foreach (var r in _rows) sb.AppendLine(CultureInfo.InvariantCulture, $"| {r.Workload} | {r.Figure} | {r.Value} | {r.Target} | {r.Verdict} |");
+        return sb.ToString();
+    }
+
+    public static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.OrderBy(v => v).ToArray();
+        return sorted.Length == 0 ? double.NaN : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    public static double ElapsedMs(long startTimestamp, long endTimestamp) =>
+        (endTimestamp - startTimestamp) * 1000.0 / Stopwatch.Frequency;
+
+    public void Dispose()
+    {
+        try { Directory.Delete(WorkDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
