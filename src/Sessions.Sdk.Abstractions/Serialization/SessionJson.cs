@@ -88,15 +88,19 @@ public static class SessionJson
             if (reader.Read()) throw Format("trailing data after a message record", sessionId);
             return message;
         }
-        catch (JsonException ex)
-        {
-            throw Format($"malformed message record ({ex.Message})", sessionId, ex);
-        }
-        catch (InvalidOperationException ex)
+        catch (Exception ex) when (IsParseFailure(ex))
         {
             throw Format($"malformed message record ({ex.Message})", sessionId, ex);
         }
     }
+
+    /// <summary>Returns whether an exception thrown while reading JSON means the input is malformed.</summary>
+    /// <param name="exception">The exception.</param>
+    /// <returns><see langword="true"/> for parser, format and value errors; <see langword="false"/> for anything else.</returns>
+    /// <remarks>Readers of stored or imported data use it to turn every malformed-input failure into <see cref="SessionFormatException"/>.</remarks>
+    public static bool IsParseFailure(Exception exception) =>
+        exception is JsonException or FormatException or OverflowException or InvalidOperationException or NotSupportedException
+            or ArgumentException or KeyNotFoundException or InvalidCastException;
 
     /// <summary>Serializes a message to a JSON string.</summary>
     /// <param name="message">The message.</param>
