@@ -1,0 +1,53 @@
+using Microsoft.Data.Sqlite;
+
+namespace Sessions.Sdk;
+
+/// <summary>One pooled connection with its cached prepared commands; used by one operation at a time.</summary>
+internal sealed class SqliteLease : IDisposable
+{
+    private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+
+    public SqliteLease(SqliteConnection connection) => Connection = connection;
+
+    /// <summary>Gets the open connection.</summary>
+    public SqliteConnection Connection { get; }
+
+    /// <summary>Gets a cached command for <paramref name="sql"/>, prepared once per connection; set its parameters with <see cref="Set"/>.</summary>
+    /// <param name="sql">The statement text.</param>
+    /// <returns>The command.</returns>
+    public SqliteCommand Command(string sql)
+    {
+        if (!_commands.TryGetValue(sql, out var command))
+        {
+            command = Connection.CreateCommand();
+            command.CommandText = sql;
+            _commands.Add(sql, command);
+        }
+
+        return command;
+    }
+
+    /// <summary>Sets (adding when missing) a named parameter of a cached command.</summary>
+    /// <param name="command">The command.</param>
+    /// <param name="name">The parameter name, with its prefix.</param>
+    /// <param name="value">The value; <see langword="null"/> for SQL NULL.</param>
+    public static void Set(SqliteCommand command, string name, object? value)
+    {
+        var parameters = command.Parameters;
+        int index = parameters.IndexOf(name);
+        if (index >= 0) parameters[index].Value = value ?? DBNull.Value;
+        else parameters.AddWithValue(name, value ?? DBNull.Value);
+    }
+
+    /// <summary>Runs a statement without results.</summary>
+    /// <param name="sql">The statement text.</param>
+    public void Execute(string sql) => Command(sql).ExecuteNonQuery();
+
+    /// <summary>Disposes the cached commands and closes the connection.</summary>
+    public void Dispose()
+    {
+        foreach (var command in _commands.Values) command.Dispose();
+        _commands.Clear();
+        Connection.Dispose();
+    }
+}

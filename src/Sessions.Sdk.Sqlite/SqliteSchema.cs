@@ -1,0 +1,185 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace Sessions.Sdk;
+
+/// <summary>Creates and migrates the store's schema with forward-only numbered migrations recorded in a version table.</summary>
+/// <remarks>
+/// Migrations run inside one <c>BEGIN IMMEDIATE</c> transaction, so concurrent instances (threads or processes)
+/// migrating the same file serialize on the write lock and the later one finds the work done. A database whose
+/// recorded version is newer than <see cref="LatestVersion"/> is refused with <see cref="SessionFormatException"/>.
+/// Shipped migrations are never edited; a change is a new migration.
+/// </remarks>
+internal static class SqliteSchema
+{
+    /// <summary>The name of the table recording applied migrations.</summary>
+    public const string VersionTable = "sessions_schema_version";
+
+    /// <summary>Gets the shipped migrations, in order; the index + 1 is the version.</summary>
+    public static IReadOnlyList<(string Name, string Sql)> Migrations { get; } =
+    [
+        ("base tables", """
+            CREATE TABLE sessions (
+                pk INTEGER PRIMARY KEY,
+                id TEXT NOT NULL UNIQUE,
+                title TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                tags TEXT NOT NULL,
+                metadata TEXT NOT NULL,
+                system_prompt TEXT,
+                provider TEXT,
+                model TEXT,
+                parent_id TEXT,
+                branched_at INTEGER,
+                message_count INTEGER NOT NULL,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                size_bytes INTEGER NOT NULL,
+                usage_input INTEGER NOT NULL,
+                usage_output INTEGER NOT NULL,
+                usage_total INTEGER NOT NULL,
+                usage_cost TEXT NOT NULL,
+                usage_requests INTEGER NOT NULL,
+                version INTEGER NOT NULL
+            );
+            CREATE TABLE session_messages (
+                id INTEGER PRIMARY KEY,
+                session_pk INTEGER NOT NULL REFERENCES sessions(pk) ON DELETE CASCADE,
+                seq INTEGER NOT NULL,
+                role TEXT NOT NULL,
+                ts INTEGER NOT NULL,
+                text TEXT NOT NULL,
+                payload BLOB NOT NULL,
+                UNIQUE (session_pk, seq)
+            );
+            """),
+        ("full-text search and listing indexes", """
+            CREATE VIRTUAL TABLE session_messages_fts USING fts5(
+                text, content='session_messages', content_rowid='id',
+                tokenize='unicode61 remove_diacritics 2', prefix='2 3');
+            CREATE VIRTUAL TABLE session_titles_fts USING fts5(
+                title, content='sessions', content_rowid='pk',
+                tokenize='unicode61 remove_diacritics 2', prefix='2 3');
+            CREATE TRIGGER session_messages_ai AFTER INSERT ON session_messages BEGIN
+                INSERT INTO session_messages_fts(rowid, text) VALUES (new.id, new.text);
+            END;
+            CREATE TRIGGER session_messages_ad AFTER DELETE ON session_messages BEGIN
+                INSERT INTO session_messages_fts(session_messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+            END;
+            CREATE TRIGGER sessions_ai AFTER INSERT ON sessions BEGIN
+                INSERT INTO session_titles_fts(rowid, title) VALUES (new.pk, new.title);
+            END;
+            CREATE TRIGGER sessions_ad AFTER DELETE ON sessions BEGIN
+                INSERT INTO session_titles_fts(session_titles_fts, rowid, title) VALUES ('delete', old.pk, old.title);
+            END;
+            CREATE TRIGGER sessions_au AFTER UPDATE OF title ON sessions BEGIN
+                INSERT INTO session_titles_fts(session_titles_fts, rowid, title) VALUES ('delete', old.pk, old.title);
+                INSERT INTO session_titles_fts(rowid, title) VALUES (new.pk, new.title);
+            END;
+            INSERT INTO session_messages_fts(session_messages_fts) VALUES ('rebuild');
+            INSERT INTO session_titles_fts(session_titles_fts) VALUES ('rebuild');
+            CREATE INDEX sessions_updated_at ON sessions(updated_at, id);
+            CREATE INDEX sessions_created_at ON sessions(created_at, id);
+            """),
+    ];
+
+    /// <summary>Gets the schema version this library creates and understands.</summary>
+    public static int LatestVersion => Migrations.Count;
+
+    /// <summary>Reads the database's schema version without taking a write lock; 0 for an empty database.</summary>
+    /// <param name="connection">An open connection.</param>
+    /// <returns>The highest applied migration.</returns>
+    public static long ReadVersion(SqliteConnection connection)
+    {
+        using var exists = connection.CreateCommand();
+        exists.CommandText = $"SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '{VersionTable}'";
+        if (Convert.ToInt64(exists.ExecuteScalar(), CultureInfo.InvariantCulture) == 0) return 0;
+        using var read = connection.CreateCommand();
+        read.CommandText = $"SELECT coalesce(max(version), 0) FROM {VersionTable}";
+        return Convert.ToInt64(read.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Applies every missing migration up to <paramref name="targetVersion"/> in one immediate transaction.</summary>
+    /// <param name="connection">An open connection outside any transaction.</param>
+    /// <param name="appliedAt">The time recorded for each applied migration.</param>
+    /// <param name="targetVersion">The version to reach; <see cref="LatestVersion"/> unless a test builds an older database.</param>
+    /// <returns>The versions applied by this call (empty when another instance did the work).</returns>
+    /// <exception cref="SessionFormatException">The database is at a newer version than this library knows.</exception>
+    public static IReadOnlyList<int> Migrate(SqliteConnection connection, DateTimeOffset appliedAt, int targetVersion)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(targetVersion, LatestVersion);
+        long current = ReadVersion(connection);
+        ThrowIfNewer(current, connection.DataSource);
+        if (current >= targetVersion) return [];
+
+        var applied = new List<int>();
+        Execute(connection, "BEGIN IMMEDIATE");
+        try
+        {
+            Execute(connection, $"CREATE TABLE IF NOT EXISTS {VersionTable} (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
+            current = ReadVersion(connection);
+            ThrowIfNewer(current, connection.DataSource);
+            for (int version = (int)current + 1; version <= targetVersion; version++)
+            {
+                var (name, sql) = Migrations[version - 1];
+                Execute(connection, sql);
+                using var record = connection.CreateCommand();
+                record.CommandText = $"INSERT INTO {VersionTable} (version, name, applied_at) VALUES ($v, $n, $t)";
+                record.Parameters.AddWithValue("$v", version);
+                record.Parameters.AddWithValue("$n", name);
+                record.Parameters.AddWithValue("$t", appliedAt.ToString("O", CultureInfo.InvariantCulture));
+                record.ExecuteNonQuery();
+                applied.Add(version);
+            }
+
+            Execute(connection, "COMMIT");
+        }
+        catch
+        {
+            TryRollback(connection);
+            throw;
+        }
+
+        return applied;
+    }
+
+    /// <summary>Rolls back the open transaction, if any, ignoring failures (the connection is then discarded by the caller).</summary>
+    /// <param name="connection">The connection.</param>
+    /// <returns><see langword="true"/> when no transaction is left open.</returns>
+    public static bool TryRollback(SqliteConnection connection)
+    {
+        try
+        {
+            Execute(connection, "ROLLBACK");
+            return true;
+        }
+        catch (SqliteException ex) when (ex.Message.Contains("no transaction is active", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+        catch (SqliteException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    private static void ThrowIfNewer(long current, string dataSource)
+    {
+        if (current > LatestVersion)
+        {
+            throw new SessionFormatException(
+                $"The SQLite session database '{dataSource}' has schema version {current}, newer than the {LatestVersion} this version of Sessions.Sdk.Sqlite knows. Upgrade Sessions.Sdk.Sqlite; the database was not changed.");
+        }
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}

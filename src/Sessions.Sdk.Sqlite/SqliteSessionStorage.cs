@@ -1,0 +1,590 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace Sessions.Sdk;
+
+/// <summary>Stores sessions in one SQLite database (WAL): a row per session, a row per message, FTS5 indexes for search.</summary>
+/// <remarks>
+/// Thread- and process-safe. Every write is one <c>BEGIN IMMEDIATE</c> transaction, so concurrent appenders serialize on
+/// SQLite's write lock and each reads the next sequence from the session row it is about to update; busy databases are
+/// retried. Reads run in a deferred transaction so they see one snapshot.
+/// </remarks>
+internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSearch, IDisposable, IAsyncDisposable
+{
+    private const string SessionColumns =
+        "pk, id, title, kind, tags, metadata, system_prompt, provider, model, parent_id, branched_at, message_count, " +
+        "created_at, updated_at, size_bytes, usage_input, usage_output, usage_total, usage_cost, usage_requests, version";
+
+    private readonly SqliteConnectionPool _pool;
+    private readonly SqliteStorageOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly string _dataSource;
+    private readonly bool _inMemory;
+    private readonly Lock _initLock = new();
+    private volatile bool _initialized;
+
+    public SqliteSessionStorage(SqliteStorageOptions options, TimeProvider timeProvider, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        ArgumentNullException.ThrowIfNull(logger);
+        options.Validate();
+        _options = options;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        var builder = new SqliteConnectionStringBuilder(options.ConnectionString);
+        if (builder.Mode == SqliteOpenMode.ReadWrite) builder.Mode = SqliteOpenMode.ReadWriteCreate;
+        _inMemory = builder.Mode == SqliteOpenMode.Memory || string.Equals(builder.DataSource, ":memory:", StringComparison.Ordinal);
+        _dataSource = builder.DataSource;
+        _pool = new SqliteConnectionPool(builder.ConnectionString, options);
+    }
+
+    /// <summary>Gets the schema version the database is migrated to by this store (for tests and diagnostics).</summary>
+    internal int TargetSchemaVersion { get; init; } = SqliteSchema.LatestVersion;
+
+    /// <inheritdoc/>
+    public ValueTask<SessionInfo> CreateAsync(SessionInfo session, IReadOnlyList<SessionMessage> messages, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(messages);
+        SessionIds.Validate(session.Id, nameof(session));
+        ValidateMessages(messages);
+        var tags = DistinctTags(session.Tags);
+        string tagsJson = SqliteJson.WriteTags(tags);
+        string metadataJson = SqliteJson.WriteMetadata(session.Metadata);
+        var usage = SessionUsage.Empty;
+        foreach (var m in messages) usage = usage.Add(m.Usage);
+        return RunAsync(write: true, session.Id, "create", lease =>
+        {
+            var insert = lease.Command(
+                "INSERT INTO sessions (id, title, kind, tags, metadata, system_prompt, provider, model, parent_id, branched_at, message_count, " +
+                "created_at, updated_at, size_bytes, usage_input, usage_output, usage_total, usage_cost, usage_requests, version) " +
+                "VALUES ($id, $title, $kind, $tags, $metadata, $system_prompt, $provider, $model, $parent_id, $branched_at, $count, " +
+                "$created_at, $updated_at, 0, $ui, $uo, $ut, $uc, $ur, 1) ON CONFLICT (id) DO NOTHING RETURNING pk");
+            SqliteLease.Set(insert, "$id", session.Id);
+            SqliteLease.Set(insert, "$title", session.Title ?? string.Empty);
+            SqliteLease.Set(insert, "$kind", session.Kind.Value);
+            SqliteLease.Set(insert, "$tags", tagsJson);
+            SqliteLease.Set(insert, "$metadata", metadataJson);
+            SqliteLease.Set(insert, "$system_prompt", session.SystemPrompt);
+            SqliteLease.Set(insert, "$provider", session.ProviderName);
+            SqliteLease.Set(insert, "$model", session.ModelId);
+            SqliteLease.Set(insert, "$parent_id", session.ParentSessionId);
+            SqliteLease.Set(insert, "$branched_at", session.BranchedAtSequence);
+            SqliteLease.Set(insert, "$count", (long)messages.Count);
+            SqliteLease.Set(insert, "$created_at", session.CreatedAt.UtcTicks);
+            SqliteLease.Set(insert, "$updated_at", session.UpdatedAt.UtcTicks);
+            SetUsage(insert, usage);
+            object? pk = insert.ExecuteScalar();
+            if (pk is null or DBNull) throw new SessionAlreadyExistsException(session.Id);
+            long size = InsertMessages(lease, (long)pk, messages, firstSequence: 1);
+            var select = lease.Command($"UPDATE sessions SET size_bytes = $size WHERE pk = $pk RETURNING {SessionColumns}");
+            SqliteLease.Set(select, "$size", size);
+            SqliteLease.Set(select, "$pk", (long)pk);
+            return ReadSingleSession(select)!;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<SessionInfo?> GetAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        SessionIds.Validate(sessionId, nameof(sessionId));
+        return RunAsync(write: false, sessionId, "get", lease =>
+        {
+            var select = lease.Command($"SELECT {SessionColumns} FROM sessions WHERE id = $id");
+            SqliteLease.Set(select, "$id", sessionId);
+            return ReadSingleSession(select);
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<IReadOnlyList<SessionMessage>> AppendMessagesAsync(string sessionId, IReadOnlyList<SessionMessage> messages, CancellationToken cancellationToken = default)
+    {
+        SessionIds.Validate(sessionId, nameof(sessionId));
+        ArgumentNullException.ThrowIfNull(messages);
+        ValidateMessages(messages);
+        var added = SessionUsage.Empty;
+        foreach (var m in messages) added = added.Add(m.Usage);
+        long now = _timeProvider.GetUtcNow().UtcTicks;
+        return RunAsync<IReadOnlyList<SessionMessage>>(write: true, sessionId, "append", lease =>
+        {
+            var select = lease.Command(
+                "SELECT pk, message_count, usage_input, usage_output, usage_total, usage_cost, usage_requests FROM sessions WHERE id = $id");
+            SqliteLease.Set(select, "$id", sessionId);
+            long pk, count;
+            SessionUsage usage;
+            using (var reader = select.ExecuteReader())
+            {
+                if (!reader.Read()) throw new SessionNotFoundException(sessionId);
+                pk = reader.GetInt64(0);
+                count = reader.GetInt64(1);
+                usage = ReadUsage(reader, 2);
+            }
+
+            if (messages.Count == 0) return [];
+            var stored = new SessionMessage[messages.Count];
+            long size = InsertMessages(lease, pk, messages, count + 1, stored);
+            usage = usage.Add(added);
+            var update = lease.Command(
+                "UPDATE sessions SET message_count = $count, updated_at = max(updated_at, $now), size_bytes = size_bytes + $size, " +
+                "usage_input = $ui, usage_output = $uo, usage_total = $ut, usage_cost = $uc, usage_requests = $ur WHERE pk = $pk");
+            SqliteLease.Set(update, "$count", count + messages.Count);
+            SqliteLease.Set(update, "$now", now);
+            SqliteLease.Set(update, "$size", size);
+            SetUsage(update, usage);
+            SqliteLease.Set(update, "$pk", pk);
+            update.ExecuteNonQuery();
+            return stored;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<IReadOnlyList<SessionMessage>> GetMessagesAsync(string sessionId, MessageRange range, CancellationToken cancellationToken = default)
+    {
+        SessionIds.Validate(sessionId, nameof(sessionId));
+        return RunAsync<IReadOnlyList<SessionMessage>>(write: false, sessionId, "read messages", lease =>
+        {
+            var select = lease.Command("SELECT pk, message_count FROM sessions WHERE id = $id");
+            SqliteLease.Set(select, "$id", sessionId);
+            long pk, count;
+            using (var reader = select.ExecuteReader())
+            {
+                if (!reader.Read()) throw new SessionNotFoundException(sessionId);
+                pk = reader.GetInt64(0);
+                count = reader.GetInt64(1);
+            }
+
+            var (start, length) = range.Resolve(count);
+            if (length <= 0) return [];
+            var read = lease.Command("SELECT seq, payload FROM session_messages WHERE session_pk = $pk AND seq > $from AND seq <= $to ORDER BY seq");
+            SqliteLease.Set(read, "$pk", pk);
+            SqliteLease.Set(read, "$from", start);
+            SqliteLease.Set(read, "$to", start + length);
+            var result = new List<SessionMessage>((int)Math.Min(length, 4096));
+            using (var reader = read.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    long seq = reader.GetInt64(0);
+                    var message = ReadPayload(reader, 1, sessionId);
+                    result.Add(message.Sequence == seq ? message : message with { Sequence = seq });
+                }
+            }
+
+            return result;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<SessionInfo> UpdateAsync(SessionInfo session, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        SessionIds.Validate(session.Id, nameof(session));
+        string tagsJson = SqliteJson.WriteTags(DistinctTags(session.Tags));
+        string metadataJson = SqliteJson.WriteMetadata(session.Metadata);
+        long now = _timeProvider.GetUtcNow().UtcTicks;
+        return RunAsync(write: true, session.Id, "update", lease =>
+        {
+            var update = lease.Command(
+                "UPDATE sessions SET title = $title, kind = $kind, tags = $tags, metadata = $metadata, system_prompt = $system_prompt, " +
+                "provider = $provider, model = $model, updated_at = max(updated_at, $now), version = version + 1 " +
+                $"WHERE id = $id AND version = $expected RETURNING {SessionColumns}");
+            SqliteLease.Set(update, "$title", session.Title ?? string.Empty);
+            SqliteLease.Set(update, "$kind", session.Kind.Value);
+            SqliteLease.Set(update, "$tags", tagsJson);
+            SqliteLease.Set(update, "$metadata", metadataJson);
+            SqliteLease.Set(update, "$system_prompt", session.SystemPrompt);
+            SqliteLease.Set(update, "$provider", session.ProviderName);
+            SqliteLease.Set(update, "$model", session.ModelId);
+            SqliteLease.Set(update, "$now", now);
+            SqliteLease.Set(update, "$id", session.Id);
+            SqliteLease.Set(update, "$expected", session.Version);
+            return ReadSingleSession(update) ?? throw MissingOrStale(lease, session.Id, session.Version);
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<SessionInfo> ReplaceMessagesAsync(string sessionId, IReadOnlyList<SessionMessage> messages, long expectedVersion, CancellationToken cancellationToken = default)
+    {
+        SessionIds.Validate(sessionId, nameof(sessionId));
+        ArgumentNullException.ThrowIfNull(messages);
+        ValidateMessages(messages);
+        long now = _timeProvider.GetUtcNow().UtcTicks;
+        return RunAsync(write: true, sessionId, "replace messages", lease =>
+        {
+            var select = lease.Command("SELECT pk, version FROM sessions WHERE id = $id");
+            SqliteLease.Set(select, "$id", sessionId);
+            long pk, version;
+            using (var reader = select.ExecuteReader())
+            {
+                if (!reader.Read()) throw new SessionNotFoundException(sessionId);
+                pk = reader.GetInt64(0);
+                version = reader.GetInt64(1);
+            }
+
+            if (version != expectedVersion) throw new SessionConcurrencyException(sessionId, expectedVersion, version);
+            var delete = lease.Command("DELETE FROM session_messages WHERE session_pk = $pk");
+            SqliteLease.Set(delete, "$pk", pk);
+            delete.ExecuteNonQuery();
+            long size = InsertMessages(lease, pk, messages, firstSequence: 1);
+            var update = lease.Command(
+                "UPDATE sessions SET message_count = $count, size_bytes = $size, updated_at = max(updated_at, $now), version = version + 1 " +
+                $"WHERE pk = $pk RETURNING {SessionColumns}");
+            SqliteLease.Set(update, "$count", (long)messages.Count);
+            SqliteLease.Set(update, "$size", size);
+            SqliteLease.Set(update, "$now", now);
+            SqliteLease.Set(update, "$pk", pk);
+            return ReadSingleSession(update)!;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<bool> DeleteAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        SessionIds.Validate(sessionId, nameof(sessionId));
+        return RunAsync(write: true, sessionId, "delete", lease =>
+        {
+            var messages = lease.Command("DELETE FROM session_messages WHERE session_pk = (SELECT pk FROM sessions WHERE id = $id)");
+            SqliteLease.Set(messages, "$id", sessionId);
+            messages.ExecuteNonQuery();
+            var delete = lease.Command("DELETE FROM sessions WHERE id = $id");
+            SqliteLease.Set(delete, "$id", sessionId);
+            return delete.ExecuteNonQuery() > 0;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<bool> ExistsAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        SessionIds.Validate(sessionId, nameof(sessionId));
+        return RunAsync(write: false, sessionId, "exists", lease =>
+        {
+            var select = lease.Command("SELECT 1 FROM sessions WHERE id = $id");
+            SqliteLease.Set(select, "$id", sessionId);
+            return select.ExecuteScalar() is not null;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public IAsyncEnumerable<SessionInfo> ListAsync(SessionQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        return ListCoreAsync(query, cancellationToken);
+    }
+
+    /// <summary>Closes the pooled connections.</summary>
+    public void Dispose() => _pool.Dispose();
+
+    /// <summary>Closes the pooled connections.</summary>
+    /// <returns>A completed task.</returns>
+    public ValueTask DisposeAsync()
+    {
+        _pool.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Opens the database and applies migrations now instead of on first use.</summary>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>A task that completes when the schema is current.</returns>
+    internal ValueTask InitializeAsync(CancellationToken cancellationToken = default) =>
+        new(RunAsync(write: false, null, "open", static _ => true, cancellationToken).AsTask());
+
+    private static void ValidateMessages(IReadOnlyList<SessionMessage> messages)
+    {
+        for (int i = 0; i < messages.Count; i++)
+        {
+            if (messages[i] is null) throw new ArgumentException($"The message at index {i} is null.", nameof(messages));
+            if (messages[i].Message is null) throw new ArgumentException($"The message at index {i} has no chat message.", nameof(messages));
+        }
+    }
+
+    private static List<string> DistinctTags(IReadOnlyList<string>? tags)
+    {
+        var result = new List<string>(tags?.Count ?? 0);
+        if (tags is null) return result;
+        foreach (var tag in tags)
+        {
+            if (string.IsNullOrWhiteSpace(tag)) continue;
+            if (!result.Contains(tag, StringComparer.OrdinalIgnoreCase)) result.Add(tag);
+        }
+
+        return result;
+    }
+
+    private static long InsertMessages(SqliteLease lease, long pk, IReadOnlyList<SessionMessage> messages, long firstSequence, SessionMessage[]? stored = null)
+    {
+        if (messages.Count == 0) return 0;
+        var insert = lease.Command(
+            "INSERT INTO session_messages (session_pk, seq, role, ts, text, payload) VALUES ($pk, $seq, $role, $ts, $text, $payload)");
+        long size = 0;
+        for (int i = 0; i < messages.Count; i++)
+        {
+            var message = messages[i] with { Sequence = firstSequence + i };
+            byte[] payload = SessionJson.SerializeMessage(message);
+            size += payload.Length;
+            SqliteLease.Set(insert, "$pk", pk);
+            SqliteLease.Set(insert, "$seq", message.Sequence);
+            SqliteLease.Set(insert, "$role", message.Message.Role.Value);
+            SqliteLease.Set(insert, "$ts", message.Timestamp.UtcTicks);
+            SqliteLease.Set(insert, "$text", message.Message.Text ?? string.Empty);
+            SqliteLease.Set(insert, "$payload", payload);
+            insert.ExecuteNonQuery();
+            if (stored is not null) stored[i] = message;
+        }
+
+        return size;
+    }
+
+    private static SessionMessage ReadPayload(SqliteDataReader reader, int ordinal, string sessionId)
+    {
+        if (reader.IsDBNull(ordinal)) throw new SessionFormatException($"Invalid data in session '{sessionId}': a message has no payload.", sessionId);
+        return SessionJson.DeserializeMessage(reader.GetFieldValue<byte[]>(ordinal), sessionId);
+    }
+
+    private static void SetUsage(SqliteCommand command, SessionUsage usage)
+    {
+        SqliteLease.Set(command, "$ui", usage.InputTokens);
+        SqliteLease.Set(command, "$uo", usage.OutputTokens);
+        SqliteLease.Set(command, "$ut", usage.TotalTokens);
+        SqliteLease.Set(command, "$uc", usage.Cost.ToString(CultureInfo.InvariantCulture));
+        SqliteLease.Set(command, "$ur", usage.Requests);
+    }
+
+    private static SessionUsage ReadUsage(SqliteDataReader reader, int first)
+    {
+        long input = reader.GetInt64(first), output = reader.GetInt64(first + 1), total = reader.GetInt64(first + 2);
+        decimal cost = decimal.Parse(reader.GetString(first + 3), NumberStyles.Float, CultureInfo.InvariantCulture);
+        int requests = reader.GetInt32(first + 4);
+        if (input == 0 && output == 0 && total == 0 && cost == 0 && requests == 0) return SessionUsage.Empty;
+        return new SessionUsage { InputTokens = input, OutputTokens = output, TotalTokens = total, Cost = cost, Requests = requests };
+    }
+
+    private static SessionInfo? ReadSingleSession(SqliteCommand command)
+    {
+        using var reader = command.ExecuteReader();
+        if (!reader.Read()) return null;
+        var session = ReadSession(reader);
+        while (reader.Read())
+        {
+            // Drain so a RETURNING statement runs to completion before the transaction commits.
+        }
+
+        return session;
+    }
+
+    private static SessionInfo ReadSession(SqliteDataReader r)
+    {
+        string id = r.GetString(1);
+        return new SessionInfo
+        {
+            Id = id,
+            Title = r.GetString(2),
+            Kind = new SessionKind(r.GetString(3)),
+            Tags = SqliteJson.ReadTags(r.GetString(4), id),
+            Metadata = SqliteJson.ReadMetadata(r.GetString(5), id),
+            SystemPrompt = r.IsDBNull(6) ? null : r.GetString(6),
+            ProviderName = r.IsDBNull(7) ? null : r.GetString(7),
+            ModelId = r.IsDBNull(8) ? null : r.GetString(8),
+            ParentSessionId = r.IsDBNull(9) ? null : r.GetString(9),
+            BranchedAtSequence = r.IsDBNull(10) ? null : r.GetInt64(10),
+            MessageCount = r.GetInt64(11),
+            CreatedAt = FromTicks(r.GetInt64(12)),
+            UpdatedAt = FromTicks(r.GetInt64(13)),
+            SizeBytes = r.GetInt64(14),
+            Usage = ReadUsage(r, 15),
+            Version = r.GetInt64(20),
+        };
+    }
+
+    private static DateTimeOffset FromTicks(long utcTicks) => new(utcTicks, TimeSpan.Zero);
+
+    private static SessionsException MissingOrStale(SqliteLease lease, string sessionId, long expectedVersion)
+    {
+        var select = lease.Command("SELECT version FROM sessions WHERE id = $id");
+        SqliteLease.Set(select, "$id", sessionId);
+        object? version = select.ExecuteScalar();
+        return version is null or DBNull
+            ? new SessionNotFoundException(sessionId)
+            : new SessionConcurrencyException(sessionId, expectedVersion, Convert.ToInt64(version, CultureInfo.InvariantCulture));
+    }
+
+    private async IAsyncEnumerable<SessionInfo> ListCoreAsync(SessionQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var sessions = await RunAsync(write: false, null, "list", lease => ListPage(lease, query), cancellationToken).ConfigureAwait(false);
+        foreach (var session in sessions)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return session;
+        }
+    }
+
+    private static List<SessionInfo> ListPage(SqliteLease lease, SessionQuery query)
+    {
+        var where = new List<string>();
+        var values = new List<(string Name, object? Value)>();
+        if (query.TitleContains is { Length: > 0 } title)
+        {
+            where.Add("sessions_icontains(title, $title)");
+            values.Add(("$title", title));
+        }
+
+        if (query.Tag is { Length: > 0 } tag)
+        {
+            where.Add("EXISTS (SELECT 1 FROM json_each(sessions.tags) WHERE sessions_iequals(json_each.value, $tag))");
+            values.Add(("$tag", tag));
+        }
+
+        if (query.Kind is { } kind)
+        {
+            where.Add("sessions_iequals(kind, $kind)");
+            values.Add(("$kind", kind.Value));
+        }
+
+        if (query.ProviderName is { } provider)
+        {
+            where.Add("sessions_iequals(provider, $provider)");
+            values.Add(("$provider", provider));
+        }
+
+        if (query.ModelId is { } model)
+        {
+            where.Add("sessions_iequals(model, $model)");
+            values.Add(("$model", model));
+        }
+
+        AddRange(where, values, "created_at", "$ca", query.CreatedAfter, ">=");
+        AddRange(where, values, "created_at", "$cb", query.CreatedBefore, "<");
+        AddRange(where, values, "updated_at", "$ua", query.UpdatedAfter, ">=");
+        AddRange(where, values, "updated_at", "$ub", query.UpdatedBefore, "<");
+        if (query.MetadataKey is { } key)
+        {
+            where.Add(query.MetadataValue is null
+                ? "EXISTS (SELECT 1 FROM json_each(sessions.metadata) WHERE json_each.key = $mk)"
+                : "EXISTS (SELECT 1 FROM json_each(sessions.metadata) WHERE json_each.key = $mk AND json_each.type = 'text' AND json_each.value = $mv)");
+            values.Add(("$mk", key));
+            if (query.MetadataValue is { } mv) values.Add(("$mv", mv));
+        }
+
+        string direction = query.Descending ? "DESC" : "ASC";
+        string order = query.OrderBy switch
+        {
+            SessionSortField.CreatedAt => $"created_at {direction}",
+            SessionSortField.Title => $"title COLLATE SESSIONS_NOCASE {direction}",
+            SessionSortField.MessageCount => $"message_count {direction}",
+            _ => $"updated_at {direction}",
+        };
+        long take = query.Take is { } t ? Math.Max(0, t) : -1;
+        long skip = Math.Max(0, query.Skip);
+        if (take == 0) return [];
+        string sql = $"SELECT {SessionColumns} FROM sessions" +
+            (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : string.Empty) +
+            $" ORDER BY {order}, id ASC LIMIT $take OFFSET $skip";
+        var select = lease.Command(sql);
+        foreach (var (name, value) in values) SqliteLease.Set(select, name, value);
+        SqliteLease.Set(select, "$take", take);
+        SqliteLease.Set(select, "$skip", skip);
+        var result = new List<SessionInfo>();
+        using var reader = select.ExecuteReader();
+        while (reader.Read()) result.Add(ReadSession(reader));
+        return result;
+    }
+
+    private static void AddRange(List<string> where, List<(string, object?)> values, string column, string name, DateTimeOffset? bound, string op)
+    {
+        if (bound is not { } b) return;
+        where.Add($"{column} {op} {name}");
+        values.Add((name, b.UtcTicks));
+    }
+
+    private async ValueTask<T> RunAsync<T>(bool write, string? sessionId, string operation, Func<SqliteLease, T> work, CancellationToken cancellationToken)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            int delayMs;
+            SqliteLease? lease = null;
+            bool broken = false;
+            try
+            {
+                lease = _initialized ? _pool.Rent() : Initialize();
+                lease.Execute(write ? "BEGIN IMMEDIATE" : "BEGIN");
+                try
+                {
+                    var result = work(lease);
+                    lease.Execute("COMMIT");
+                    return result;
+                }
+                catch
+                {
+                    broken = !SqliteSchema.TryRollback(lease.Connection);
+                    throw;
+                }
+            }
+            catch (SqliteException ex) when (IsBusy(ex) && attempt <= _options.MaxBusyRetries)
+            {
+                delayMs = Math.Min(200, (1 << Math.Min(attempt, 6)) + Random.Shared.Next(0, 10));
+                SqliteStorageLog.BusyRetry(_logger, _dataSource, operation, attempt, delayMs);
+            }
+            catch (SqliteException ex)
+            {
+                SqliteStorageLog.OperationFailed(_logger, ex, operation, _dataSource);
+                throw new SessionStorageException(
+                    sessionId is null
+                        ? $"SQLite {operation} failed on '{_dataSource}': {ex.Message}"
+                        : $"SQLite {operation} of session '{sessionId}' failed on '{_dataSource}': {ex.Message}",
+                    ex);
+            }
+            catch (IOException ex)
+            {
+                throw new SessionStorageException($"SQLite {operation} failed on '{_dataSource}': {ex.Message}", ex);
+            }
+            catch (UnauthorizedAccessException ex)
+            {
+                throw new SessionStorageException($"SQLite {operation} failed on '{_dataSource}': {ex.Message}", ex);
+            }
+            finally
+            {
+                if (lease is not null) _pool.Return(lease, broken);
+            }
+
+            await Task.Delay(delayMs, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static bool IsBusy(SqliteException ex) => ex.SqliteErrorCode is 5 or 6; // SQLITE_BUSY, SQLITE_LOCKED
+
+    private SqliteLease Initialize()
+    {
+        lock (_initLock)
+        {
+            if (!_inMemory)
+            {
+                string? directory = Path.GetDirectoryName(Path.GetFullPath(_dataSource));
+                if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
+            }
+
+            var lease = _pool.Rent();
+            try
+            {
+                if (_initialized) return lease;
+                string journal = Convert.ToString(lease.Command("PRAGMA journal_mode = WAL").ExecuteScalar(), CultureInfo.InvariantCulture) ?? "?";
+                SqliteStorageLog.Opened(_logger, _dataSource, journal);
+                foreach (int version in SqliteSchema.Migrate(lease.Connection, _timeProvider.GetUtcNow(), TargetSchemaVersion))
+                {
+                    SqliteStorageLog.Migrated(_logger, _dataSource, version, SqliteSchema.Migrations[version - 1].Name);
+                }
+
+                _initialized = true;
+                return lease;
+            }
+            catch
+            {
+                _pool.Return(lease, broken: true);
+                throw;
+            }
+        }
+    }
+}
