@@ -1,0 +1,313 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.Win32.SafeHandles;
+
+namespace Sessions.Sdk;
+
+/// <summary>Reads and writes a session's append-only journal (<c>{id}.jsonl</c>).</summary>
+/// <remarks>
+/// Line 1 is a header naming the schema version, the session, the journal's generation (new for every replacement), the
+/// session version and the usage carried over from replaced messages. Every further line is one message exactly as
+/// <see cref="SessionJson.SerializeMessage(SessionMessage)"/> writes it, followed by <c>\n</c>. A trailing fragment without
+/// <c>\n</c> is a torn append: readers ignore it and the next writer truncates it.
+/// </remarks>
+internal static class FileJournal
+{
+    /// <summary>The schema version of the journal header this library writes.</summary>
+    public const int CurrentSchemaVersion = 1;
+
+    private const int BlockSize = 64 * 1024;
+    private const int MaxHeaderLength = 64 * 1024;
+
+    /// <summary>Handles one complete line (without its <c>\n</c>) found at <paramref name="offset"/>.</summary>
+    public delegate void LineHandler(ReadOnlySpan<byte> line, long offset);
+
+    public static string NewGeneration() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+
+    /// <summary>Writes a header line into <paramref name="output"/>.</summary>
+    public static void WriteHeader(IBufferWriter<byte> output, FileJournalHeader header)
+    {
+        using (var writer = new Utf8JsonWriter(output))
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("schemaVersion"u8, CurrentSchemaVersion);
+            writer.WriteString("type"u8, "sessions.journal"u8);
+            writer.WriteString("sessionId"u8, header.SessionId);
+            writer.WriteString("generation"u8, header.Generation);
+            writer.WriteNumber("version"u8, header.Version);
+            writer.WriteString("createdAt"u8, header.CreatedAt);
+            writer.WritePropertyName("baseUsage"u8);
+            SessionJson.WriteUsage(writer, header.BaseUsage);
+            writer.WriteEndObject();
+        }
+
+        output.Write("\n"u8);
+    }
+
+    /// <summary>Writes one message line (the shared message JSON and <c>\n</c>) into <paramref name="output"/>.</summary>
+    public static void WriteMessage(IBufferWriter<byte> output, SessionMessage message)
+    {
+        SessionJson.SerializeMessage(message, output);
+        output.Write("\n"u8);
+    }
+
+    /// <summary>Reads the header line at the start of a journal.</summary>
+    /// <exception cref="SessionFormatException">The header is missing, malformed or of a newer schema version.</exception>
+    public static FileJournalHeader ReadHeader(SafeFileHandle handle, string sessionId)
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(1024);
+        try
+        {
+            int filled = 0;
+            while (true)
+            {
+                int n = RandomAccess.Read(handle, buffer.AsSpan(filled), filled);
+                if (n <= 0) throw FileSessionDocument.Invalid("the journal has no complete header line", sessionId);
+                int newline = buffer.AsSpan(filled, n).IndexOf((byte)'\n');
+                filled += n;
+                if (newline >= 0)
+                {
+                    int length = filled - n + newline;
+                    return ParseHeader(buffer.AsSpan(0, length), sessionId) with { Length = length + 1 };
+                }
+
+                if (filled >= MaxHeaderLength) throw FileSessionDocument.Invalid("the journal header is too long", sessionId);
+                if (filled == buffer.Length)
+                {
+                    byte[] bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, filled).CopyTo(bigger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = bigger;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Parses a header line.</summary>
+    /// <exception cref="SessionFormatException">The header is malformed or of a newer schema version.</exception>
+    public static FileJournalHeader ParseHeader(ReadOnlySpan<byte> line, string sessionId)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(line);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) throw FileSessionDocument.Invalid("the journal header is not a JSON object", sessionId);
+            int schemaVersion = 0;
+            string? id = null, generation = null;
+            long version = 0;
+            DateTimeOffset? created = null;
+            SessionUsage baseUsage = SessionUsage.Empty;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("schemaVersion"u8)) { reader.Read(); schemaVersion = reader.GetInt32(); }
+                else if (reader.ValueTextEquals("sessionId"u8)) { reader.Read(); id = reader.GetString(); }
+                else if (reader.ValueTextEquals("generation"u8)) { reader.Read(); generation = reader.GetString(); }
+                else if (reader.ValueTextEquals("version"u8)) { reader.Read(); version = reader.GetInt64(); }
+                else if (reader.ValueTextEquals("createdAt"u8)) { reader.Read(); created = reader.GetDateTimeOffset(); }
+                else if (reader.ValueTextEquals("baseUsage"u8)) { reader.Read(); baseUsage = SessionJson.ReadUsage(ref reader); }
+                else { reader.Read(); reader.Skip(); }
+            }
+
+            if (reader.TokenType != JsonTokenType.EndObject) throw FileSessionDocument.Invalid("the journal header is truncated", sessionId);
+            if (schemaVersion < 1) throw FileSessionDocument.Invalid("the journal header has no schemaVersion", sessionId);
+            if (schemaVersion > CurrentSchemaVersion)
+            {
+                throw FileSessionDocument.Invalid($"the journal has schemaVersion {schemaVersion}, newer than the {CurrentSchemaVersion} this library reads; upgrade Sessions.Sdk", sessionId);
+            }
+
+            if (generation is null || created is null) throw FileSessionDocument.Invalid("the journal header lacks 'generation' or 'createdAt'", sessionId);
+            if (!string.Equals(id, sessionId, StringComparison.Ordinal)) throw FileSessionDocument.Invalid($"the journal belongs to session '{id}'", sessionId);
+            return new FileJournalHeader(sessionId, generation, version, created.Value, baseUsage);
+        }
+        catch (JsonException ex)
+        {
+            throw FileSessionDocument.Invalid($"the journal header is malformed ({ex.Message})", sessionId, ex);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw FileSessionDocument.Invalid($"the journal header is malformed ({ex.Message})", sessionId, ex);
+        }
+        catch (FormatException ex)
+        {
+            throw FileSessionDocument.Invalid($"the journal header is malformed ({ex.Message})", sessionId, ex);
+        }
+    }
+
+    /// <summary>Calls <paramref name="handler"/> for every complete line in [<paramref name="from"/>, <paramref name="to"/>).</summary>
+    /// <returns>The offset just past the last complete line: where a torn fragment, if any, begins.</returns>
+    public static long ForEachLine(SafeFileHandle handle, long from, long to, LineHandler handler)
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(to - from, 256, BlockSize * 4));
+        try
+        {
+            long position = from;
+            long validEnd = from;
+            int filled = 0;
+            while (position + filled < to)
+            {
+                if (filled == buffer.Length)
+                {
+                    byte[] bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, filled).CopyTo(bigger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = bigger;
+                }
+
+                int wanted = (int)Math.Min(buffer.Length - filled, to - (position + filled));
+                int n = RandomAccess.Read(handle, buffer.AsSpan(filled, wanted), position + filled);
+                if (n <= 0) break;
+                int scanFrom = filled;
+                filled += n;
+                int start = 0;
+                int newline = buffer.AsSpan(scanFrom, filled - scanFrom).IndexOf((byte)'\n');
+                if (newline >= 0) newline += scanFrom;
+                while (newline >= 0)
+                {
+                    handler(buffer.AsSpan(start, newline - start), position + start);
+                    start = newline + 1;
+                    validEnd = position + start;
+                    newline = buffer.AsSpan(start, filled - start).IndexOf((byte)'\n');
+                    if (newline >= 0) newline += start;
+                }
+
+                if (start > 0)
+                {
+                    buffer.AsSpan(start, filled - start).CopyTo(buffer);
+                    filled -= start;
+                    position += start;
+                }
+            }
+
+            return validEnd;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Reads the last <paramref name="count"/> complete lines of [<paramref name="from"/>, <paramref name="to"/>) by reading backwards from the end.</summary>
+    /// <returns>The bytes read and the (start, length) of each line, oldest first; fewer lines when the range holds fewer.</returns>
+    public static (byte[] Buffer, List<(int Start, int Length)> Lines) ReadLastLines(SafeFileHandle handle, long from, long to, int count)
+    {
+        var lines = new List<(int Start, int Length)>(Math.Min(count, 1024));
+        if (count <= 0 || to <= from) return ([], lines);
+        long start = to;
+        int chunk = BlockSize;
+        byte[] data = [];
+        while (true)
+        {
+            long newStart = Math.Max(from, start - chunk);
+            int added = (int)(start - newStart);
+            var bigger = new byte[data.Length + added];
+            int n = RandomAccess.Read(handle, bigger.AsSpan(0, added), newStart);
+            if (n < added) throw new IOException("The journal became shorter while it was read.");
+            data.CopyTo(bigger.AsSpan(added));
+            data = bigger;
+            start = newStart;
+
+            // Lines are complete between newlines; the bytes after the last newline are a torn or in-flight append.
+            int end = data.AsSpan().LastIndexOf((byte)'\n');
+            if (end >= 0)
+            {
+                int newlines = data.AsSpan(0, end + 1).Count((byte)'\n');
+                bool atStart = start == from;
+                if (newlines > count || atStart)
+                {
+                    int lineEnd = end;
+                    var found = new List<(int Start, int Length)>();
+                    while (found.Count < count)
+                    {
+                        int previous = lineEnd == 0 ? -1 : data.AsSpan(0, lineEnd).LastIndexOf((byte)'\n');
+                        if (previous < 0 && !atStart) break;
+                        found.Add((previous + 1, lineEnd - previous - 1));
+                        if (previous < 0) break;
+                        lineEnd = previous;
+                    }
+
+                    found.Reverse();
+                    lines.AddRange(found);
+                    return (data, lines);
+                }
+            }
+            else if (start == from)
+            {
+                return (data, lines);
+            }
+
+            chunk = Math.Min(chunk * 2, 16 * 1024 * 1024);
+        }
+    }
+
+    /// <summary>Reads the fields of a message line that the journal summary needs, without materializing the message.</summary>
+    /// <exception cref="SessionFormatException">The line is not a message record, or is of a newer schema version.</exception>
+    public static SessionUsage? ReadLineUsage(ReadOnlySpan<byte> line, string sessionId)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(line);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) throw FileSessionDocument.Invalid("a journal line is not a JSON object", sessionId);
+            int version = 0;
+            bool hasMessage = false;
+            SessionUsage? usage = null;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("v"u8)) { reader.Read(); version = reader.GetInt32(); }
+                else if (reader.ValueTextEquals("usage"u8)) { reader.Read(); usage = SessionJson.ReadUsage(ref reader); }
+                else
+                {
+                    hasMessage |= reader.ValueTextEquals("msg"u8);
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+
+            if (reader.TokenType != JsonTokenType.EndObject || reader.Read()) throw FileSessionDocument.Invalid("a journal line is truncated or has trailing data", sessionId);
+            if (version > SessionJson.CurrentSchemaVersion) throw NewerMessageVersion(version, sessionId);
+            if (version < 1 || !hasMessage) throw FileSessionDocument.Invalid("a journal line is not a message record", sessionId);
+            return usage;
+        }
+        catch (JsonException ex)
+        {
+            throw FileSessionDocument.Invalid($"a journal line is malformed ({ex.Message})", sessionId, ex);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw FileSessionDocument.Invalid($"a journal line is malformed ({ex.Message})", sessionId, ex);
+        }
+        catch (FormatException ex)
+        {
+            throw FileSessionDocument.Invalid($"a journal line is malformed ({ex.Message})", sessionId, ex);
+        }
+    }
+
+    /// <summary>Returns whether a format error is about data newer than this library (kept as is) rather than damage.</summary>
+    public static bool IsNewerVersion(SessionFormatException exception) =>
+        exception.Message.Contains("newer than", StringComparison.Ordinal);
+
+    private static SessionFormatException NewerMessageVersion(int version, string sessionId) =>
+        FileSessionDocument.Invalid($"a message record has schema version {version}, newer than the {SessionJson.CurrentSchemaVersion} this library reads; upgrade Sessions.Sdk", sessionId);
+}
+
+/// <summary>The header line of a journal.</summary>
+/// <param name="SessionId">The session.</param>
+/// <param name="Generation">A random id that changes whenever the journal is replaced.</param>
+/// <param name="Version">The session version when the journal was written.</param>
+/// <param name="CreatedAt">When the journal was written.</param>
+/// <param name="BaseUsage">Usage accumulated by messages no longer in the journal.</param>
+internal sealed record FileJournalHeader(string SessionId, string Generation, long Version, DateTimeOffset CreatedAt, SessionUsage BaseUsage)
+{
+    /// <summary>Gets the header line's length in bytes, including its newline; where the first message starts.</summary>
+    public int Length { get; init; }
+}
+
+/// <summary>What the journal holds up to <see cref="Length"/>, cached per session and validated against the file.</summary>
+internal sealed record FileJournalState(FileJournalHeader Header, long Length, long Count, SessionUsage Usage, DateTimeOffset UpdatedAt)
+{
+    public FileJournalSummary ToSummary(long lastWriteTicks) =>
+        new(Header.Generation, Header.Version, Length, lastWriteTicks, Count, Usage, UpdatedAt);
+}

@@ -1,0 +1,805 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.IO.Enumeration;
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
+
+namespace Sessions.Sdk;
+
+/// <summary>Stores each session as two files: an append-only message journal and a small metadata document.</summary>
+/// <remarks>
+/// Layout under the root: <c>{id}.jsonl</c> (journal: a header line, then one message per line), <c>{id}.meta.json</c>
+/// (metadata and a journal summary, replaced atomically), <c>.locks/</c> (cross-process lock stripes), <c>.tmp/</c>
+/// (files being written before they are renamed into place) and <c>.quarantine/</c> (damaged sessions moved aside).
+/// A session exists while its metadata document exists. Thread-safe; safe for several processes sharing one root.
+/// </remarks>
+internal sealed partial class FileSessionStorage : ISessionStorage, IDisposable, IAsyncDisposable
+{
+    private const string MetaSuffix = ".meta.json";
+    private const string JournalSuffix = ".jsonl";
+
+    private readonly FileStorageOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly string _lockDirectory;
+    private readonly string _tempDirectory;
+    private readonly string _quarantineDirectory;
+    private volatile bool _rootReady;
+    private volatile bool _disposed;
+
+    public FileSessionStorage(FileStorageOptions options, TimeProvider timeProvider, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        ArgumentNullException.ThrowIfNull(logger);
+        options.Validate();
+        _options = options;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        Root = options.ResolveDirectory();
+        _lockDirectory = Path.Combine(Root, ".locks");
+        _tempDirectory = Path.Combine(Root, ".tmp");
+        _quarantineDirectory = Path.Combine(Root, ".quarantine");
+    }
+
+    /// <summary>Gets the full path of the directory holding the sessions.</summary>
+    public string Root { get; }
+
+    /// <summary>Gets the directory damaged sessions are moved into.</summary>
+    public string QuarantineDirectory => _quarantineDirectory;
+
+    /// <inheritdoc/>
+    public async ValueTask<SessionInfo> CreateAsync(SessionInfo session, IReadOnlyList<SessionMessage> messages, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        SessionIds.Validate(session.Id, nameof(session));
+        ArgumentNullException.ThrowIfNull(messages);
+        ValidateMessages(messages);
+        string id = session.Id;
+        var entry = GetEntry(id);
+        using var held = await LockAsync(entry, id, cancellationToken).ConfigureAwait(false);
+        return Guard(id, () =>
+        {
+            if (File.Exists(MetaPath(id))) throw new SessionAlreadyExistsException(id);
+            var now = _timeProvider.GetUtcNow();
+            var header = new FileJournalHeader(id, FileJournal.NewGeneration(), 1, now, SessionUsage.Empty);
+            var state = WriteNewJournal(id, header, messages, SessionUsage.Empty);
+            var info = StripStored(session) with
+            {
+                CreatedAt = session.CreatedAt == default ? now : session.CreatedAt,
+                UpdatedAt = now,
+                Version = 1,
+            };
+            var document = new FileSessionDocument { Info = info, Summary = state.ToSummary(LastWriteTicks(JournalPath(id))) };
+            int size = WriteDocument(id, document);
+            entry.State = state;
+            entry.SummaryLength = state.Length;
+            return Compose(document.Info, state, size);
+        });
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<SessionInfo?> GetAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        SessionIds.Validate(sessionId);
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(Guard(sessionId, () => Load(sessionId, journalStat: null)));
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<IReadOnlyList<SessionMessage>> AppendMessagesAsync(string sessionId, IReadOnlyList<SessionMessage> messages, CancellationToken cancellationToken = default)
+    {
+        SessionIds.Validate(sessionId);
+        ArgumentNullException.ThrowIfNull(messages);
+        ValidateMessages(messages);
+        var entry = GetEntry(sessionId);
+        using var held = await LockAsync(entry, sessionId, cancellationToken).ConfigureAwait(false);
+        return Guard<IReadOnlyList<SessionMessage>>(sessionId, () => AppendLocked(entry, sessionId, messages));
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<IReadOnlyList<SessionMessage>> GetMessagesAsync(string sessionId, MessageRange range, CancellationToken cancellationToken = default)
+    {
+        SessionIds.Validate(sessionId);
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(Guard<IReadOnlyList<SessionMessage>>(sessionId, () => ReadMessages(sessionId, range)));
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<SessionInfo> UpdateAsync(SessionInfo session, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        SessionIds.Validate(session.Id, nameof(session));
+        string id = session.Id;
+        var entry = GetEntry(id);
+        using var held = await LockAsync(entry, id, cancellationToken).ConfigureAwait(false);
+        return Guard(id, () =>
+        {
+            var document = ReadDocument(id) ?? throw new SessionNotFoundException(id);
+            var state = LoadStateLocked(entry, id, document.Summary);
+            long current = Math.Max(document.Info.Version, state.Header.Version);
+            if (session.Version != current) throw new SessionConcurrencyException(id, session.Version, current);
+            var info = document.Info with
+            {
+                Title = session.Title ?? string.Empty,
+                Kind = session.Kind,
+                Tags = session.Tags.Distinct(StringComparer.Ordinal).ToArray(),
+                Metadata = new Dictionary<string, string>(session.Metadata, StringComparer.Ordinal).AsReadOnly(),
+                SystemPrompt = session.SystemPrompt,
+                ProviderName = session.ProviderName,
+                ModelId = session.ModelId,
+                UpdatedAt = _timeProvider.GetUtcNow(),
+                Version = current + 1,
+            };
+            var updated = new FileSessionDocument { Info = info, Summary = state.ToSummary(LastWriteTicks(JournalPath(id))) };
+            int size = WriteDocument(id, updated);
+            entry.SummaryLength = state.Length;
+            return Compose(info, state, size);
+        });
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<SessionInfo> ReplaceMessagesAsync(string sessionId, IReadOnlyList<SessionMessage> messages, long expectedVersion, CancellationToken cancellationToken = default)
+    {
+        SessionIds.Validate(sessionId);
+        ArgumentNullException.ThrowIfNull(messages);
+        ValidateMessages(messages);
+        var entry = GetEntry(sessionId);
+        using var held = await LockAsync(entry, sessionId, cancellationToken).ConfigureAwait(false);
+        return Guard(sessionId, () =>
+        {
+            var document = ReadDocument(sessionId) ?? throw new SessionNotFoundException(sessionId);
+            var state = LoadStateLocked(entry, sessionId, document.Summary);
+            long current = Math.Max(document.Info.Version, state.Header.Version);
+            if (expectedVersion != current) throw new SessionConcurrencyException(sessionId, expectedVersion, current);
+
+            // Usage is spend, not history: the new journal carries the old total minus what its own messages declare.
+            var kept = SessionUsage.Empty;
+            foreach (var message in messages) kept = kept.Add(message.Usage);
+            var now = _timeProvider.GetUtcNow();
+            var header = new FileJournalHeader(sessionId, FileJournal.NewGeneration(), current + 1, now, Subtract(state.Usage, kept));
+
+            // Renaming the new journal over the old one is the commit point; the metadata write after it only refreshes the summary.
+            var newState = WriteNewJournal(sessionId, header, messages, header.BaseUsage);
+            entry.State = newState;
+            var info = document.Info with { UpdatedAt = now, Version = current + 1 };
+            var updated = new FileSessionDocument { Info = info, Summary = newState.ToSummary(LastWriteTicks(JournalPath(sessionId))) };
+            int size = WriteDocument(sessionId, updated);
+            entry.SummaryLength = newState.Length;
+            return Compose(info, newState, size);
+        });
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<bool> DeleteAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        SessionIds.Validate(sessionId);
+        if (!Directory.Exists(Root)) return false;
+        var entry = GetEntry(sessionId);
+        using var held = await LockAsync(entry, sessionId, cancellationToken).ConfigureAwait(false);
+        return Guard(sessionId, () =>
+        {
+            // The metadata document goes first: without it the session no longer exists, whatever a crash leaves behind.
+            bool existed = File.Exists(MetaPath(sessionId));
+            if (existed) File.Delete(MetaPath(sessionId));
+            File.Delete(JournalPath(sessionId));
+            if (existed && _options.FsyncOnAppend) FlushDirectory(Root);
+            entry.State = null;
+            entry.SummaryLength = -1;
+            return existed;
+        });
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<bool> ExistsAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        SessionIds.Validate(sessionId);
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(File.Exists(MetaPath(sessionId)));
+    }
+
+    /// <inheritdoc/>
+    public async IAsyncEnumerable<SessionInfo> ListAsync(SessionQuery query, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        cancellationToken.ThrowIfCancellationRequested();
+        var sessions = ListMatching(query, cancellationToken);
+        foreach (var session in query.OrderAndPage(sessions))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return session;
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        SaveSummaries();
+    }
+
+    /// <inheritdoc/>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    internal string MetaPath(string sessionId) => Path.Combine(Root, sessionId + MetaSuffix);
+
+    internal string JournalPath(string sessionId) => Path.Combine(Root, sessionId + JournalSuffix);
+
+    private static SessionInfo StripStored(SessionInfo session) => session with
+    {
+        Title = session.Title ?? string.Empty,
+        Tags = session.Tags.Distinct(StringComparer.Ordinal).ToArray(),
+        Metadata = new Dictionary<string, string>(session.Metadata, StringComparer.Ordinal).AsReadOnly(),
+        MessageCount = 0,
+        SizeBytes = 0,
+        Usage = SessionUsage.Empty,
+    };
+
+    private static void ValidateMessages(IReadOnlyList<SessionMessage> messages)
+    {
+        for (int i = 0; i < messages.Count; i++)
+        {
+            if (messages[i] is null) throw new ArgumentException($"messages[{i}] is null.", nameof(messages));
+        }
+    }
+
+    private static SessionUsage Subtract(SessionUsage total, SessionUsage part) => new()
+    {
+        InputTokens = total.InputTokens - part.InputTokens,
+        OutputTokens = total.OutputTokens - part.OutputTokens,
+        TotalTokens = total.TotalTokens - part.TotalTokens,
+        Cost = total.Cost - part.Cost,
+        Requests = total.Requests - part.Requests,
+    };
+
+    private static SessionInfo Compose(SessionInfo info, FileJournalState state, long documentSize) => info with
+    {
+        MessageCount = state.Count,
+        Usage = state.Usage,
+        SizeBytes = state.Length + documentSize,
+        UpdatedAt = info.UpdatedAt > state.UpdatedAt ? info.UpdatedAt : state.UpdatedAt,
+        Version = Math.Max(info.Version, state.Header.Version),
+    };
+
+    private static long LastWriteTicks(string path) => File.GetLastWriteTimeUtc(path).Ticks;
+
+    private static void FlushDirectory(string directory)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        try
+        {
+            using var handle = File.OpenHandle(directory, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            FlushToDisk(handle);
+        }
+        catch (IOException)
+        {
+            // Some file systems refuse to flush a directory; the rename is still atomic, only its durability is weaker.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    private static void FlushToDisk(SafeFileHandle handle)
+    {
+        using var stream = new FileStream(handle, FileAccess.Read, bufferSize: 0);
+        stream.Flush(flushToDisk: true);
+    }
+
+    private Entry GetEntry(string sessionId) => _entries.GetOrAdd(sessionId, static _ => new Entry());
+
+    private async ValueTask<Held> LockAsync(Entry entry, string sessionId, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (!await entry.Gate.WaitAsync(_options.LockTimeout, cancellationToken).ConfigureAwait(false))
+        {
+            throw new SessionStorageException($"Timed out after {_options.LockTimeout.TotalSeconds:0.#} s waiting for another operation on session '{sessionId}' in this process.");
+        }
+
+        try
+        {
+            EnsureRoot();
+            var handle = await FileSessionLock.AcquireAsync(FileSessionLock.PathFor(_lockDirectory, sessionId), _options.LockTimeout, cancellationToken).ConfigureAwait(false);
+            return new Held(entry.Gate, handle);
+        }
+        catch
+        {
+            entry.Gate.Release();
+            throw;
+        }
+    }
+
+    private void EnsureRoot()
+    {
+        if (_rootReady) return;
+        try
+        {
+            Directory.CreateDirectory(Root);
+            Directory.CreateDirectory(_lockDirectory);
+            Directory.CreateDirectory(_tempDirectory);
+            CleanTemporaryFiles();
+            _rootReady = true;
+        }
+        catch (IOException ex)
+        {
+            throw new SessionStorageException($"Cannot create the session directory '{Root}': {ex.Message}", ex);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new SessionStorageException($"Cannot create the session directory '{Root}': {ex.Message}", ex);
+        }
+    }
+
+    private void CleanTemporaryFiles()
+    {
+        // Left behind by writers that died before renaming; old enough that no live writer can still own them.
+        var cutoff = _timeProvider.GetUtcNow().UtcDateTime - TimeSpan.FromHours(1);
+        foreach (var file in new DirectoryInfo(_tempDirectory).EnumerateFiles())
+        {
+            try
+            {
+                if (file.LastWriteTimeUtc < cutoff) file.Delete();
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+    }
+
+    private T Guard<T>(string sessionId, Func<T> operation)
+    {
+        try
+        {
+            return operation();
+        }
+        catch (SessionFormatException ex) when (!FileJournal.IsNewerVersion(ex) && ex.SessionId is { } id)
+        {
+            Quarantine(id, ex);
+            throw;
+        }
+        catch (IOException ex)
+        {
+            throw new SessionStorageException($"I/O error on session '{sessionId}' in '{Root}': {ex.Message}", ex);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new SessionStorageException($"Access denied to session '{sessionId}' in '{Root}': {ex.Message}", ex);
+        }
+    }
+
+    private SessionMessage[] AppendLocked(Entry entry, string sessionId, IReadOnlyList<SessionMessage> messages)
+    {
+        if (!File.Exists(MetaPath(sessionId))) throw new SessionNotFoundException(sessionId);
+        using var handle = OpenJournal(sessionId, FileAccess.ReadWrite);
+        var state = LoadState(entry, sessionId, handle, () => ReadDocument(sessionId)?.Summary, repair: true);
+        if (messages.Count == 0) return [];
+
+        var buffer = new ArrayBufferWriter<byte>(1024 * messages.Count);
+        var appended = new SessionMessage[messages.Count];
+        var usage = state.Usage;
+        for (int i = 0; i < messages.Count; i++)
+        {
+            var message = messages[i] with { Sequence = state.Count + i + 1 };
+            FileJournal.WriteMessage(buffer, message);
+            usage = usage.Add(message.Usage);
+            appended[i] = message;
+        }
+
+        // One positional write of all lines: a crash leaves a prefix, whose torn last line readers ignore.
+        RandomAccess.Write(handle, buffer.WrittenSpan, state.Length);
+        if (_options.FsyncOnAppend) FlushToDisk(handle);
+        var newState = state with
+        {
+            Length = state.Length + buffer.WrittenCount,
+            Count = state.Count + messages.Count,
+            Usage = usage,
+            UpdatedAt = _timeProvider.GetUtcNow(),
+        };
+        entry.State = newState;
+        if (newState.Length - entry.SummaryLength >= _options.SummaryInterval)
+        {
+            SaveSummaryLocked(entry, sessionId, newState);
+        }
+
+        return appended;
+    }
+
+    private FileJournalState LoadStateLocked(Entry entry, string sessionId, FileJournalSummary? summary)
+    {
+        using var handle = OpenJournal(sessionId, FileAccess.ReadWrite);
+        return LoadState(entry, sessionId, handle, () => summary, repair: true);
+    }
+
+    /// <summary>Brings the journal's state up to date: from the cache or the summary when they still hold, scanning only what was appended since.</summary>
+    private FileJournalState LoadState(Entry? entry, string sessionId, SafeFileHandle handle, Func<FileJournalSummary?> summary, bool repair)
+    {
+        var header = FileJournal.ReadHeader(handle, sessionId);
+        long fileLength = RandomAccess.GetLength(handle);
+        FileJournalState? start = null;
+        if (entry?.State is { } cached && cached.Header.Generation == header.Generation && cached.Length <= fileLength)
+        {
+            start = cached;
+        }
+        else if (summary() is { } s && s.Generation == header.Generation && s.Length >= header.Length && s.Length <= fileLength)
+        {
+            start = new FileJournalState(header, s.Length, s.Count, s.Usage, s.UpdatedAt);
+            if (entry is not null) entry.SummaryLength = s.Length;
+        }
+
+        start ??= new FileJournalState(header, header.Length, 0, header.BaseUsage, header.CreatedAt);
+        if (start.Length == fileLength)
+        {
+            if (entry is not null) entry.State = start;
+            return start;
+        }
+
+        long count = start.Count;
+        var usage = start.Usage;
+        long validEnd = FileJournal.ForEachLine(handle, start.Length, fileLength, (line, _) =>
+        {
+            usage = usage.Add(FileJournal.ReadLineUsage(line, sessionId));
+            count++;
+        });
+        var updatedAt = start.UpdatedAt;
+        if (count != start.Count)
+        {
+            var written = new DateTimeOffset(File.GetLastWriteTimeUtc(handle), TimeSpan.Zero);
+            if (written > updatedAt) updatedAt = written;
+        }
+
+        if (repair && validEnd < fileLength)
+        {
+            // A writer died mid-append (we hold the lock, so none is in flight): drop the torn fragment.
+            LogTornTail(sessionId, fileLength - validEnd);
+            RandomAccess.SetLength(handle, validEnd);
+            if (_options.FsyncOnAppend) FlushToDisk(handle);
+        }
+
+        var state = new FileJournalState(header, validEnd, count, usage, updatedAt);
+        if (entry is not null) entry.State = state;
+        return state;
+    }
+
+    private SafeFileHandle OpenJournal(string sessionId, FileAccess access)
+    {
+        try
+        {
+            return File.OpenHandle(JournalPath(sessionId), FileMode.Open, access, FileShare.ReadWrite | FileShare.Delete);
+        }
+        catch (FileNotFoundException) when (File.Exists(MetaPath(sessionId)))
+        {
+            throw FileSessionDocument.Invalid("the metadata document exists but the message journal is missing", sessionId);
+        }
+        catch (FileNotFoundException)
+        {
+            throw new SessionNotFoundException(sessionId);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            throw new SessionNotFoundException(sessionId);
+        }
+    }
+
+    private FileJournalState WriteNewJournal(string sessionId, FileJournalHeader header, IReadOnlyList<SessionMessage> messages, SessionUsage baseUsage)
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024 + (512 * messages.Count));
+        FileJournal.WriteHeader(buffer, header);
+        int headerLength = buffer.WrittenCount;
+        var usage = baseUsage;
+        for (int i = 0; i < messages.Count; i++)
+        {
+            var message = messages[i] with { Sequence = i + 1 };
+            FileJournal.WriteMessage(buffer, message);
+            usage = usage.Add(message.Usage);
+        }
+
+        WriteAtomically(JournalPath(sessionId), buffer.WrittenSpan);
+        return new FileJournalState(header with { Length = headerLength }, buffer.WrittenCount, messages.Count, usage, header.CreatedAt);
+    }
+
+    private int WriteDocument(string sessionId, FileSessionDocument document)
+    {
+        var bytes = document.Serialize();
+        WriteAtomically(MetaPath(sessionId), bytes);
+        return bytes.Length;
+    }
+
+    private void WriteAtomically(string path, ReadOnlySpan<byte> content)
+    {
+        string temp = Path.Combine(_tempDirectory, Path.GetFileName(path) + "." + FileJournal.NewGeneration()[..12] + ".tmp");
+        try
+        {
+            using (var handle = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                RandomAccess.Write(handle, content, 0);
+                if (_options.FsyncOnAppend) FlushToDisk(handle);
+            }
+
+            File.Move(temp, path, overwrite: true);
+            if (_options.FsyncOnAppend) FlushDirectory(Root);
+        }
+        catch
+        {
+            try
+            {
+                File.Delete(temp);
+            }
+            catch (IOException)
+            {
+            }
+
+            throw;
+        }
+    }
+
+    private FileSessionDocument? ReadDocument(string sessionId)
+    {
+        var bytes = ReadSmallFile(MetaPath(sessionId));
+        return bytes is null ? null : FileSessionDocument.Parse(bytes.Value.Span, sessionId);
+    }
+
+    private static ReadOnlyMemory<byte>? ReadSmallFile(string path)
+    {
+        SafeFileHandle handle;
+        try
+        {
+            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return null;
+        }
+
+        using (handle)
+        {
+            byte[] buffer = new byte[4096];
+            int filled = 0;
+            while (true)
+            {
+                int n = RandomAccess.Read(handle, buffer.AsSpan(filled), filled);
+                if (n <= 0) return buffer.AsMemory(0, filled);
+                filled += n;
+                if (filled == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
+            }
+        }
+    }
+
+    private SessionInfo? Load(string sessionId, (long Length, long LastWriteTicks)? journalStat)
+    {
+        var bytes = ReadSmallFile(MetaPath(sessionId));
+        if (bytes is null) return null;
+        var document = FileSessionDocument.Parse(bytes.Value.Span, sessionId);
+        if (journalStat is { } stat && document.Summary is { } summary && summary.Length == stat.Length && summary.LastWriteTicks == stat.LastWriteTicks)
+        {
+            // The journal has not changed since the summary was taken: no need to open it.
+            var header = new FileJournalHeader(sessionId, summary.Generation, summary.Version, summary.UpdatedAt, SessionUsage.Empty);
+            return Compose(document.Info, new FileJournalState(header, summary.Length, summary.Count, summary.Usage, summary.UpdatedAt), bytes.Value.Length);
+        }
+
+        SafeFileHandle handle;
+        try
+        {
+            handle = OpenJournal(sessionId, FileAccess.Read);
+        }
+        catch (SessionNotFoundException)
+        {
+            return null;
+        }
+
+        using (handle)
+        {
+            _entries.TryGetValue(sessionId, out var entry);
+            var state = LoadState(entry, sessionId, handle, () => document.Summary, repair: false);
+            return Compose(document.Info, state, bytes.Value.Length);
+        }
+    }
+
+    private List<SessionInfo> ListMatching(SessionQuery query, CancellationToken cancellationToken)
+    {
+        var result = new List<SessionInfo>();
+        if (!Directory.Exists(Root)) return result;
+
+        // One directory pass: the ids from the metadata documents, and length and last-write time of every journal.
+        var ids = new List<string>();
+        var journals = new Dictionary<string, (long Length, long LastWriteTicks)>(StringComparer.Ordinal);
+        var enumeration = new FileSystemEnumerable<int>(Root, (ref FileSystemEntry entry) =>
+        {
+            var name = entry.FileName;
+            if (name.EndsWith(MetaSuffix, StringComparison.Ordinal))
+            {
+                ids.Add(name[..^MetaSuffix.Length].ToString());
+            }
+            else
+            {
+                journals[name[..^JournalSuffix.Length].ToString()] = (entry.Length, entry.LastWriteTimeUtc.UtcTicks);
+            }
+
+            return 0;
+        })
+        {
+            ShouldIncludePredicate = (ref FileSystemEntry entry) => !entry.IsDirectory &&
+                (entry.FileName.EndsWith(MetaSuffix, StringComparison.Ordinal) || entry.FileName.EndsWith(JournalSuffix, StringComparison.Ordinal)),
+        };
+        foreach (var unused in enumeration)
+        {
+        }
+
+        foreach (var id in ids)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!SessionIds.IsValid(id)) continue;
+            SessionInfo? session;
+            try
+            {
+                session = Guard(id, () => Load(id, journals.TryGetValue(id, out var stat) ? stat : null));
+            }
+            catch (SessionFormatException ex)
+            {
+                // Damaged sessions were quarantined by Guard; newer-format ones are left alone. Either way the rest still list.
+                LogSkipped(id, ex.Message);
+                continue;
+            }
+
+            if (session is not null && query.Matches(session)) result.Add(session);
+        }
+
+        return result;
+    }
+
+    private List<SessionMessage> ReadMessages(string sessionId, MessageRange range)
+    {
+        if (!File.Exists(MetaPath(sessionId))) throw new SessionNotFoundException(sessionId);
+        using var handle = OpenJournal(sessionId, FileAccess.Read);
+        var header = FileJournal.ReadHeader(handle, sessionId);
+        long fileLength = RandomAccess.GetLength(handle);
+        if (range.Take == 0) return [];
+        if (range.FromEnd && range.Take is { } take)
+        {
+            int wanted = (int)Math.Min(int.MaxValue, (long)range.Skip + take);
+            var (buffer, lines) = FileJournal.ReadLastLines(handle, header.Length, fileLength, wanted);
+            int keep = Math.Max(0, lines.Count - range.Skip);
+            var result = new List<SessionMessage>(Math.Min(keep, take));
+            for (int i = Math.Max(0, keep - take); i < keep; i++)
+            {
+                var (start, length) = lines[i];
+                result.Add(ParseMessage(buffer.AsSpan(start, length), sessionId));
+            }
+
+            return result;
+        }
+
+        var messages = new List<SessionMessage>();
+        long index = 0;
+        int skip = range.FromEnd ? 0 : range.Skip;
+        long limit = range.FromEnd ? long.MaxValue : range.Take ?? long.MaxValue;
+        FileJournal.ForEachLine(handle, header.Length, fileLength, (line, _) =>
+        {
+            if (index++ < skip || messages.Count >= limit) return;
+            messages.Add(ParseMessage(line, sessionId));
+        });
+        if (range.FromEnd)
+        {
+            // Everything but the last Skip messages (Take is null here).
+            messages.RemoveRange(Math.Max(0, messages.Count - range.Skip), Math.Min(messages.Count, range.Skip));
+        }
+
+        return messages;
+    }
+
+    private static SessionMessage ParseMessage(ReadOnlySpan<byte> line, string sessionId) =>
+        SessionJson.DeserializeMessage(line, sessionId);
+
+    private void SaveSummaryLocked(Entry entry, string sessionId, FileJournalState state)
+    {
+        var document = ReadDocument(sessionId);
+        if (document is null) return;
+        var updated = document with { Summary = state.ToSummary(LastWriteTicks(JournalPath(sessionId))) };
+        WriteDocument(sessionId, updated);
+        entry.SummaryLength = state.Length;
+    }
+
+    private void SaveSummaries()
+    {
+        foreach (var (sessionId, entry) in _entries)
+        {
+            if (entry.State is not { } state || state.Length == entry.SummaryLength) continue;
+            try
+            {
+                if (!entry.Gate.Wait(_options.LockTimeout)) continue;
+                try
+                {
+                    using var handle = FileSessionLock.Acquire(FileSessionLock.PathFor(_lockDirectory, sessionId), _options.LockTimeout);
+                    if (!File.Exists(MetaPath(sessionId))) continue;
+                    using var journal = OpenJournal(sessionId, FileAccess.ReadWrite);
+                    var current = LoadState(entry, sessionId, journal, () => null, repair: true);
+                    SaveSummaryLocked(entry, sessionId, current);
+                }
+                finally
+                {
+                    entry.Gate.Release();
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or SessionsException)
+            {
+                // The summary is only a cache; the next reader recomputes it from the journal.
+                LogSummaryFailed(sessionId, ex);
+            }
+        }
+    }
+
+    private void Quarantine(string sessionId, SessionFormatException reason)
+    {
+        try
+        {
+            string target = Path.Combine(_quarantineDirectory, sessionId + "-" + _timeProvider.GetUtcNow().ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture) + "-" + FileJournal.NewGeneration()[..6]);
+            Directory.CreateDirectory(target);
+            foreach (var path in new[] { MetaPath(sessionId), JournalPath(sessionId) })
+            {
+                if (File.Exists(path)) File.Move(path, Path.Combine(target, Path.GetFileName(path)));
+            }
+
+            if (_entries.TryGetValue(sessionId, out var entry))
+            {
+                entry.State = null;
+                entry.SummaryLength = -1;
+            }
+
+            LogQuarantined(sessionId, target, reason);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogQuarantineFailed(sessionId, ex);
+        }
+    }
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Session '{SessionId}' is damaged and was moved to '{Target}'.")]
+    private partial void LogQuarantined(string sessionId, string target, Exception reason);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "Session '{SessionId}' is damaged but could not be moved to the quarantine.")]
+    private partial void LogQuarantineFailed(string sessionId, Exception reason);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "Session '{SessionId}': dropped a torn append of {Bytes} bytes left by a writer that stopped mid-write.")]
+    private partial void LogTornTail(string sessionId, long bytes);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "Session '{SessionId}' was left out of a listing: {Reason}")]
+    private partial void LogSkipped(string sessionId, string reason);
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Debug, Message = "Session '{SessionId}': could not save the journal summary; readers will recompute it.")]
+    private partial void LogSummaryFailed(string sessionId, Exception reason);
+
+    /// <summary>Per-session state within this process: the gate serializing its writers and the cached journal state.</summary>
+    private sealed class Entry
+    {
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+
+        public volatile FileJournalState? State;
+
+        public long SummaryLength = -1;
+    }
+
+    /// <summary>Holds the in-process gate and the cross-process lock file until disposed.</summary>
+    private readonly struct Held(SemaphoreSlim gate, SafeFileHandle handle) : IDisposable
+    {
+        public void Dispose()
+        {
+            handle.Dispose();
+            gate.Release();
+        }
+    }
+}

@@ -1,0 +1,63 @@
+namespace Sessions.Sdk;
+
+/// <summary>Configures the file store: where sessions live, how durable an append is, and how long to wait for a lock.</summary>
+public sealed class FileStorageOptions
+{
+    /// <summary>Gets or sets the directory that holds the sessions; created on first write.</summary>
+    /// <value>The default value is <see langword="null"/>: <c>Sessions.Sdk/sessions</c> under the per-user local application data directory.</value>
+    public string? Directory { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether every write is flushed to the disk (fsync) before the call returns.</summary>
+    /// <remarks>
+    /// When <see langword="false"/>, a returned append is in the operating system's cache: it survives the process being killed
+    /// but not a power loss. When <see langword="true"/>, it also survives a power loss, at the cost of one fsync per append.
+    /// </remarks>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool FsyncOnAppend { get; set; }
+
+    /// <summary>Gets or sets how long an operation waits for another thread or process to release a session's lock.</summary>
+    /// <value>The default value is 30 seconds.</value>
+    public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Gets or sets how many journal bytes may be appended before the session's summary (count, usage) is saved again.</summary>
+    /// <remarks>Listing reads at most this many journal bytes per session to bring a stale summary up to date.</remarks>
+    /// <value>The default value is 65,536 bytes.</value>
+    public int SummaryInterval { get; set; } = 64 * 1024;
+
+    /// <summary>Throws when an option has a value the store cannot work with.</summary>
+    /// <exception cref="ArgumentException">An option is out of range; the message names it.</exception>
+    internal void Validate()
+    {
+        if (Directory is not null && string.IsNullOrWhiteSpace(Directory))
+        {
+            throw new ArgumentException($"{nameof(FileStorageOptions)}.{nameof(Directory)} must not be empty or white space; leave it null for the default directory.", nameof(Directory));
+        }
+
+        if (LockTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(LockTimeout), LockTimeout, $"{nameof(FileStorageOptions)}.{nameof(LockTimeout)} must be positive.");
+        }
+
+        if (SummaryInterval < 1024)
+        {
+            throw new ArgumentOutOfRangeException(nameof(SummaryInterval), SummaryInterval, $"{nameof(FileStorageOptions)}.{nameof(SummaryInterval)} must be at least 1024 bytes.");
+        }
+    }
+
+    /// <summary>Returns the directory to use: <see cref="Directory"/> or the per-user default.</summary>
+    /// <returns>A full path.</returns>
+    internal string ResolveDirectory() => Path.GetFullPath(Directory ?? DefaultDirectory());
+
+    /// <summary>Returns the per-user default directory, <c>Sessions.Sdk/sessions</c> under local application data.</summary>
+    /// <returns>The path.</returns>
+    internal static string DefaultDirectory()
+    {
+        var baseDirectory = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify);
+        if (string.IsNullOrEmpty(baseDirectory))
+        {
+            baseDirectory = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile, Environment.SpecialFolderOption.DoNotVerify), ".local", "share");
+        }
+
+        return Path.Combine(baseDirectory, "Sessions.Sdk", "sessions");
+    }
+}
