@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Options;
+
+namespace Sessions.Sdk;
+
+/// <summary>Validates <see cref="ChatPipelineOptions"/> when they are first used (and at host start).</summary>
+internal sealed class ChatPipelineOptionsValidator : IValidateOptions<ChatPipelineOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ChatPipelineOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        if (options.Resilience.FindProblem() is { } problem)
+        {
+            failures.Add(problem);
+        }
+
+        if (options.ToolInvocation.MaxIterations < 0)
+        {
+            failures.Add($"{nameof(ToolInvocationOptions)}.{nameof(ToolInvocationOptions.MaxIterations)} must be zero or more (was {options.ToolInvocation.MaxIterations}).");
+        }
+
+        if (options.ToolInvocation.MaxConsecutiveErrors < 0)
+        {
+            failures.Add($"{nameof(ToolInvocationOptions)}.{nameof(ToolInvocationOptions.MaxConsecutiveErrors)} must be zero or more (was {options.ToolInvocation.MaxConsecutiveErrors}).");
+        }
+
+        if (options.ContextPolicy is null)
+        {
+            failures.Add($"{nameof(ChatPipelineOptions)}.{nameof(ChatPipelineOptions.ContextPolicy)} must not be null; use ChatContextPolicy.None.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
