@@ -1,0 +1,259 @@
+using System.Collections.Concurrent;
+using System.Collections.ObjectModel;
+using System.Runtime.CompilerServices;
+
+namespace Sessions.Sdk;
+
+/// <summary>Keeps sessions in process memory; for tests, prototypes and short-lived hosts.</summary>
+/// <remarks>
+/// Thread-safe: each session has its own lock, so appends to different sessions never contend and an append is O(1).
+/// Stored messages are shallow copies of what callers passed, and every returned list is a fresh copy, so callers
+/// cannot reorder or drop stored messages. Search scans the stored messages (<see cref="ScanningSessionSearch"/>).
+/// </remarks>
+internal sealed class MemorySessionStorage : ISessionStorage, ISessionSearch
+{
+    private readonly ConcurrentDictionary<string, Entry> _sessions = new(StringComparer.Ordinal);
+    private readonly TimeProvider _timeProvider;
+    private readonly ScanningSessionSearch _search;
+
+    /// <summary>Initializes an empty store that takes timestamps from <paramref name="timeProvider"/>.</summary>
+    /// <param name="timeProvider">The clock.</param>
+    public MemorySessionStorage(TimeProvider timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        _timeProvider = timeProvider;
+        _search = new ScanningSessionSearch(this);
+    }
+
+    /// <summary>Initializes an empty store on the system clock.</summary>
+    public MemorySessionStorage()
+        : this(TimeProvider.System)
+    {
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<SessionInfo> CreateAsync(SessionInfo session, IReadOnlyList<SessionMessage> messages, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        SessionIds.Validate(session.Id, nameof(session));
+        ArgumentNullException.ThrowIfNull(messages);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var entry = new Entry();
+        var usage = SessionUsage.Empty;
+        for (int i = 0; i < messages.Count; i++)
+        {
+            var message = Copy(messages[i], i + 1);
+            entry.Messages.Add(message);
+            usage = usage.Add(message.Usage);
+        }
+
+        entry.Info = Normalize(session) with
+        {
+            MessageCount = entry.Messages.Count,
+            UpdatedAt = _timeProvider.GetUtcNow(),
+            SizeBytes = 0,
+            Usage = usage,
+            Version = 1,
+        };
+
+        if (!_sessions.TryAdd(session.Id, entry)) throw new SessionAlreadyExistsException(session.Id);
+        return ValueTask.FromResult(entry.Info);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<SessionInfo?> GetAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        SessionIds.Validate(sessionId);
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(_sessions.TryGetValue(sessionId, out var entry) ? entry.Info : null);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<IReadOnlyList<SessionMessage>> AppendMessagesAsync(string sessionId, IReadOnlyList<SessionMessage> messages, CancellationToken cancellationToken = default)
+    {
+        SessionIds.Validate(sessionId);
+        ArgumentNullException.ThrowIfNull(messages);
+        cancellationToken.ThrowIfCancellationRequested();
+        var entry = Find(sessionId);
+        if (messages.Count == 0) return ValueTask.FromResult<IReadOnlyList<SessionMessage>>([]);
+
+        var appended = new SessionMessage[messages.Count];
+        lock (entry)
+        {
+            if (entry.Deleted) throw new SessionNotFoundException(sessionId);
+            long next = entry.Messages.Count + 1;
+            var usage = entry.Info.Usage;
+            for (int i = 0; i < appended.Length; i++)
+            {
+                appended[i] = Copy(messages[i], next + i);
+                usage = usage.Add(appended[i].Usage);
+            }
+
+            entry.Messages.AddRange(appended);
+            entry.Info = entry.Info with { MessageCount = entry.Messages.Count, Usage = usage, UpdatedAt = Later(entry.Info.UpdatedAt) };
+        }
+
+        return ValueTask.FromResult<IReadOnlyList<SessionMessage>>(appended);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<IReadOnlyList<SessionMessage>> GetMessagesAsync(string sessionId, MessageRange range, CancellationToken cancellationToken = default)
+    {
+        SessionIds.Validate(sessionId);
+        cancellationToken.ThrowIfCancellationRequested();
+        var entry = Find(sessionId);
+        lock (entry)
+        {
+            if (entry.Deleted) throw new SessionNotFoundException(sessionId);
+            var (start, length) = range.Resolve(entry.Messages.Count);
+            if (length == 0) return ValueTask.FromResult<IReadOnlyList<SessionMessage>>([]);
+            return ValueTask.FromResult<IReadOnlyList<SessionMessage>>(entry.Messages.GetRange((int)start, (int)length).ToArray());
+        }
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<SessionInfo> UpdateAsync(SessionInfo session, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        SessionIds.Validate(session.Id, nameof(session));
+        cancellationToken.ThrowIfCancellationRequested();
+        var entry = Find(session.Id);
+        var changes = Normalize(session);
+        lock (entry)
+        {
+            if (entry.Deleted) throw new SessionNotFoundException(session.Id);
+            var current = entry.Info;
+            if (current.Version != session.Version) throw new SessionConcurrencyException(session.Id, session.Version, current.Version);
+            entry.Info = current with
+            {
+                Title = changes.Title,
+                Kind = changes.Kind,
+                Tags = changes.Tags,
+                Metadata = changes.Metadata,
+                SystemPrompt = changes.SystemPrompt,
+                ProviderName = changes.ProviderName,
+                ModelId = changes.ModelId,
+                UpdatedAt = Later(current.UpdatedAt),
+                Version = current.Version + 1,
+            };
+            return ValueTask.FromResult(entry.Info);
+        }
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<SessionInfo> ReplaceMessagesAsync(string sessionId, IReadOnlyList<SessionMessage> messages, long expectedVersion, CancellationToken cancellationToken = default)
+    {
+        SessionIds.Validate(sessionId);
+        ArgumentNullException.ThrowIfNull(messages);
+        cancellationToken.ThrowIfCancellationRequested();
+        var entry = Find(sessionId);
+        var replacement = new List<SessionMessage>(messages.Count);
+        for (int i = 0; i < messages.Count; i++) replacement.Add(Copy(messages[i], i + 1));
+
+        lock (entry)
+        {
+            if (entry.Deleted) throw new SessionNotFoundException(sessionId);
+            var current = entry.Info;
+            if (current.Version != expectedVersion) throw new SessionConcurrencyException(sessionId, expectedVersion, current.Version);
+            entry.Messages.Clear();
+            entry.Messages.AddRange(replacement);
+            entry.Info = current with
+            {
+                MessageCount = replacement.Count,
+                UpdatedAt = Later(current.UpdatedAt),
+                Version = current.Version + 1,
+            };
+            return ValueTask.FromResult(entry.Info);
+        }
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<bool> DeleteAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        SessionIds.Validate(sessionId);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!_sessions.TryRemove(sessionId, out var entry)) return ValueTask.FromResult(false);
+        lock (entry) entry.Deleted = true;
+        return ValueTask.FromResult(true);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<bool> ExistsAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        SessionIds.Validate(sessionId);
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(_sessions.ContainsKey(sessionId));
+    }
+
+    /// <inheritdoc/>
+    public IAsyncEnumerable<SessionInfo> ListAsync(SessionQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        cancellationToken.ThrowIfCancellationRequested();
+        return ListCoreAsync(query, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public IAsyncEnumerable<SessionSearchHit> SearchAsync(SessionSearchQuery query, CancellationToken cancellationToken = default) =>
+        _search.SearchAsync(query, cancellationToken);
+
+    private static SessionInfo Normalize(SessionInfo session) => session with
+    {
+        Title = session.Title ?? string.Empty,
+        Tags = session.Tags is null ? [] : [.. session.Tags],
+        Metadata = session.Metadata is null || session.Metadata.Count == 0
+            ? new ReadOnlyDictionary<string, string>(new Dictionary<string, string>(StringComparer.Ordinal))
+            : new ReadOnlyDictionary<string, string>(new Dictionary<string, string>(session.Metadata, StringComparer.Ordinal)),
+    };
+
+    private static SessionMessage Copy(SessionMessage message, long sequence)
+    {
+        ArgumentNullException.ThrowIfNull(message, "messages");
+
+        // A shallow clone: callers that keep adding contents to their ChatMessage must not change stored history.
+        return message with { Sequence = sequence, Message = message.Message.Clone() };
+    }
+
+    private DateTimeOffset Later(DateTimeOffset previous)
+    {
+        var now = _timeProvider.GetUtcNow();
+        return now > previous ? now : previous;
+    }
+
+    private Entry Find(string sessionId) =>
+        _sessions.TryGetValue(sessionId, out var entry) ? entry : throw new SessionNotFoundException(sessionId);
+
+    private async IAsyncEnumerable<SessionInfo> ListCoreAsync(SessionQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var matches = new List<SessionInfo>();
+        foreach (var entry in _sessions.Values)
+        {
+            var info = entry.Info;
+            if (query.Matches(info)) matches.Add(info);
+        }
+
+        foreach (var info in query.OrderAndPage(matches))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return info;
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    private sealed class Entry
+    {
+        private SessionInfo? _info;
+
+        public List<SessionMessage> Messages { get; } = [];
+
+        public SessionInfo Info
+        {
+            get => Volatile.Read(ref _info)!;
+            set => Volatile.Write(ref _info, value);
+        }
+
+        public bool Deleted { get; set; }
+    }
+}
