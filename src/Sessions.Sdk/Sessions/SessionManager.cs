@@ -1,0 +1,117 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Sessions.Sdk;
+
+/// <summary>The default <see cref="ISessionManager"/>: validates ids, creates <see cref="Session"/> objects and delegates to storage.</summary>
+internal sealed class SessionManager : ISessionManager
+{
+    public SessionManager(
+        ISessionStorage storage,
+        ChatProviderRegistry providers,
+        IOptions<SessionsOptions> options,
+        TimeProvider timeProvider,
+        ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        ArgumentNullException.ThrowIfNull(providers);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        Storage = storage;
+        Providers = providers;
+        Options = options.Value;
+        TimeProvider = timeProvider;
+        Logger = logger ?? NullLogger.Instance;
+    }
+
+    /// <inheritdoc/>
+    public ISessionStorage Storage { get; }
+
+    internal ChatProviderRegistry Providers { get; }
+
+    internal SessionsOptions Options { get; }
+
+    internal TimeProvider TimeProvider { get; }
+
+    internal ILogger Logger { get; }
+
+    /// <inheritdoc/>
+    public SessionBuilder Create(string? sessionId = null)
+    {
+        if (sessionId is not null)
+        {
+            SessionIds.Validate(sessionId, nameof(sessionId));
+        }
+
+        return new SessionBuilder(this, sessionId);
+    }
+
+    /// <inheritdoc/>
+    public async Task<Session> OpenAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        SessionIds.Validate(sessionId, nameof(sessionId));
+        var info = await Storage.GetAsync(sessionId, cancellationToken).ConfigureAwait(false)
+            ?? throw new SessionNotFoundException(sessionId);
+        SessionsLog.SessionOpened(Logger, info.Id, info.MessageCount);
+        return new Session(this, info, Options.Autosave);
+    }
+
+    /// <inheritdoc/>
+    public async Task<SessionInfo?> GetInfoAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        SessionIds.Validate(sessionId, nameof(sessionId));
+        return await Storage.GetAsync(sessionId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async Task<bool> ExistsAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        SessionIds.Validate(sessionId, nameof(sessionId));
+        return await Storage.ExistsAsync(sessionId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public IAsyncEnumerable<SessionInfo> ListAsync(SessionQuery? query = null, CancellationToken cancellationToken = default) =>
+        Storage.ListAsync(query ?? SessionQuery.All, cancellationToken);
+
+    /// <inheritdoc/>
+    public IAsyncEnumerable<SessionSearchHit> SearchAsync(SessionSearchQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentException.ThrowIfNullOrWhiteSpace(query.Text, nameof(query));
+        return SearchCoreAsync(query, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public async Task<bool> DeleteAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        SessionIds.Validate(sessionId, nameof(sessionId));
+        bool deleted = await Storage.DeleteAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        if (deleted)
+        {
+            SessionsLog.SessionDeleted(Logger, sessionId);
+        }
+
+        return deleted;
+    }
+
+    /// <summary>Stores a new session with its initial messages and returns it opened.</summary>
+    internal async Task<Session> CreateCoreAsync(SessionInfo info, IReadOnlyList<SessionMessage> messages, bool autosave, CancellationToken cancellationToken)
+    {
+        var stored = await Storage.CreateAsync(info, messages, cancellationToken).ConfigureAwait(false);
+        SessionsLog.SessionCreated(Logger, stored.Id, stored.MessageCount);
+        return new Session(this, stored, autosave);
+    }
+
+    private async IAsyncEnumerable<SessionSearchHit> SearchCoreAsync(SessionSearchQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var search = Storage as ISessionSearch
+            ?? throw new NotSupportedException("The registered storage does not implement ISessionSearch.");
+        await foreach (var hit in search.SearchAsync(query, cancellationToken).ConfigureAwait(false))
+        {
+            yield return hit;
+        }
+    }
+}

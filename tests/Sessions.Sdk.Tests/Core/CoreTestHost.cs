@@ -1,0 +1,31 @@
+using Microsoft.Extensions.DependencyInjection;
+using Sessions.Sdk.Testing;
+
+namespace Sessions.Sdk.Tests;
+
+/// <summary>Builds a service provider with AddSessions over a CoreTestStorage, a manual clock and one fake chat provider.</summary>
+internal sealed class CoreTestHost : IDisposable
+{
+    public CoreTestHost(Action<SessionsOptions>? configure = null, Action<ISessionsBuilder>? build = null)
+    {
+        Storage = new CoreTestStorage(Time);
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(Time);
+        var builder = services.AddSessions(configure).UseStorage(Storage).AddChatProvider("fake", Client, "fake-model");
+        build?.Invoke(builder);
+        Provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        Sessions = Provider.GetRequiredService<ISessionManager>();
+    }
+
+    public ManualTimeProvider Time { get; } = new();
+
+    public CoreTestStorage Storage { get; }
+
+    public CoreTestChatClient Client { get; } = CoreTestChatClient.Echo();
+
+    public ServiceProvider Provider { get; }
+
+    public ISessionManager Sessions { get; }
+
+    public void Dispose() => Provider.Dispose();
+}

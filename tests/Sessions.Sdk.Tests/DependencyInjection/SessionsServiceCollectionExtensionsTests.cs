@@ -1,0 +1,181 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Sessions.Sdk.Tests;
+
+public sealed class SessionsServiceCollectionExtensionsTests
+{
+    [Test]
+    public void AddSessions_ReturnsBuilderOverSameServices()
+    {
+        var services = new ServiceCollection();
+
+        var builder = services.AddSessions();
+
+        Assert.That(builder.Services, Is.SameAs(services));
+    }
+
+    [Test]
+    public void AddSessions_Resolved_ManagerRegistryAndStorageAreSingletons()
+    {
+        var services = new ServiceCollection();
+        services.AddSessions().UseStorage(new CoreTestStorage());
+
+        Assert.That(services.Single(d => d.ServiceType == typeof(ISessionManager)).Lifetime, Is.EqualTo(ServiceLifetime.Singleton));
+        Assert.That(services.Single(d => d.ServiceType == typeof(ChatProviderRegistry)).Lifetime, Is.EqualTo(ServiceLifetime.Singleton));
+        Assert.That(services.Single(d => d.ServiceType == typeof(ISessionStorage)).Lifetime, Is.EqualTo(ServiceLifetime.Singleton));
+        using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        using var scope = provider.CreateScope();
+        Assert.That(scope.ServiceProvider.GetRequiredService<ISessionManager>(), Is.SameAs(provider.GetRequiredService<ISessionManager>()));
+        Assert.That(provider.GetRequiredService<TimeProvider>(), Is.SameAs(TimeProvider.System));
+    }
+
+    [Test]
+    public void AddSessions_CalledTwice_RegistersOnceAndAppliesBothConfigurations()
+    {
+        var services = new ServiceCollection();
+
+        services.AddSessions(o => o.DefaultProvider = "a");
+        services.AddSessions(o => o.MaxHistoryMessages = 7);
+        int countAfterTwo = services.Count;
+        services.AddSessions();
+
+        Assert.That(services.Count(d => d.ServiceType == typeof(ISessionManager)), Is.EqualTo(1));
+        Assert.That(services.Count(d => d.ServiceType == typeof(IValidateOptions<SessionsOptions>)), Is.EqualTo(1));
+        Assert.That(services.Count(d => d.ServiceType == typeof(ISessionStorage)), Is.LessThanOrEqualTo(1));
+        Assert.That(services, Has.Count.EqualTo(countAfterTwo));
+        using var provider = services.BuildServiceProvider();
+        var options = provider.GetRequiredService<IOptions<SessionsOptions>>().Value;
+        Assert.That((options.DefaultProvider, options.MaxHistoryMessages), Is.EqualTo(("a", (int?)7)));
+    }
+
+    [Test]
+    public void AddSessions_NothingChosen_DefaultsToFileStorage()
+    {
+        var services = new ServiceCollection();
+
+        services.AddSessions();
+
+        var storage = services.Single(d => d.ServiceType == typeof(ISessionStorage));
+        Assert.That(storage.Lifetime, Is.EqualTo(ServiceLifetime.Singleton));
+        Assert.That(storage.ImplementationFactory, Is.Not.Null, "the default file storage is registered by factory");
+    }
+
+    [Test]
+    public void AddSessions_AfterUseStorage_KeepsChosenStorage()
+    {
+        var services = new ServiceCollection();
+        var chosen = new CoreTestStorage();
+
+        services.AddSessions().UseStorage(chosen);
+        services.AddSessions();
+
+        using var provider = services.BuildServiceProvider();
+        Assert.That(provider.GetRequiredService<ISessionManager>().Storage, Is.SameAs(chosen));
+    }
+
+    [Test]
+    public void AddSessions_NoLoggingRegistered_ManagerStillResolves()
+    {
+        var services = new ServiceCollection();
+        services.AddSessions().UseStorage(new CoreTestStorage());
+
+        using var provider = services.BuildServiceProvider();
+
+        Assert.That(provider.GetRequiredService<ISessionManager>(), Is.Not.Null);
+    }
+
+    [Test]
+    public void AddSessions_UserTimeProvider_IsKept()
+    {
+        var services = new ServiceCollection();
+        var time = new Sessions.Sdk.Testing.ManualTimeProvider();
+        services.AddSingleton<TimeProvider>(time);
+
+        services.AddSessions().UseStorage(new CoreTestStorage());
+
+        using var provider = services.BuildServiceProvider();
+        Assert.That(provider.GetRequiredService<TimeProvider>(), Is.SameAs(time));
+    }
+
+    [Test]
+    public void GetService_NoStorageRegistered_ThrowsNamingTheUseMethods()
+    {
+        var services = new ServiceCollection();
+        services.AddSessions();
+        services.RemoveAll<ISessionStorage>();
+
+        using var provider = services.BuildServiceProvider();
+        var ex = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<ISessionManager>());
+
+        Assert.That(ex!.Message, Does.Contain("UseFileStorage").And.Contain("UseMemoryStorage"));
+    }
+
+    [TestCase(nameof(SessionsOptions.MaxHistoryMessages), "SessionsOptions.MaxHistoryMessages must be greater than 0 (was 0).")]
+    [TestCase(nameof(SessionsOptions.MaxOutputTokens), "SessionsOptions.MaxOutputTokens must be greater than 0 (was -5).")]
+    [TestCase(nameof(SessionsOptions.Temperature), "SessionsOptions.Temperature must be between 0 and 2 (was 3).")]
+    [TestCase(nameof(SessionsOptions.MaxToolIterations), "SessionsOptions.MaxToolIterations must be between 1 and 1000 (was 0).")]
+    [TestCase(nameof(SessionsOptions.DefaultProvider), "SessionsOptions.DefaultProvider must not be empty or white space; leave it null to use the only registered provider.")]
+    [TestCase(nameof(SessionsOptions.DefaultModel), "SessionsOptions.DefaultModel must not be empty or white space; leave it null to use the provider's default model.")]
+    public void GetService_InvalidOption_ThrowsNamingTheOption(string option, string expected)
+    {
+        var services = new ServiceCollection();
+        services.AddSessions(o =>
+        {
+            switch (option)
+            {
+                case nameof(SessionsOptions.MaxHistoryMessages): o.MaxHistoryMessages = 0; break;
+                case nameof(SessionsOptions.MaxOutputTokens): o.MaxOutputTokens = -5; break;
+                case nameof(SessionsOptions.Temperature): o.Temperature = 3; break;
+                case nameof(SessionsOptions.MaxToolIterations): o.MaxToolIterations = 0; break;
+                case nameof(SessionsOptions.DefaultProvider): o.DefaultProvider = " "; break;
+                case nameof(SessionsOptions.DefaultModel): o.DefaultModel = ""; break;
+            }
+        }).UseStorage(new CoreTestStorage());
+
+        using var provider = services.BuildServiceProvider();
+        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<ISessionManager>());
+
+        Assert.That(ex!.Failures, Is.EqualTo(new[] { expected }));
+    }
+
+    [Test]
+    public void AddSessions_InvalidOption_IsCheckedAtStartup()
+    {
+        var services = new ServiceCollection();
+        services.AddSessions(o => o.MaxHistoryMessages = -1).UseStorage(new CoreTestStorage());
+
+        using var provider = services.BuildServiceProvider();
+        var startup = provider.GetRequiredService<IStartupValidator>();
+
+        Assert.Throws<OptionsValidationException>(() => startup.Validate());
+    }
+
+    [Test]
+    public void SessionsOptions_Defaults_AreDocumentedValues()
+    {
+        var o = new SessionsOptions();
+
+        Assert.That(o.Autosave, Is.True);
+        Assert.That(o.ToolsEnabled, Is.True);
+        Assert.That(o.MaxToolIterations, Is.EqualTo(10));
+        Assert.That(new object?[] { o.DefaultProvider, o.DefaultModel, o.SystemPrompt, o.Temperature, o.MaxOutputTokens, o.MaxHistoryMessages }, Is.All.Null);
+    }
+
+    [Test]
+    public async Task AddSessions_FromDefaultOptionsAutosaveOff_SessionsBuffer()
+    {
+        var services = new ServiceCollection();
+        var storage = new CoreTestStorage();
+        services.AddSessions(o => o.Autosave = false).UseStorage(storage).AddChatProvider("p", CoreTestChatClient.Echo());
+        using var provider = services.BuildServiceProvider();
+        var s = await provider.GetRequiredService<ISessionManager>().Create("s").CreateAsync();
+
+        await s.AddMessageAsync(new ChatMessage(ChatRole.User, "x"));
+
+        Assert.That(s.Autosave, Is.False);
+        Assert.That(storage.Snapshot("s"), Is.Empty);
+    }
+}
