@@ -1,0 +1,91 @@
+namespace Sessions.Sdk;
+
+/// <summary>Holds the storage's forward-only, numbered schema migrations and the SQL text for one schema name.</summary>
+/// <remarks>
+/// Migrations only ever get appended; a shipped migration is never edited. Each runs once per schema, inside the
+/// transaction that holds the schema's advisory lock, and records itself in <c>schema_migrations</c>.
+/// Times are stored as UTC ticks (<c>bigint</c>) so they round-trip exactly; <c>seq</c> is 1-based and contiguous.
+/// </remarks>
+internal static class PostgreSqlSchema
+{
+    /// <summary>The text-search configuration the index is built with (no stemming or stop words, so every language and every word is found).</summary>
+    /// <remarks>Words are split in .NET (maximal runs of letters and digits, lower-cased) before PostgreSQL sees them, so every store agrees on what a word is.</remarks>
+    public const string TextSearchConfiguration = "simple";
+
+    /// <summary>Gets the migrations in order; migration <c>i</c> brings the schema to version <c>i + 1</c>.</summary>
+    public static IReadOnlyList<(string Description, string Sql)> Migrations { get; } =
+    [
+        ("sessions and messages", """
+            CREATE TABLE {0}.sessions (
+                id text NOT NULL PRIMARY KEY,
+                title text NOT NULL,
+                title_norm text NOT NULL,
+                kind text NOT NULL,
+                kind_norm text NOT NULL,
+                tags text[] NOT NULL,
+                tags_norm text[] NOT NULL,
+                metadata jsonb NOT NULL,
+                system_prompt text,
+                provider_name text,
+                provider_norm text,
+                model_id text,
+                model_norm text,
+                parent_session_id text,
+                branched_at_sequence bigint,
+                message_count bigint NOT NULL,
+                created_ticks bigint NOT NULL,
+                updated_ticks bigint NOT NULL,
+                size_bytes bigint NOT NULL,
+                input_tokens bigint NOT NULL,
+                output_tokens bigint NOT NULL,
+                total_tokens bigint NOT NULL,
+                cost numeric NOT NULL,
+                requests integer NOT NULL,
+                version bigint NOT NULL
+            );
+            CREATE TABLE {0}.messages (
+                session_id text NOT NULL REFERENCES {0}.sessions (id) ON DELETE CASCADE,
+                seq bigint NOT NULL,
+                role text NOT NULL,
+                ts_ticks bigint NOT NULL,
+                payload text NOT NULL,
+                content text NOT NULL,
+                PRIMARY KEY (session_id, seq)
+            );
+            """),
+        ("full-text search", """
+            ALTER TABLE {0}.messages ADD COLUMN tsv tsvector;
+            UPDATE {0}.messages SET tsv = to_tsvector('simple'::regconfig, lower(regexp_replace(content, '[^[:alnum:]]+', ' ', 'g')));
+            ALTER TABLE {0}.messages ALTER COLUMN tsv SET NOT NULL;
+            CREATE INDEX messages_tsv_idx ON {0}.messages USING gin (tsv);
+            ALTER TABLE {0}.sessions ADD COLUMN title_tsv tsvector;
+            UPDATE {0}.sessions SET title_tsv = to_tsvector('simple'::regconfig, lower(regexp_replace(title, '[^[:alnum:]]+', ' ', 'g')));
+            ALTER TABLE {0}.sessions ALTER COLUMN title_tsv SET NOT NULL;
+            CREATE INDEX sessions_title_tsv_idx ON {0}.sessions USING gin (title_tsv);
+            CREATE INDEX sessions_tags_norm_idx ON {0}.sessions USING gin (tags_norm);
+            """),
+    ];
+
+    /// <summary>Gets the schema version this library writes.</summary>
+    public static int LatestVersion => Migrations.Count;
+
+    /// <summary>Quotes an identifier already validated as letters, digits and underscores.</summary>
+    /// <param name="identifier">The identifier.</param>
+    /// <returns>The quoted identifier.</returns>
+    public static string Quote(string identifier) => "\"" + identifier + "\"";
+
+    /// <summary>Computes the advisory-lock key that serializes migrations of one schema across every instance.</summary>
+    /// <param name="schemaName">The schema name.</param>
+    /// <returns>A stable 64-bit key (FNV-1a).</returns>
+    public static long AdvisoryLockKey(string schemaName)
+    {
+        ulong hash = 14695981039346656037UL;
+        foreach (char c in "Sessions.Sdk.PostgreSql/" + schemaName)
+        {
+            hash ^= c;
+            hash = unchecked(hash * 1099511628211UL);
+        }
+
+        return unchecked((long)hash);
+    }
+}

@@ -1,0 +1,909 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Sessions.Sdk;
+
+/// <summary>Stores sessions in PostgreSQL so that many application instances can share them safely.</summary>
+/// <remarks>
+/// Thread-safe; holds no in-process locks that other instances would not see. Appends lock the session row
+/// (<c>UPDATE … RETURNING message_count</c>) and insert their messages in the same transaction, so concurrent
+/// appenders on any machine get contiguous, unique sequences. Metadata updates and message replacement compare
+/// the version in SQL. The schema is created and upgraded on first use under a transaction-scoped advisory lock.
+/// </remarks>
+internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessionSearch, IAsyncDisposable, IDisposable
+{
+    private const string SessionColumns =
+        "id, title, kind, tags, metadata::text, system_prompt, provider_name, model_id, parent_session_id, branched_at_sequence, " +
+        "message_count, created_ticks, updated_ticks, size_bytes, input_tokens, output_tokens, total_tokens, cost, requests, version";
+
+    private static readonly byte[] ZeroSequencePrefix =
+        Encoding.UTF8.GetBytes("{\"v\":" + SessionJson.CurrentSchemaVersion.ToString(CultureInfo.InvariantCulture) + ",\"seq\":0,");
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly bool _ownsDataSource;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly int _maxIndexedTextLength;
+    private readonly SemaphoreSlim _schemaGate = new(1, 1);
+    private readonly string _schemaName;
+    private readonly string _sessions;
+    private readonly string _messages;
+    private readonly string _migrations;
+    private readonly string _createSql;
+    private readonly string _appendSql;
+    private readonly string _insertMessagesSql;
+    private readonly string _getMessagesSql;
+    private readonly string _updateSql;
+    private readonly string _replaceSql;
+    private volatile bool _schemaReady;
+    private int _disposed;
+
+    /// <summary>Initializes a new instance of the <see cref="PostgreSqlSessionStorage"/> class.</summary>
+    /// <param name="dataSource">The data source connections come from.</param>
+    /// <param name="ownsDataSource">Whether disposing the storage disposes the data source.</param>
+    /// <param name="options">Validated options.</param>
+    /// <param name="timeProvider">The clock for update times; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    /// <param name="logger">The logger; none when <see langword="null"/>.</param>
+    public PostgreSqlSessionStorage(NpgsqlDataSource dataSource, bool ownsDataSource, PostgreSqlStorageOptions options, TimeProvider? timeProvider = null, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(options);
+        var problems = options.Validate(requireConnectionString: false);
+        if (problems.Count > 0) throw new ArgumentException(string.Join(" ", problems), nameof(options));
+
+        _dataSource = dataSource;
+        _ownsDataSource = ownsDataSource;
+        _time = timeProvider ?? TimeProvider.System;
+        _logger = logger ?? NullLogger.Instance;
+        _maxIndexedTextLength = options.MaxIndexedTextLength;
+        _schemaName = options.SchemaName;
+        string schema = PostgreSqlSchema.Quote(_schemaName);
+        _sessions = schema + ".sessions";
+        _messages = schema + ".messages";
+        _migrations = schema + ".schema_migrations";
+
+        _createSql = $"""
+            WITH ins AS (
+                INSERT INTO {_sessions} (id, title, title_norm, kind, kind_norm, tags, tags_norm, metadata, system_prompt, provider_name, provider_norm,
+                    model_id, model_norm, parent_session_id, branched_at_sequence, message_count, created_ticks, updated_ticks, size_bytes,
+                    input_tokens, output_tokens, total_tokens, cost, requests, version, title_tsv)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, 1,
+                    to_tsvector('simple'::regconfig, $25))
+                ON CONFLICT (id) DO NOTHING
+                RETURNING id),
+            msg AS (
+                INSERT INTO {_messages} (session_id, seq, role, ts_ticks, payload, content, tsv)
+                SELECT ins.id, m.seq, m.role, m.ts, m.payload, m.content, to_tsvector('simple'::regconfig, m.words)
+                FROM ins, unnest($26::bigint[], $27::text[], $28::bigint[], $29::text[], $30::text[], $31::text[]) AS m(seq, role, ts, payload, content, words)
+                RETURNING 1)
+            SELECT count(*) FROM ins
+            """;
+        _appendSql = $"""
+            UPDATE {_sessions} SET message_count = message_count + $2, updated_ticks = greatest(updated_ticks, $3), size_bytes = size_bytes + $4,
+                input_tokens = input_tokens + $5, output_tokens = output_tokens + $6, total_tokens = total_tokens + $7, cost = cost + $8, requests = requests + $9
+            WHERE id = $1
+            RETURNING message_count
+            """;
+        _insertMessagesSql = $"""
+            INSERT INTO {_messages} (session_id, seq, role, ts_ticks, payload, content, tsv)
+            SELECT $1, m.seq, m.role, m.ts, m.payload, m.content, to_tsvector('simple'::regconfig, m.words)
+            FROM unnest($2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[]) AS m(seq, role, ts, payload, content, words)
+            """;
+        _getMessagesSql = $"""
+            WITH s AS (
+                SELECT id, message_count AS c, greatest(0, message_count - $2) AS available FROM {_sessions} WHERE id = $1),
+            r AS (
+                SELECT id, c, least(coalesce($3, available), available) AS len, available FROM s),
+            b AS (
+                SELECT id, len, CASE WHEN $4 THEN available - len ELSE least($2, c) END AS start FROM r)
+            SELECT m.seq, m.payload
+            FROM b LEFT JOIN {_messages} m ON m.session_id = b.id AND m.seq > b.start AND m.seq <= b.start + b.len
+            ORDER BY m.seq
+            """;
+        _updateSql = $"""
+            UPDATE {_sessions} SET title = $3, title_norm = $4, kind = $5, kind_norm = $6, tags = $7, tags_norm = $8, metadata = $9::jsonb,
+                system_prompt = $10, provider_name = $11, provider_norm = $12, model_id = $13, model_norm = $14,
+                updated_ticks = greatest(updated_ticks, $15), version = version + 1, title_tsv = to_tsvector('simple'::regconfig, $16)
+            WHERE id = $1 AND version = $2
+            RETURNING {SessionColumns}
+            """;
+        _replaceSql = $"""
+            UPDATE {_sessions} SET message_count = $3, size_bytes = $4, updated_ticks = greatest(updated_ticks, $5), version = version + 1
+            WHERE id = $1 AND version = $2
+            RETURNING {SessionColumns}
+            """;
+    }
+
+    /// <summary>Gets the schema this storage uses.</summary>
+    internal string SchemaName => _schemaName;
+
+    /// <summary>Creates a data source for a connection string, with automatic statement preparation unless the string sets it.</summary>
+    /// <param name="connectionString">The connection string.</param>
+    /// <param name="loggerFactory">The logger factory for Npgsql's own logs, if any.</param>
+    /// <returns>The data source; the caller owns it.</returns>
+    internal static NpgsqlDataSource CreateDataSource(string connectionString, ILoggerFactory? loggerFactory)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        var given = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (!given.ContainsKey("Max Auto Prepare") && !given.ContainsKey("MaxAutoPrepare"))
+        {
+            // Appends and reads run the same few statements; preparing them saves a parse per call.
+            builder.ConnectionStringBuilder.MaxAutoPrepare = 16;
+        }
+
+        if (loggerFactory is not null) builder.UseLoggerFactory(loggerFactory);
+        return builder.Build();
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<SessionInfo> CreateAsync(SessionInfo session, IReadOnlyList<SessionMessage> messages, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(messages);
+        SessionIds.Validate(session.Id, nameof(session));
+        cancellationToken.ThrowIfCancellationRequested();
+        var rows = MessageRows.Create(messages, 1, _maxIndexedTextLength);
+        var now = _time.GetUtcNow();
+        var metadata = CopyMetadata(session.Metadata);
+        var tags = session.Tags.ToArray();
+        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var connectionScope = connection.ConfigureAwait(false);
+            using var command = new NpgsqlCommand(_createSql, connection);
+            var p = command.Parameters;
+            p.Add(Text(session.Id));
+            p.Add(Text(session.Title ?? string.Empty));
+            p.Add(Text(Normalize(session.Title ?? string.Empty)));
+            p.Add(Text(session.Kind.Value));
+            p.Add(Text(Normalize(session.Kind.Value)));
+            p.Add(TextArray(tags));
+            p.Add(TextArray(NormalizeAll(tags)));
+            p.Add(Text(SerializeMetadata(metadata)));
+            p.Add(Text(session.SystemPrompt));
+            p.Add(Text(session.ProviderName));
+            p.Add(Text(NormalizeOrNull(session.ProviderName)));
+            p.Add(Text(session.ModelId));
+            p.Add(Text(NormalizeOrNull(session.ModelId)));
+            p.Add(Text(session.ParentSessionId));
+            p.Add(BigInt(session.BranchedAtSequence));
+            p.Add(BigInt(rows.Count));
+            p.Add(BigInt(session.CreatedAt.UtcTicks));
+            p.Add(BigInt(now.UtcTicks));
+            p.Add(BigInt(rows.SizeBytes));
+            AddUsage(p, rows.Usage);
+            p.Add(Text(SearchWords(session.Title ?? string.Empty)));
+            rows.AddParameters(p);
+            long inserted = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            if (inserted == 0) throw new SessionAlreadyExistsException(session.Id);
+        }
+        catch (NpgsqlException ex)
+        {
+            throw Translate(ex, "create", session.Id, cancellationToken);
+        }
+
+        return session with
+        {
+            Title = session.Title ?? string.Empty,
+            Tags = tags,
+            Metadata = metadata,
+            MessageCount = rows.Count,
+            UpdatedAt = new DateTimeOffset(now.UtcTicks, TimeSpan.Zero),
+            CreatedAt = new DateTimeOffset(session.CreatedAt.UtcTicks, TimeSpan.Zero),
+            SizeBytes = rows.SizeBytes,
+            Usage = rows.Usage,
+            Version = 1,
+        };
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<SessionInfo?> GetAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        SessionIds.Validate(sessionId);
+        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var connectionScope = connection.ConfigureAwait(false);
+            return await ReadSessionAsync(connection, null, sessionId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NpgsqlException ex)
+        {
+            throw Translate(ex, "read", sessionId, cancellationToken);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<IReadOnlyList<SessionMessage>> AppendMessagesAsync(string sessionId, IReadOnlyList<SessionMessage> messages, CancellationToken cancellationToken = default)
+    {
+        SessionIds.Validate(sessionId);
+        ArgumentNullException.ThrowIfNull(messages);
+        if (messages.Count == 0)
+        {
+            if (!await ExistsAsync(sessionId, cancellationToken).ConfigureAwait(false)) throw new SessionNotFoundException(sessionId);
+            return [];
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+
+        // Serialized before the row lock is taken with sequence 0; the real sequence is spliced in afterwards.
+        var rows = MessageRows.Create(messages, 0, _maxIndexedTextLength);
+        var now = _time.GetUtcNow();
+        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var connectionScope = connection.ConfigureAwait(false);
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using var transactionScope = transaction.ConfigureAwait(false);
+            long last;
+            using (var update = new NpgsqlCommand(_appendSql, connection, transaction))
+            {
+                var p = update.Parameters;
+                p.Add(Text(sessionId));
+                p.Add(BigInt(rows.Count));
+                p.Add(BigInt(now.UtcTicks));
+                p.Add(BigInt(rows.SizeBytes));
+                AddUsage(p, rows.Usage);
+                object? result = await update.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+                if (result is not long count) throw new SessionNotFoundException(sessionId);
+                last = count;
+            }
+
+            long first = last - rows.Count + 1;
+            rows.AssignSequences(first);
+            using (var insert = new NpgsqlCommand(_insertMessagesSql, connection, transaction))
+            {
+                insert.Parameters.Add(Text(sessionId));
+                rows.AddParameters(insert.Parameters);
+                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            var appended = new SessionMessage[messages.Count];
+            for (int i = 0; i < appended.Length; i++)
+            {
+                appended[i] = messages[i] with { Sequence = first + i };
+            }
+
+            return appended;
+        }
+        catch (NpgsqlException ex)
+        {
+            throw Translate(ex, "append to", sessionId, cancellationToken);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<IReadOnlyList<SessionMessage>> GetMessagesAsync(string sessionId, MessageRange range, CancellationToken cancellationToken = default)
+    {
+        SessionIds.Validate(sessionId);
+        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
+        var result = new List<SessionMessage>();
+        try
+        {
+            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var connectionScope = connection.ConfigureAwait(false);
+            using var command = new NpgsqlCommand(_getMessagesSql, connection);
+            command.Parameters.Add(Text(sessionId));
+            command.Parameters.Add(BigInt(range.Skip));
+            command.Parameters.Add(BigInt(range.Take));
+            command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = range.FromEnd });
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var readerScope = reader.ConfigureAwait(false);
+            bool found = false;
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                found = true;
+                if (reader.IsDBNull(0)) continue;
+                long seq = reader.GetInt64(0);
+                var message = SessionJson.DeserializeMessage(reader.GetString(1), sessionId);
+                result.Add(message.Sequence == seq ? message : message with { Sequence = seq });
+            }
+
+            if (!found) throw new SessionNotFoundException(sessionId);
+        }
+        catch (NpgsqlException ex)
+        {
+            throw Translate(ex, "read messages of", sessionId, cancellationToken);
+        }
+
+        return result;
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<SessionInfo> UpdateAsync(SessionInfo session, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        SessionIds.Validate(session.Id, nameof(session));
+        cancellationToken.ThrowIfCancellationRequested();
+        var now = _time.GetUtcNow();
+        var tags = session.Tags.ToArray();
+        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var connectionScope = connection.ConfigureAwait(false);
+            using (var command = new NpgsqlCommand(_updateSql, connection))
+            {
+                var p = command.Parameters;
+                p.Add(Text(session.Id));
+                p.Add(BigInt(session.Version));
+                p.Add(Text(session.Title ?? string.Empty));
+                p.Add(Text(Normalize(session.Title ?? string.Empty)));
+                p.Add(Text(session.Kind.Value));
+                p.Add(Text(Normalize(session.Kind.Value)));
+                p.Add(TextArray(tags));
+                p.Add(TextArray(NormalizeAll(tags)));
+                p.Add(Text(SerializeMetadata(session.Metadata)));
+                p.Add(Text(session.SystemPrompt));
+                p.Add(Text(session.ProviderName));
+                p.Add(Text(NormalizeOrNull(session.ProviderName)));
+                p.Add(Text(session.ModelId));
+                p.Add(Text(NormalizeOrNull(session.ModelId)));
+                p.Add(BigInt(now.UtcTicks));
+                p.Add(Text(SearchWords(session.Title ?? string.Empty)));
+                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using var readerScope = reader.ConfigureAwait(false);
+                if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) return ReadSession(reader);
+            }
+
+            throw await VersionConflictAsync(connection, null, session.Id, session.Version, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NpgsqlException ex)
+        {
+            throw Translate(ex, "update", session.Id, cancellationToken);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<SessionInfo> ReplaceMessagesAsync(string sessionId, IReadOnlyList<SessionMessage> messages, long expectedVersion, CancellationToken cancellationToken = default)
+    {
+        SessionIds.Validate(sessionId);
+        ArgumentNullException.ThrowIfNull(messages);
+        cancellationToken.ThrowIfCancellationRequested();
+        var rows = MessageRows.Create(messages, 1, _maxIndexedTextLength);
+        var now = _time.GetUtcNow();
+        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var connectionScope = connection.ConfigureAwait(false);
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using var transactionScope = transaction.ConfigureAwait(false);
+            SessionInfo? info = null;
+            using (var update = new NpgsqlCommand(_replaceSql, connection, transaction))
+            {
+                update.Parameters.Add(Text(sessionId));
+                update.Parameters.Add(BigInt(expectedVersion));
+                update.Parameters.Add(BigInt(rows.Count));
+                update.Parameters.Add(BigInt(rows.SizeBytes));
+                update.Parameters.Add(BigInt(now.UtcTicks));
+                var reader = await update.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using var readerScope = reader.ConfigureAwait(false);
+                if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) info = ReadSession(reader);
+            }
+
+            if (info is null)
+            {
+                throw await VersionConflictAsync(connection, transaction, sessionId, expectedVersion, cancellationToken).ConfigureAwait(false);
+            }
+
+            using (var batch = new NpgsqlBatch(connection, transaction))
+            {
+                var delete = new NpgsqlBatchCommand($"DELETE FROM {_messages} WHERE session_id = $1");
+                delete.Parameters.Add(Text(sessionId));
+                batch.BatchCommands.Add(delete);
+                if (rows.Count > 0)
+                {
+                    var insert = new NpgsqlBatchCommand(_insertMessagesSql);
+                    insert.Parameters.Add(Text(sessionId));
+                    rows.AddParameters(insert.Parameters);
+                    batch.BatchCommands.Add(insert);
+                }
+
+                await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return info;
+        }
+        catch (NpgsqlException ex)
+        {
+            throw Translate(ex, "replace messages of", sessionId, cancellationToken);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<bool> DeleteAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        SessionIds.Validate(sessionId);
+        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var connectionScope = connection.ConfigureAwait(false);
+            using var command = new NpgsqlCommand($"DELETE FROM {_sessions} WHERE id = $1", connection);
+            command.Parameters.Add(Text(sessionId));
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
+        }
+        catch (NpgsqlException ex)
+        {
+            throw Translate(ex, "delete", sessionId, cancellationToken);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<bool> ExistsAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        SessionIds.Validate(sessionId);
+        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var connectionScope = connection.ConfigureAwait(false);
+            using var command = new NpgsqlCommand($"SELECT EXISTS (SELECT 1 FROM {_sessions} WHERE id = $1)", connection);
+            command.Parameters.Add(Text(sessionId));
+            return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+        catch (NpgsqlException ex)
+        {
+            throw Translate(ex, "check", sessionId, cancellationToken);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async IAsyncEnumerable<SessionInfo> ListAsync(SessionQuery query, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var sessions = await ListPageAsync(query, cancellationToken).ConfigureAwait(false);
+        foreach (var session in sessions)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return session;
+        }
+    }
+
+    /// <summary>Creates the schema and applies migrations up to <paramref name="targetVersion"/>, serialized across instances.</summary>
+    /// <param name="targetVersion">The version to reach; tests use lower versions to simulate an old schema.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>The schema version after migrating.</returns>
+    /// <exception cref="SessionFormatException">The schema is newer than this library knows.</exception>
+    /// <exception cref="SessionStorageException">The database failed.</exception>
+    internal async Task<int> MigrateAsync(int targetVersion, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var connectionScope = connection.ConfigureAwait(false);
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using var transactionScope = transaction.ConfigureAwait(false);
+            using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1)", connection, transaction))
+            {
+                lockCommand.Parameters.Add(BigInt(PostgreSqlSchema.AdvisoryLockKey(_schemaName)));
+                await lockCommand.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            // Create only what is missing, so an instance without CREATE rights runs against a schema a DBA prepared.
+            bool hasSchema, hasTable;
+            using (var probe = new NpgsqlCommand(
+                "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1), to_regclass($2) IS NOT NULL", connection, transaction))
+            {
+                probe.Parameters.Add(Text(_schemaName));
+                probe.Parameters.Add(Text(_migrations));
+                var reader = await probe.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using var readerScope = reader.ConfigureAwait(false);
+                await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                hasSchema = reader.GetBoolean(0);
+                hasTable = reader.GetBoolean(1);
+            }
+
+            string schema = PostgreSqlSchema.Quote(_schemaName);
+            if (!hasSchema) await ExecuteAsync(connection, transaction, $"CREATE SCHEMA {schema}", cancellationToken).ConfigureAwait(false);
+            if (!hasTable)
+            {
+                await ExecuteAsync(connection, transaction,
+                    $"CREATE TABLE {_migrations} (version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
+                    cancellationToken).ConfigureAwait(false);
+            }
+
+            int current;
+            using (var versionCommand = new NpgsqlCommand($"SELECT coalesce(max(version), 0) FROM {_migrations}", connection, transaction))
+            {
+                current = (int)(await versionCommand.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            }
+
+            if (current > PostgreSqlSchema.LatestVersion)
+            {
+                throw new SessionFormatException(
+                    $"The PostgreSQL schema '{_schemaName}' is at version {current}, newer than version {PostgreSqlSchema.LatestVersion} that this " +
+                    "Sessions.Sdk.PostgreSql knows; upgrade the package (an older library must not write to a newer schema).");
+            }
+
+            int target = Math.Min(targetVersion, PostgreSqlSchema.LatestVersion);
+            var applied = new List<int>();
+            for (int version = current + 1; version <= target; version++)
+            {
+                var (description, sql) = PostgreSqlSchema.Migrations[version - 1];
+                await ExecuteAsync(connection, transaction, string.Format(CultureInfo.InvariantCulture, sql, schema), cancellationToken).ConfigureAwait(false);
+                using var record = new NpgsqlCommand($"INSERT INTO {_migrations} (version, description) VALUES ($1, $2)", connection, transaction);
+                record.Parameters.Add(new NpgsqlParameter<int> { TypedValue = version });
+                record.Parameters.Add(Text(description));
+                await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                applied.Add(version);
+            }
+
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            foreach (int version in applied)
+            {
+                PostgreSqlLog.MigrationApplied(_logger, _schemaName, version, PostgreSqlSchema.Migrations[version - 1].Description);
+            }
+
+            int reached = Math.Max(current, target);
+            PostgreSqlLog.SchemaReady(_logger, _schemaName, reached);
+            return reached;
+        }
+        catch (NpgsqlException ex)
+        {
+            throw Translate(ex, $"prepare schema '{_schemaName}' (migrations)", null, cancellationToken);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _schemaGate.Dispose();
+        if (_ownsDataSource) await _dataSource.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _schemaGate.Dispose();
+        if (_ownsDataSource) _dataSource.Dispose();
+    }
+
+    private ValueTask EnsureSchemaAsync(CancellationToken cancellationToken) =>
+        _schemaReady ? ValueTask.CompletedTask : EnsureSchemaSlowAsync(cancellationToken);
+
+    private async ValueTask EnsureSchemaSlowAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        await _schemaGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_schemaReady) return;
+            await MigrateAsync(int.MaxValue, cancellationToken).ConfigureAwait(false);
+            _schemaReady = true;
+        }
+        finally
+        {
+            _schemaGate.Release();
+        }
+    }
+
+    private async Task<List<SessionInfo>> ListPageAsync(SessionQuery query, CancellationToken cancellationToken)
+    {
+        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
+        var sql = new StringBuilder("SELECT ").Append(SessionColumns).Append(" FROM ").Append(_sessions).Append(" WHERE true");
+        var parameters = new List<NpgsqlParameter>();
+        string Arg(NpgsqlParameter parameter)
+        {
+            parameters.Add(parameter);
+            return "$" + parameters.Count.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (query.TitleContains is { Length: > 0 } title) sql.Append(" AND strpos(title_norm, ").Append(Arg(Text(Normalize(title)))).Append(") > 0");
+        if (query.Tag is { Length: > 0 } tag) sql.Append(" AND tags_norm @> ARRAY[").Append(Arg(Text(Normalize(tag)))).Append("]::text[]");
+        if (query.Kind is { } kind) sql.Append(" AND kind_norm = ").Append(Arg(Text(Normalize(kind.Value))));
+        if (query.ProviderName is { } provider) sql.Append(" AND provider_norm = ").Append(Arg(Text(Normalize(provider))));
+        if (query.ModelId is { } model) sql.Append(" AND model_norm = ").Append(Arg(Text(Normalize(model))));
+        if (query.CreatedAfter is { } createdAfter) sql.Append(" AND created_ticks >= ").Append(Arg(BigInt(createdAfter.UtcTicks)));
+        if (query.CreatedBefore is { } createdBefore) sql.Append(" AND created_ticks < ").Append(Arg(BigInt(createdBefore.UtcTicks)));
+        if (query.UpdatedAfter is { } updatedAfter) sql.Append(" AND updated_ticks >= ").Append(Arg(BigInt(updatedAfter.UtcTicks)));
+        if (query.UpdatedBefore is { } updatedBefore) sql.Append(" AND updated_ticks < ").Append(Arg(BigInt(updatedBefore.UtcTicks)));
+        if (query.MetadataKey is { } key)
+        {
+            if (query.MetadataValue is { } value)
+            {
+                sql.Append(" AND (metadata ->> ").Append(Arg(Text(key))).Append(") = ").Append(Arg(Text(value)));
+            }
+            else
+            {
+                sql.Append(" AND (metadata -> ").Append(Arg(Text(key))).Append(") IS NOT NULL");
+            }
+        }
+
+        string direction = query.Descending ? " DESC" : " ASC";
+        string orderColumn = query.OrderBy switch
+        {
+            SessionSortField.CreatedAt => "created_ticks",
+            SessionSortField.Title => "title_norm COLLATE \"C\"",
+            SessionSortField.MessageCount => "message_count",
+            _ => "updated_ticks",
+        };
+        sql.Append(" ORDER BY ").Append(orderColumn).Append(direction).Append(", id COLLATE \"C\" ASC");
+        if (query.Skip > 0) sql.Append(" OFFSET ").Append(Arg(BigInt(query.Skip)));
+        if (query.Take is { } take) sql.Append(" LIMIT ").Append(Arg(BigInt(Math.Max(0, take))));
+
+        var result = new List<SessionInfo>();
+        try
+        {
+            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var connectionScope = connection.ConfigureAwait(false);
+            using var command = new NpgsqlCommand(sql.ToString(), connection);
+            command.Parameters.AddRange(parameters.ToArray());
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var readerScope = reader.ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                result.Add(ReadSession(reader));
+            }
+        }
+        catch (NpgsqlException ex)
+        {
+            throw Translate(ex, "list sessions", null, cancellationToken);
+        }
+
+        return result;
+    }
+
+    private async Task<SessionInfo?> ReadSessionAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sessionId, CancellationToken cancellationToken)
+    {
+        using var command = new NpgsqlCommand($"SELECT {SessionColumns} FROM {_sessions} WHERE id = $1", connection, transaction);
+        command.Parameters.Add(Text(sessionId));
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadSession(reader) : null;
+    }
+
+    private async Task<SessionsException> VersionConflictAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sessionId, long expectedVersion, CancellationToken cancellationToken)
+    {
+        using var command = new NpgsqlCommand($"SELECT version FROM {_sessions} WHERE id = $1", connection, transaction);
+        command.Parameters.Add(Text(sessionId));
+        object? actual = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        return actual is long version
+            ? new SessionConcurrencyException(sessionId, expectedVersion, version)
+            : new SessionNotFoundException(sessionId);
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken)
+    {
+        using var command = new NpgsqlCommand(sql, connection, transaction);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static SessionInfo ReadSession(NpgsqlDataReader reader) => new()
+    {
+        Id = reader.GetString(0),
+        Title = reader.GetString(1),
+        Kind = new SessionKind(reader.GetString(2)),
+        Tags = reader.GetFieldValue<string[]>(3),
+        Metadata = ParseMetadata(reader.GetString(4)),
+        SystemPrompt = reader.IsDBNull(5) ? null : reader.GetString(5),
+        ProviderName = reader.IsDBNull(6) ? null : reader.GetString(6),
+        ModelId = reader.IsDBNull(7) ? null : reader.GetString(7),
+        ParentSessionId = reader.IsDBNull(8) ? null : reader.GetString(8),
+        BranchedAtSequence = reader.IsDBNull(9) ? null : reader.GetInt64(9),
+        MessageCount = reader.GetInt64(10),
+        CreatedAt = new DateTimeOffset(reader.GetInt64(11), TimeSpan.Zero),
+        UpdatedAt = new DateTimeOffset(reader.GetInt64(12), TimeSpan.Zero),
+        SizeBytes = reader.GetInt64(13),
+        Usage = new SessionUsage
+        {
+            InputTokens = reader.GetInt64(14),
+            OutputTokens = reader.GetInt64(15),
+            TotalTokens = reader.GetInt64(16),
+            Cost = reader.GetDecimal(17),
+            Requests = reader.GetInt32(18),
+        },
+        Version = reader.GetInt64(19),
+    };
+
+    private Exception Translate(NpgsqlException exception, string action, string? sessionId, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return new OperationCanceledException($"The PostgreSQL storage operation '{action}' was canceled.", exception, cancellationToken);
+        }
+
+        string what = sessionId is null ? action : $"{action} session '{sessionId}'";
+        PostgreSqlLog.OperationFailed(_logger, exception, what);
+        return new SessionStorageException($"PostgreSQL storage failed to {what}: {exception.Message}", exception);
+    }
+
+    private static void AddUsage(NpgsqlParameterCollection parameters, SessionUsage usage)
+    {
+        parameters.Add(BigInt(usage.InputTokens));
+        parameters.Add(BigInt(usage.OutputTokens));
+        parameters.Add(BigInt(usage.TotalTokens));
+        parameters.Add(new NpgsqlParameter<decimal> { TypedValue = usage.Cost });
+        parameters.Add(new NpgsqlParameter<int> { TypedValue = usage.Requests });
+    }
+
+    private static NpgsqlParameter Text(string? value) =>
+        new() { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)value ?? DBNull.Value };
+
+    private static NpgsqlParameter TextArray(string[] value) =>
+        new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = value };
+
+    private static NpgsqlParameter BigInt(long? value) =>
+        new() { NpgsqlDbType = NpgsqlDbType.Bigint, Value = value is { } v ? v : DBNull.Value };
+
+    /// <summary>Folds case the way <see cref="StringComparer.OrdinalIgnoreCase"/> does, so SQL equality agrees with it.</summary>
+    private static string Normalize(string value) => value.ToUpperInvariant();
+
+    private static string? NormalizeOrNull(string? value) => value?.ToUpperInvariant();
+
+    private static string[] NormalizeAll(string[] values)
+    {
+        var result = new string[values.Length];
+        for (int i = 0; i < values.Length; i++) result[i] = Normalize(values[i]);
+        return result;
+    }
+
+    private static Dictionary<string, string> CopyMetadata(IReadOnlyDictionary<string, string>? metadata)
+    {
+        var copy = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (metadata is not null)
+        {
+            foreach (var (key, value) in metadata) copy[key] = value;
+        }
+
+        return copy;
+    }
+
+    private static string SerializeMetadata(IReadOnlyDictionary<string, string>? metadata)
+    {
+        if (metadata is null || metadata.Count == 0) return "{}";
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            foreach (var (key, value) in metadata) writer.WriteString(key, value);
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    private static Dictionary<string, string> ParseMetadata(string json)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        using var document = JsonDocument.Parse(json);
+        foreach (var property in document.RootElement.EnumerateObject())
+        {
+            result[property.Name] = property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString()! : property.Value.GetRawText();
+        }
+
+        return result;
+    }
+
+    /// <summary>The rows of messages about to be inserted: payloads, searchable text, size and usage.</summary>
+    private sealed class MessageRows
+    {
+        private readonly IReadOnlyList<SessionMessage> _messages;
+        private readonly byte[][]? _zeroSequencePayloads;
+        private readonly long[] _sequences;
+        private readonly string[] _roles;
+        private readonly long[] _timestamps;
+        private readonly string[] _payloads;
+        private readonly string[] _contents;
+        private readonly string[] _words;
+
+        private MessageRows(IReadOnlyList<SessionMessage> messages, long firstSequence, int maxIndexed)
+        {
+            _messages = messages;
+            int n = messages.Count;
+            _sequences = new long[n];
+            _roles = new string[n];
+            _timestamps = new long[n];
+            _payloads = new string[n];
+            _contents = new string[n];
+            _words = new string[n];
+            if (firstSequence == 0) _zeroSequencePayloads = new byte[n][];
+            var usage = SessionUsage.Empty;
+            long size = 0;
+            for (int i = 0; i < n; i++)
+            {
+                var message = messages[i] ?? throw new ArgumentException($"The message at index {i} is null.", nameof(messages));
+                _roles[i] = message.Role.Value;
+                _timestamps[i] = message.Timestamp.UtcTicks;
+                _contents[i] = SearchText(message.Text, maxIndexed);
+                _words[i] = SearchWords(_contents[i]);
+                usage = usage.Add(message.Usage);
+                if (firstSequence == 0)
+                {
+                    var bytes = SessionJson.SerializeMessage(message with { Sequence = 0 });
+                    _zeroSequencePayloads![i] = bytes;
+                    size += bytes.Length;
+                }
+                else
+                {
+                    _sequences[i] = firstSequence + i;
+                    var bytes = SessionJson.SerializeMessage(message with { Sequence = firstSequence + i });
+                    _payloads[i] = Encoding.UTF8.GetString(bytes);
+                    size += bytes.Length;
+                }
+            }
+
+            Usage = usage;
+            SizeBytes = size;
+        }
+
+        public int Count => _messages.Count;
+
+        public long SizeBytes { get; }
+
+        public SessionUsage Usage { get; }
+
+        public static MessageRows Create(IReadOnlyList<SessionMessage> messages, long firstSequence, int maxIndexed) =>
+            new(messages, firstSequence, maxIndexed);
+
+        /// <summary>Sets the sequences an append was given and writes them into the payloads.</summary>
+        public void AssignSequences(long firstSequence)
+        {
+            for (int i = 0; i < _messages.Count; i++)
+            {
+                long seq = firstSequence + i;
+                _sequences[i] = seq;
+                byte[] zero = _zeroSequencePayloads![i];
+                _payloads[i] = zero.AsSpan().StartsWith(ZeroSequencePrefix)
+                    ? string.Concat(
+                        "{\"v\":", SessionJson.CurrentSchemaVersion.ToString(CultureInfo.InvariantCulture), ",\"seq\":", seq.ToString(CultureInfo.InvariantCulture), ",",
+                        Encoding.UTF8.GetString(zero.AsSpan(ZeroSequencePrefix.Length)))
+                    : SessionJson.SerializeMessageToString(_messages[i] with { Sequence = seq });
+            }
+        }
+
+        public void AddParameters(NpgsqlParameterCollection parameters)
+        {
+            parameters.Add(new NpgsqlParameter<long[]> { TypedValue = _sequences });
+            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = _roles });
+            parameters.Add(new NpgsqlParameter<long[]> { TypedValue = _timestamps });
+            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = _payloads });
+            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = _contents });
+            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = _words });
+        }
+
+        /// <summary>Returns the text to index: NUL removed (PostgreSQL text cannot hold it), lone surrogates replaced, length capped.</summary>
+        private static string SearchText(string text, int maxLength)
+        {
+            if (text.Length > maxLength) text = text[..maxLength];
+            bool clean = true;
+            for (int i = 0; i < text.Length && clean; i++)
+            {
+                char c = text[i];
+                if (c == '\0' || char.IsSurrogate(c)) clean = false;
+            }
+
+            if (clean) return text;
+            var sb = new StringBuilder(text.Length);
+            for (int i = 0; i < text.Length; i++)
+            {
+                char c = text[i];
+                if (c == '\0') continue;
+                if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+                {
+                    sb.Append(c).Append(text[++i]);
+                }
+                else
+                {
+                    sb.Append(char.IsSurrogate(c) ? '\uFFFD' : c);
+                }
+            }
+
+            return sb.ToString();
+        }
+    }
+}

@@ -1,0 +1,62 @@
+using System.Text.RegularExpressions;
+using Npgsql;
+
+namespace Sessions.Sdk;
+
+/// <summary>Configures the PostgreSQL session storage.</summary>
+/// <remarks>Bind it from configuration or set it in code; it is validated when the storage is registered.</remarks>
+public sealed partial class PostgreSqlStorageOptions
+{
+    /// <summary>Gets or sets the Npgsql connection string, such as <c>Host=db;Username=app;Password=…;Database=app</c>.</summary>
+    /// <value>The default value is <see langword="null"/>; required unless a <see cref="NpgsqlDataSource"/> is given.</value>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>Gets or sets the schema that holds the storage's tables; it is created when missing.</summary>
+    /// <value>The default value is <c>sessions</c>. Letters, digits and <c>_</c>, starting with a letter or <c>_</c>, at most 63 characters.</value>
+    public string SchemaName { get; set; } = "sessions";
+
+    /// <summary>Gets or sets how many characters of each message's text are indexed for search.</summary>
+    /// <value>The default value is 200,000. The full message is always stored; only search ignores text past this point.</value>
+    public int MaxIndexedTextLength { get; set; } = 200_000;
+
+    /// <summary>Returns the problems of these options, or an empty list when they are valid.</summary>
+    /// <param name="requireConnectionString">Whether a connection string is required (no data source given).</param>
+    /// <returns>One message per problem, naming the option.</returns>
+    internal List<string> Validate(bool requireConnectionString)
+    {
+        var problems = new List<string>();
+        if (requireConnectionString)
+        {
+            if (string.IsNullOrWhiteSpace(ConnectionString))
+            {
+                problems.Add($"{nameof(ConnectionString)} is required: set it, or pass an NpgsqlDataSource.");
+            }
+            else
+            {
+                try
+                {
+                    _ = new NpgsqlConnectionStringBuilder(ConnectionString);
+                }
+                catch (ArgumentException ex)
+                {
+                    problems.Add($"{nameof(ConnectionString)} is not a valid Npgsql connection string: {ex.Message}");
+                }
+            }
+        }
+
+        if (SchemaName is null || !IdentifierPattern().IsMatch(SchemaName))
+        {
+            problems.Add($"{nameof(SchemaName)} '{SchemaName}' is not valid: use 1 to 63 letters, digits or '_', starting with a letter or '_'.");
+        }
+
+        if (MaxIndexedTextLength < 1)
+        {
+            problems.Add($"{nameof(MaxIndexedTextLength)} must be positive; it is {MaxIndexedTextLength}.");
+        }
+
+        return problems;
+    }
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,62}$", RegexOptions.CultureInvariant)]
+    private static partial Regex IdentifierPattern();
+}
