@@ -73,13 +73,14 @@ internal sealed class LoggingChatClient : DelegatingChatClient
         long start = Stopwatch.GetTimestamp();
         long? input = null, output = null;
         List<ChatResponseUpdate>? traced = trace ? [] : null;
-        var enumerator = base.GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        IAsyncEnumerator<ChatResponseUpdate>? enumerator = null;
         try
         {
             while (true)
             {
                 try
                 {
+                    enumerator ??= base.GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
                     if (!await enumerator.MoveNextAsync().ConfigureAwait(false))
                     {
                         break;
@@ -123,7 +124,10 @@ internal sealed class LoggingChatClient : DelegatingChatClient
         }
         finally
         {
-            await enumerator.DisposeAsync().ConfigureAwait(false);
+            if (enumerator is not null)
+            {
+                await enumerator.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 }

@@ -59,7 +59,7 @@ internal sealed class TelemetryChatClient : DelegatingChatClient
         ChatFinishReason? finishReason = null;
         UsageDetails? usage = null;
         Exception? error = null;
-        var enumerator = base.GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        IAsyncEnumerator<ChatResponseUpdate>? enumerator = null;
         try
         {
             while (true)
@@ -67,6 +67,7 @@ internal sealed class TelemetryChatClient : DelegatingChatClient
                 ChatResponseUpdate update;
                 try
                 {
+                    enumerator ??= base.GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
                     if (!await enumerator.MoveNextAsync().ConfigureAwait(false))
                     {
                         break;
@@ -98,7 +99,11 @@ internal sealed class TelemetryChatClient : DelegatingChatClient
         }
         finally
         {
-            await enumerator.DisposeAsync().ConfigureAwait(false);
+            if (enumerator is not null)
+            {
+                await enumerator.DisposeAsync().ConfigureAwait(false);
+            }
+
             Complete(activity, requestModel, start, responseModel, responseId, finishReason, usage, error);
         }
     }
