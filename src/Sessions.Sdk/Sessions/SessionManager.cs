@@ -8,6 +8,8 @@ namespace Sessions.Sdk;
 /// <summary>The default <see cref="ISessionManager"/>: validates ids, creates <see cref="Session"/> objects and delegates to storage.</summary>
 internal sealed class SessionManager : ISessionManager
 {
+    private ScanningSessionSearch? _scanningSearch;
+
     public SessionManager(
         ISessionStorage storage,
         ChatProviderRegistry providers,
@@ -107,8 +109,7 @@ internal sealed class SessionManager : ISessionManager
 
     private async IAsyncEnumerable<SessionSearchHit> SearchCoreAsync(SessionSearchQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var search = Storage as ISessionSearch
-            ?? throw new NotSupportedException("The registered storage does not implement ISessionSearch.");
+        var search = Storage as ISessionSearch ?? (_scanningSearch ??= new ScanningSessionSearch(Storage));
         await foreach (var hit in search.SearchAsync(query, cancellationToken).ConfigureAwait(false))
         {
             yield return hit;

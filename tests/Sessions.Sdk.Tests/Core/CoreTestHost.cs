@@ -3,12 +3,12 @@ using Sessions.Sdk.Testing;
 
 namespace Sessions.Sdk.Tests;
 
-/// <summary>Builds a service provider with AddSessions over a CoreTestStorage, a manual clock and one fake chat provider.</summary>
+/// <summary>Builds a service provider with AddSessions over a CoreTestStorage (memory or file), a manual clock and one fake chat provider.</summary>
 internal sealed class CoreTestHost : IDisposable
 {
-    public CoreTestHost(Action<SessionsOptions>? configure = null, Action<ISessionsBuilder>? build = null)
+    public CoreTestHost(Action<SessionsOptions>? configure = null, Action<ISessionsBuilder>? build = null, CoreStoreKind store = CoreStoreKind.Memory)
     {
-        Storage = new CoreTestStorage(Time);
+        Storage = new CoreTestStorage(store, Time);
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(Time);
         var builder = services.AddSessions(configure).UseStorage(Storage).AddChatProvider("fake", Client, "fake-model");
@@ -27,5 +27,9 @@ internal sealed class CoreTestHost : IDisposable
 
     public ISessionManager Sessions { get; }
 
-    public void Dispose() => Provider.Dispose();
+    public void Dispose()
+    {
+        Provider.Dispose();
+        Storage.Dispose();
+    }
 }

@@ -1,8 +1,12 @@
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+using Moq;
 
 namespace Sessions.Sdk.Tests;
 
-public sealed class SessionManagerTests
+[TestFixture(CoreStoreKind.Memory)]
+[TestFixture(CoreStoreKind.File)]
+public sealed class SessionManagerTests(CoreStoreKind store)
 {
     private CoreTestHost _host = null!;
 
@@ -16,7 +20,7 @@ public sealed class SessionManagerTests
     ];
 
     [SetUp]
-    public void SetUp() => _host = new CoreTestHost(o => o.DefaultProvider = "fake");
+    public void SetUp() => _host = new CoreTestHost(o => o.DefaultProvider = "fake", store: store);
 
     [TearDown]
     public void TearDown() => _host.Dispose();
@@ -53,13 +57,14 @@ public sealed class SessionManagerTests
         Assert.That(stored.Kind, Is.EqualTo(SessionKind.Plan));
         Assert.That(stored.MessageCount, Is.EqualTo(2));
         Assert.That(stored.CreatedAt, Is.EqualTo(_host.Time.GetUtcNow()));
-        Assert.That(s.Info, Is.EqualTo(stored));
+        Assert.That((s.Info.Version, s.Info.MessageCount, s.Info.Title), Is.EqualTo((stored.Version, stored.MessageCount, stored.Title)));
+        Assert.That(s.Tags, Is.EqualTo(stored.Tags));
     }
 
     [Test]
     public async Task Create_WithoutSystemPrompt_UsesOptionsSystemPrompt()
     {
-        using var host = new CoreTestHost(o => o.SystemPrompt = "Be brief.");
+        using var host = new CoreTestHost(o => o.SystemPrompt = "Be brief.", store: store);
 
         var defaulted = await host.Sessions.Create("a").CreateAsync();
         var overridden = await host.Sessions.Create("b").WithSystemPrompt(null).CreateAsync();
@@ -220,6 +225,29 @@ public sealed class SessionManagerTests
 
         Assert.That(hits, Has.Count.EqualTo(1));
         Assert.That(hits[0].SessionId, Is.EqualTo("s1"));
+    }
+
+    [Test]
+    public async Task SearchAsync_StorageWithoutSearch_FallsBackToScanning()
+    {
+        var services = new ServiceCollection();
+        var storage = new Mock<ISessionStorage>(MockBehavior.Strict);
+        var info = new SessionInfo { Id = "s1", Title = "Parcel", CreatedAt = _host.Time.GetUtcNow(), UpdatedAt = _host.Time.GetUtcNow(), MessageCount = 1 };
+        storage.Setup(s => s.ListAsync(It.IsAny<SessionQuery>(), It.IsAny<CancellationToken>())).Returns(new[] { info }.ToAsyncEnumerable());
+        storage.Setup(s => s.GetMessagesAsync("s1", It.IsAny<MessageRange>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync([new SessionMessage { Sequence = 1, Message = new ChatMessage(ChatRole.User, "where is my parcel"), Timestamp = info.CreatedAt }]);
+        services.AddSessions().UseStorage(storage.Object);
+        using var provider = services.BuildServiceProvider();
+        var manager = provider.GetRequiredService<ISessionManager>();
+
+        var hits = new List<SessionSearchHit>();
+        await foreach (var hit in manager.SearchAsync(new SessionSearchQuery { Text = "parcel", IncludeTitles = false }))
+        {
+            hits.Add(hit);
+        }
+
+        Assert.That(hits.Select(h => (h.SessionId, h.Sequence)), Is.EqualTo(new[] { ("s1", (long?)1) }));
+        Assert.That(hits[0].Snippet, Does.Contain("[parcel]"));
     }
 
     [Test]

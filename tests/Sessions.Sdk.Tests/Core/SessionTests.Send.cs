@@ -45,7 +45,7 @@ public sealed partial class SessionTests
     [Test]
     public async Task SendAsync_HistoryWindowOnLargeSession_ReadsOnlyTheWindow()
     {
-        using var host = new CoreTestHost(o => o.MaxHistoryMessages = 50);
+        using var host = new CoreTestHost(o => o.MaxHistoryMessages = 50, store: store);
         var s = await host.Sessions.Create("big").WithMessages(Enumerable.Range(1, 100_000).Select(i => new ChatMessage(i % 2 == 1 ? ChatRole.User : ChatRole.Assistant, $"m{i}"))).CreateAsync();
         host.Storage.ResetCounters();
 
@@ -121,7 +121,7 @@ public sealed partial class SessionTests
     [Test]
     public async Task SendAsync_ModelOptions_ComeFromSessionAndSessionsOptions()
     {
-        using var host = new CoreTestHost(o => { o.Temperature = 0.3f; o.MaxOutputTokens = 100; });
+        using var host = new CoreTestHost(o => { o.Temperature = 0.3f; o.MaxOutputTokens = 100; }, store: store);
         var s = await host.Sessions.Create("s").WithModel("session-model").CreateAsync();
 
         await s.SendAsync("a");
@@ -166,7 +166,7 @@ public sealed partial class SessionTests
     public async Task SetProviderAsync_MidSession_NextCallUsesNewProviderWithSameHistory()
     {
         var other = CoreTestChatClient.Echo();
-        using var host = new CoreTestHost(build: b => b.AddChatProvider("other", other, "other-model"));
+        using var host = new CoreTestHost(build: b => b.AddChatProvider("other", other, "other-model"), store: store);
         var s = await host.Sessions.Create("s").WithProvider("fake").CreateAsync();
         await s.SendAsync("first");
 

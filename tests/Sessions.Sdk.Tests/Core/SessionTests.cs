@@ -3,7 +3,9 @@ using Microsoft.Extensions.AI;
 
 namespace Sessions.Sdk.Tests;
 
-public sealed partial class SessionTests
+[TestFixture(CoreStoreKind.Memory)]
+[TestFixture(CoreStoreKind.File)]
+public sealed partial class SessionTests(CoreStoreKind store)
 {
     private CoreTestHost _host = null!;
 
@@ -12,7 +14,7 @@ public sealed partial class SessionTests
     private CoreTestStorage Storage => _host.Storage;
 
     [SetUp]
-    public void SetUp() => _host = new CoreTestHost();
+    public void SetUp() => _host = new CoreTestHost(store: store);
 
     [TearDown]
     public void TearDown() => _host.Dispose();
@@ -229,7 +231,9 @@ public sealed partial class SessionTests
         Assert.That(info.ProviderName, Is.EqualTo("other"));
         Assert.That(info.ModelId, Is.EqualTo("model-x"));
         Assert.That(info.Version, Is.EqualTo(9));
-        Assert.That(s.Info, Is.EqualTo(info));
+        Assert.That((s.Info.Version, s.Title, s.SystemPrompt, s.ProviderName, s.ModelId), Is.EqualTo((info.Version, info.Title, info.SystemPrompt, info.ProviderName, info.ModelId)));
+        Assert.That(s.Tags, Is.EqualTo(info.Tags));
+        Assert.That(s.Metadata, Is.EquivalentTo(info.Metadata));
     }
 
     [Test]
