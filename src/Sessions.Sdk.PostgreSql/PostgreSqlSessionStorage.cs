@@ -38,6 +38,7 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
     private readonly string _migrations;
     private readonly string _createSql;
     private readonly string _appendSql;
+    private readonly string _appendSingleStatementSql;
     private readonly string _insertMessagesSql;
     private readonly string _getMessagesSql;
     private readonly string _updateSql;
@@ -90,6 +91,17 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
                 input_tokens = input_tokens + $5, output_tokens = output_tokens + $6, total_tokens = total_tokens + $7, cost = cost + $8, requests = requests + $9
             WHERE id = $1
             RETURNING message_count
+            """;
+        _appendSingleStatementSql = $"""
+            WITH s AS (
+                UPDATE {_sessions} SET message_count = message_count + $2, updated_ticks = greatest(updated_ticks, $3), size_bytes = size_bytes + $4,
+                    input_tokens = input_tokens + $5, output_tokens = output_tokens + $6, total_tokens = total_tokens + $7, cost = cost + $8, requests = requests + $9
+                WHERE id = $1
+                RETURNING message_count - $2 AS base)
+            INSERT INTO {_messages} (session_id, seq, role, ts_ticks, payload, content, tsv)
+            SELECT $1, s.base + m.ord, m.role, m.ts, $10 || (s.base + m.ord)::text || m.tail, m.content, to_tsvector('simple'::regconfig, m.words)
+            FROM s, unnest($11::text[], $12::bigint[], $13::text[], $14::text[], $15::text[]) WITH ORDINALITY AS m(role, ts, tail, content, words, ord)
+            RETURNING seq
             """;
         _insertMessagesSql = $"""
             INSERT INTO {_messages} (session_id, seq, role, ts_ticks, payload, content, tsv)
@@ -234,40 +246,15 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
 
         cancellationToken.ThrowIfCancellationRequested();
 
-        // Serialized before the row lock is taken with sequence 0; the real sequence is spliced in afterwards.
+        // Serialized with sequence 0 before any lock is taken; the sequence is spliced in once the row lock assigns it.
         var rows = MessageRows.Create(messages, 0, _maxIndexedTextLength);
         var now = _time.GetUtcNow();
         await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await using var connectionScope = connection.ConfigureAwait(false);
-            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await using var transactionScope = transaction.ConfigureAwait(false);
-            long last;
-            using (var update = new NpgsqlCommand(_appendSql, connection, transaction))
-            {
-                var p = update.Parameters;
-                p.Add(Text(sessionId));
-                p.Add(BigInt(rows.Count));
-                p.Add(BigInt(now.UtcTicks));
-                p.Add(BigInt(rows.SizeBytes));
-                AddUsage(p, rows.Usage);
-                object? result = await update.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-                if (result is not long count) throw new SessionNotFoundException(sessionId);
-                last = count;
-            }
-
-            long first = last - rows.Count + 1;
-            rows.AssignSequences(first);
-            using (var insert = new NpgsqlCommand(_insertMessagesSql, connection, transaction))
-            {
-                insert.Parameters.Add(Text(sessionId));
-                rows.AddParameters(insert.Parameters);
-                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            long first = rows.CanSpliceSequences
+                ? await AppendInOneStatementAsync(sessionId, rows, now, cancellationToken).ConfigureAwait(false)
+                : await AppendInTransactionAsync(sessionId, rows, now, cancellationToken).ConfigureAwait(false);
             var appended = new SessionMessage[messages.Count];
             for (int i = 0; i < appended.Length; i++)
             {
@@ -592,6 +579,73 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
         }
     }
 
+    /// <summary>Appends in one statement: the session row's update assigns the sequences and feeds the insert, so the row lock is held for one statement.</summary>
+    /// <returns>The first assigned sequence.</returns>
+    private async Task<long> AppendInOneStatementAsync(string sessionId, MessageRows rows, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        using var command = new NpgsqlCommand(_appendSingleStatementSql, connection);
+        var p = command.Parameters;
+        p.Add(Text(sessionId));
+        p.Add(BigInt(rows.Count));
+        p.Add(BigInt(now.UtcTicks));
+        p.Add(BigInt(rows.SizeBytes));
+        AddUsage(p, rows.Usage);
+        p.Add(Text(MessageRows.SequencePrefix));
+        rows.AddSpliceParameters(p);
+        long first = long.MaxValue;
+        int inserted = 0;
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                first = Math.Min(first, reader.GetInt64(0));
+                inserted++;
+            }
+        }
+
+        if (inserted == 0) throw new SessionNotFoundException(sessionId);
+        return first;
+    }
+
+    /// <summary>Appends in a transaction: lock the row and take the sequences, then insert the payloads serialized with them.</summary>
+    /// <returns>The first assigned sequence.</returns>
+    /// <remarks>Used only when a message's JSON does not start as expected, so its sequence cannot be spliced in by SQL.</remarks>
+    internal async Task<long> AppendInTransactionAsync(string sessionId, MessageRows rows, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transactionScope = transaction.ConfigureAwait(false);
+        long last;
+        using (var update = new NpgsqlCommand(_appendSql, connection, transaction))
+        {
+            var p = update.Parameters;
+            p.Add(Text(sessionId));
+            p.Add(BigInt(rows.Count));
+            p.Add(BigInt(now.UtcTicks));
+            p.Add(BigInt(rows.SizeBytes));
+            AddUsage(p, rows.Usage);
+            object? result = await update.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            if (result is not long count) throw new SessionNotFoundException(sessionId);
+            last = count;
+        }
+
+        long first = last - rows.Count + 1;
+        rows.AssignSequences(first);
+        using (var insert = new NpgsqlCommand(_insertMessagesSql, connection, transaction))
+        {
+            insert.Parameters.Add(Text(sessionId));
+            rows.AddParameters(insert.Parameters);
+            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return first;
+    }
+
     private async Task<List<SessionInfo>> ListPageAsync(SessionQuery query, CancellationToken cancellationToken)
     {
         await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
@@ -790,7 +844,7 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
     }
 
     /// <summary>The rows of messages about to be inserted: payloads, searchable text, size and usage.</summary>
-    private sealed class MessageRows
+    internal sealed class MessageRows
     {
         private readonly IReadOnlyList<SessionMessage> _messages;
         private readonly byte[][]? _zeroSequencePayloads;
@@ -841,7 +895,41 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
             SizeBytes = size;
         }
 
+        /// <summary>Gets the start of every message record up to its sequence number: <c>{"v":1,"seq":</c>.</summary>
+        public static string SequencePrefix { get; } = "{\"v\":" + SessionJson.CurrentSchemaVersion.ToString(CultureInfo.InvariantCulture) + ",\"seq\":";
+
         public int Count => _messages.Count;
+
+        /// <summary>Gets a value indicating whether every payload starts with the zero-sequence prefix, so SQL can splice the sequence in.</summary>
+        public bool CanSpliceSequences
+        {
+            get
+            {
+                if (_zeroSequencePayloads is null) return false;
+                foreach (var payload in _zeroSequencePayloads)
+                {
+                    if (!payload.AsSpan().StartsWith(ZeroSequencePrefix)) return false;
+                }
+
+                return true;
+            }
+        }
+
+        /// <summary>Adds roles, timestamps, payload tails (after the sequence), texts and words for the one-statement append.</summary>
+        public void AddSpliceParameters(NpgsqlParameterCollection parameters)
+        {
+            var tails = new string[_messages.Count];
+            for (int i = 0; i < tails.Length; i++)
+            {
+                tails[i] = Encoding.UTF8.GetString(_zeroSequencePayloads![i].AsSpan(ZeroSequencePrefix.Length - 1));
+            }
+
+            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = _roles });
+            parameters.Add(new NpgsqlParameter<long[]> { TypedValue = _timestamps });
+            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = tails });
+            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = _contents });
+            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = _words });
+        }
 
         public long SizeBytes { get; }
 
@@ -859,9 +947,7 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
                 _sequences[i] = seq;
                 byte[] zero = _zeroSequencePayloads![i];
                 _payloads[i] = zero.AsSpan().StartsWith(ZeroSequencePrefix)
-                    ? string.Concat(
-                        "{\"v\":", SessionJson.CurrentSchemaVersion.ToString(CultureInfo.InvariantCulture), ",\"seq\":", seq.ToString(CultureInfo.InvariantCulture), ",",
-                        Encoding.UTF8.GetString(zero.AsSpan(ZeroSequencePrefix.Length)))
+                    ? string.Concat(SequencePrefix, seq.ToString(CultureInfo.InvariantCulture), Encoding.UTF8.GetString(zero.AsSpan(ZeroSequencePrefix.Length - 1)))
                     : SessionJson.SerializeMessageToString(_messages[i] with { Sequence = seq });
             }
         }
