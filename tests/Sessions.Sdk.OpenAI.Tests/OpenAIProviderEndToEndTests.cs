@@ -1,0 +1,130 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Sessions.Sdk.Tests;
+
+/// <summary>Runs sessions end to end through DI, the chat pipeline, the OpenAI provider and the official SDK against a loopback server.</summary>
+public sealed class OpenAIProviderEndToEndTests
+{
+    private const string ApiKey = "sk-test-e2e-91a2b3c4d5e6";
+    private LoopbackHttpServer _server = null!;
+    private string _directory = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        _server = new LoopbackHttpServer();
+        _directory = Path.Combine(Path.GetTempPath(), "sessions-openai-e2e-" + Guid.NewGuid().ToString("N"));
+    }
+
+    [TearDown]
+    public async Task TearDown()
+    {
+        await _server.DisposeAsync();
+        if (Directory.Exists(_directory))
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+    }
+
+    [Test]
+    public async Task SendAsync_ThroughDiWithMemoryStorage_StoresReplyWithProviderModelAndUsage()
+    {
+        _server.EnqueueJson(200, OpenAIWire.Completion("Hi! How can I help?", model: "gpt-test-2025", promptTokens: 9, completionTokens: 6));
+        await using var services = BuildServices(b => b.UseMemoryStorage());
+        var manager = services.GetRequiredService<ISessionManager>();
+        var session = await manager.Create().WithSystemPrompt("Be brief.").CreateAsync();
+
+        var reply = await session.SendAsync("hi");
+
+        var messages = await session.GetMessagesAsync();
+        var requestMessages = _server.Requests.Single().Json.GetProperty("messages");
+        Assert.That(messages, Has.Count.EqualTo(2));
+        Assert.Multiple(() =>
+        {
+            Assert.That(reply.Text, Is.EqualTo("Hi! How can I help?"));
+            Assert.That(messages[0].Role, Is.EqualTo(ChatRole.User));
+            Assert.That(messages[1].Role, Is.EqualTo(ChatRole.Assistant));
+            Assert.That(messages[1].Text, Is.EqualTo("Hi! How can I help?"));
+            Assert.That(messages[1].ProviderName, Is.EqualTo("openai"));
+            Assert.That(messages[1].ModelId, Is.EqualTo("gpt-test-2025"));
+            Assert.That(messages[1].Usage!.InputTokens, Is.EqualTo(9));
+            Assert.That(messages[1].Usage!.OutputTokens, Is.EqualTo(6));
+            Assert.That(session.Usage.TotalTokens, Is.EqualTo(15));
+            Assert.That(requestMessages[0].GetProperty("role").GetString(), Is.EqualTo("system"));
+            Assert.That(requestMessages[1].GetProperty("role").GetString(), Is.EqualTo("user"));
+        });
+    }
+
+    [Test]
+    public async Task StreamAsync_ThroughDi_StoresAssembledReplyWithUsage()
+    {
+        _server.EnqueueSse(OpenAIWire.TextStream("Str", "eam", "ed"));
+        await using var services = BuildServices(b => b.UseMemoryStorage());
+        var session = await services.GetRequiredService<ISessionManager>().Create().CreateAsync();
+
+        var text = string.Concat(await ToListAsync(session.StreamAsync("hi")));
+
+        var messages = await session.GetMessagesAsync();
+        Assert.That(messages, Has.Count.EqualTo(2));
+        Assert.Multiple(() =>
+        {
+            Assert.That(text, Is.EqualTo("Streamed"));
+            Assert.That(messages[1].Text, Is.EqualTo("Streamed"));
+            Assert.That(messages[1].ModelId, Is.EqualTo("gpt-test"));
+            Assert.That(messages[1].Usage!.TotalTokens, Is.EqualTo(8));
+        });
+    }
+
+    [Test]
+    public async Task SendAsync_WithFileStorage_NeverWritesTheApiKeyEvenWhenTheServerEchoesIt()
+    {
+        _server.EnqueueJson(200, OpenAIWire.Completion("stored on disk"));
+        _server.EnqueueJson(401, $$$"""{"error":{"message":"Incorrect API key provided: {{{ApiKey}}}"}}""");
+        await using (var services = BuildServices(b => b.UseFileStorage(_directory)))
+        {
+            var session = await services.GetRequiredService<ISessionManager>().Create().WithTitle("secret check").CreateAsync();
+            await session.SendAsync("first");
+
+            var ex = await Assert.CatchAsync(async () => await session.SendAsync("second"));
+
+            Assert.That(ex, Is.Not.Null);
+            Assert.That(ex!.ToString(), Does.Not.Contain(ApiKey));
+        }
+
+        var files = Directory.EnumerateFiles(_directory, "*", SearchOption.AllDirectories).ToArray();
+        Assert.That(files, Is.Not.Empty);
+        foreach (var file in files)
+        {
+            Assert.That(await File.ReadAllTextAsync(file), Does.Not.Contain(ApiKey), file);
+        }
+
+        TestContext.Out.WriteLine($"checked {files.Length} files written by the run for the API key: none contained it");
+    }
+
+    private ServiceProvider BuildServices(Action<ISessionsBuilder> storage)
+    {
+        var services = new ServiceCollection();
+        var builder = services.AddSessions()
+            .AddOpenAIProvider(configure: o =>
+            {
+                o.Endpoint = new Uri(_server.BaseAddress, "v1");
+                o.ApiKey = ApiKey;
+                o.DefaultModel = "gpt-test";
+                o.NetworkTimeout = TimeSpan.FromSeconds(20);
+            });
+        storage(builder);
+        return services.BuildServiceProvider();
+    }
+
+    private static async Task<List<string>> ToListAsync(IAsyncEnumerable<ChatResponseUpdate> updates)
+    {
+        var texts = new List<string>();
+        await foreach (var update in updates)
+        {
+            texts.Add(update.Text);
+        }
+
+        return texts;
+    }
+}
