@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Sessions.Sdk.Benchmarks;
+
+/// <summary>W7 on PostgreSQL: W1 (append one at a time, each committed before the call returns) and W3 (list 1,000 sessions) over loopback.</summary>
+internal sealed class PostgreSqlAppendListWorkload : IWorkload
+{
+    public string Id => "W7-PostgreSql";
+
+    public async Task RunAsync(Harness harness, CancellationToken cancellationToken)
+    {
+        if (PostgreSqlBench.ConnectionStringOrSkip(Id) is null) return;
+        string server = await PostgreSqlBench.ServerSettingsAsync();
+        string appendSchema = PostgreSqlBench.NewSchema("w7a");
+        string listSchema = PostgreSqlBench.NewSchema("w7l");
+        try
+        {
+            var small = await harness.MeasureAsync(PostgreSqlAppendMeasurement.MeasurementName, appendSchema, "1000");
+            var large = await harness.MeasureAsync(PostgreSqlAppendMeasurement.MeasurementName, appendSchema, "10000");
+            harness.Add(Id, $"append 10,000 one at a time: per append, mean ({server}, loopback)", large["mean"], "ms", "≤ 1 ms", large["mean"] <= 1);
+            harness.Add(Id, "append M = 10,000: per append, first 100", large["first100"], "ms");
+            harness.Add(Id, "append M = 10,000: per append, last 100", large["last100"], "ms", "≤ 1 ms", large["last100"] <= 1);
+            harness.Add(Id, "append M = 10,000: total", large["total"], "ms");
+            harness.Add(Id, "append M = 1,000: per append, last 100", small["last100"], "ms");
+            double scaling = large["last100"] / small["last100"];
+            harness.Add(Id, "scaling: last-100 at M = 10,000 ÷ at M = 1,000", scaling, "x", "≤ 1.5 (O(1))", scaling <= 1.5);
+
+            var setup = Stopwatch.StartNew();
+            await PostgreSqlBench.CreateFixtureAsync(listSchema, 1000, 50, s => (uint)(43 + s));
+            Console.Error.WriteLine($"{Id}: list fixture of 1,000 × 50 messages written in {setup.Elapsed.TotalSeconds:0.0} s");
+            var list = await harness.MeasureAsync(PostgreSqlListMeasurement.MeasurementName, listSchema);
+            harness.Add(Id, "new process: list 1,000 sessions (name, count, updated), incl. connect + schema check", list["cold"], "ms", "≤ 30 ms", list["cold"] <= 30);
+            harness.Add(Id, "list 1,000 sessions again (warm connection)", list["warm"], "ms", "≤ 30 ms", list["warm"] <= 30);
+        }
+        finally
+        {
+            await PostgreSqlBench.DropSchemaAsync(appendSchema);
+            await PostgreSqlBench.DropSchemaAsync(listSchema);
+        }
+    }
+}
+
+/// <summary>The W7-PostgreSql append child: creates a session and appends M messages one at a time, each awaited.</summary>
+internal sealed class PostgreSqlAppendMeasurement : IChildMeasurement
+{
+    public const string MeasurementName = "w7-postgresql-append";
+
+    public string Name => MeasurementName;
+
+    public async Task<IReadOnlyDictionary<string, double>> RunAsync(string[] args)
+    {
+        string schema = args[0];
+        int count = int.Parse(args[1], CultureInfo.InvariantCulture);
+        var storage = PostgreSqlBench.CreateStorage(schema);
+        try
+        {
+            var time = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+            var messages = PostgreSqlBench.Messages(42, count, time);
+            string id = "bench-session-" + Guid.NewGuid().ToString("N")[..8];
+            await storage.CreateAsync(new SessionInfo { Id = id, CreatedAt = time, UpdatedAt = time }, []);
+            var each = new double[count];
+            long start = Stopwatch.GetTimestamp();
+            for (int i = 0; i < count; i++)
+            {
+                long t0 = Stopwatch.GetTimestamp();
+                await storage.AppendMessagesAsync(id, [messages[i]]);
+                each[i] = Harness.ElapsedMs(t0, Stopwatch.GetTimestamp());
+            }
+
+            double total = Harness.ElapsedMs(start, Stopwatch.GetTimestamp());
+            var info = await storage.GetAsync(id);
+            if (info!.MessageCount != count) throw new InvalidOperationException($"expected {count} messages, found {info.MessageCount}");
+            return new Dictionary<string, double>(StringComparer.Ordinal)
+            {
+                ["total"] = total,
+                ["mean"] = total / count,
+                ["first100"] = each.Take(100).Average(),
+                ["last100"] = each.Skip(count - 100).Average(),
+            };
+        }
+        finally
+        {
+            await PostgreSqlBench.DisposeAsync(storage);
+        }
+    }
+}
+
+/// <summary>The W7-PostgreSql list child: lists every session in a fresh process (cold), then once more (warm).</summary>
+internal sealed class PostgreSqlListMeasurement : IChildMeasurement
+{
+    public const string MeasurementName = "w7-postgresql-list";
+
+    public string Name => MeasurementName;
+
+    public async Task<IReadOnlyDictionary<string, double>> RunAsync(string[] args)
+    {
+        long start = Stopwatch.GetTimestamp();
+        var storage = PostgreSqlBench.CreateStorage(args[0]);
+        try
+        {
+            int cold = await CountAsync(storage);
+            double coldMs = Harness.ElapsedMs(start, Stopwatch.GetTimestamp());
+            long warmStart = Stopwatch.GetTimestamp();
+            int warm = await CountAsync(storage);
+            double warmMs = Harness.ElapsedMs(warmStart, Stopwatch.GetTimestamp());
+            if (cold != 1000 || warm != 1000) throw new InvalidOperationException($"listed {cold}/{warm} sessions, expected 1000");
+            return new Dictionary<string, double>(StringComparer.Ordinal) { ["cold"] = coldMs, ["warm"] = warmMs };
+        }
+        finally
+        {
+            await PostgreSqlBench.DisposeAsync(storage);
+        }
+    }
+
+    private static async Task<int> CountAsync(ISessionStorage storage)
+    {
+        int count = 0;
+        long messages = 0;
+        await foreach (var session in storage.ListAsync(SessionQuery.All))
+        {
+            count++;
+            messages += session.MessageCount + session.Title.Length + session.UpdatedAt.Ticks % 2;
+        }
+
+        return messages > 0 ? count : -1;
+    }
+}
