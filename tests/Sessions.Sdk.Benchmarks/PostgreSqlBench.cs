@@ -30,13 +30,17 @@ internal static class PostgreSqlBench
         $"bench_{workload}_{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}_{Guid.NewGuid().ToString("N")[..8]}";
 
     /// <summary>Builds the store with <c>UsePostgreSqlStorage</c> as an application would, and invokes the registered factory.</summary>
-    public static ISessionStorage CreateStorage(string schema)
+    public static ISessionStorage CreateStorage(string schema, bool asynchronousCommit = false)
     {
         var builder = new Builder();
-        builder.UsePostgreSqlStorage(ConnectionString, o => o.SchemaName = schema);
+        builder.UsePostgreSqlStorage(WithCommitMode(ConnectionString, asynchronousCommit), o => o.SchemaName = schema);
         var descriptor = builder.Services.Single(d => d.ServiceType == typeof(ISessionStorage));
         return (ISessionStorage)descriptor.ImplementationFactory!(EmptyServiceProvider.Instance);
     }
+
+    /// <summary>Adds <c>synchronous_commit=off</c> to a connection string when asked (commit returns before the WAL flush).</summary>
+    public static string WithCommitMode(string connectionString, bool asynchronousCommit) =>
+        asynchronousCommit ? new NpgsqlConnectionStringBuilder(connectionString) { Options = "-c synchronous_commit=off" }.ConnectionString : connectionString;
 
     public static async Task DisposeAsync(ISessionStorage storage)
     {
