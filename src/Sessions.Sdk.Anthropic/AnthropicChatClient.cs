@@ -40,10 +40,13 @@ internal sealed class AnthropicChatClient : DelegatingChatClient
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var capture = AnthropicResponseCapture.Install();
+
+        // The SDK does not time out a stream that stops sending, so each wait for the next event gets the timeout.
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         IAsyncEnumerator<ChatResponseUpdate> enumerator;
         try
         {
-            enumerator = base.GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            enumerator = base.GetStreamingResponseAsync(messages, options, idle.Token).GetAsyncEnumerator(idle.Token);
         }
         catch (Exception ex) when (Translate(ex, capture, options, cancellationToken) is { } translated)
         {
@@ -58,11 +61,13 @@ internal sealed class AnthropicChatClient : DelegatingChatClient
                 ChatResponseUpdate update;
                 try
                 {
+                    idle.CancelAfter(_settings.Timeout);
                     if (!await enumerator.MoveNextAsync().ConfigureAwait(false))
                     {
                         break;
                     }
 
+                    idle.CancelAfter(System.Threading.Timeout.InfiniteTimeSpan);
                     update = enumerator.Current;
                 }
                 catch (Exception ex) when (Translate(ex, capture, options, cancellationToken) is { } translated)

@@ -23,7 +23,7 @@ public sealed class AnthropicProviderOptions
     /// <value>The default value is 4096.</value>
     public int DefaultMaxOutputTokens { get; set; } = 4096;
 
-    /// <summary>Gets or sets how long one HTTP call may take, including reading a streamed response.</summary>
+    /// <summary>Gets or sets how long one HTTP call may take, and how long a stream may go without sending an event.</summary>
     /// <value>The default value is 10 minutes.</value>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(10);
 

@@ -43,7 +43,7 @@ internal sealed class OpenAIChatClient : IChatClient
         }
 
         var openAIMessages = OpenAIChatMapper.ToOpenAIMessages(messages, options);
-        var openAIOptions = OpenAIChatMapper.ToOpenAIOptions(options);
+        var openAIOptions = OpenAIChatMapper.ToOpenAIOptions(options, this);
         ChatCompletion completion;
         try
         {
@@ -88,7 +88,7 @@ internal sealed class OpenAIChatClient : IChatClient
         IEnumerable<AIChatMessage> messages, ChatOptions? options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var openAIMessages = OpenAIChatMapper.ToOpenAIMessages(messages, options);
-        var openAIOptions = OpenAIChatMapper.ToOpenAIOptions(options);
+        var openAIOptions = OpenAIChatMapper.ToOpenAIOptions(options, this);
         var state = new OpenAIStreamingState();
 
         IAsyncEnumerator<StreamingChatCompletionUpdate> enumerator;

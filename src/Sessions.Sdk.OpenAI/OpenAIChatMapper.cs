@@ -61,14 +61,14 @@ internal static class OpenAIChatMapper
         return result;
     }
 
-    public static ChatCompletionOptions ToOpenAIOptions(ChatOptions? options)
+    public static ChatCompletionOptions ToOpenAIOptions(ChatOptions? options, IChatClient client)
     {
         if (options is null)
         {
             return new ChatCompletionOptions();
         }
 
-        var result = options.RawRepresentationFactory?.Invoke(null!) as ChatCompletionOptions ?? new ChatCompletionOptions();
+        var result = options.RawRepresentationFactory?.Invoke(client) as ChatCompletionOptions ?? new ChatCompletionOptions();
         result.Temperature ??= options.Temperature;
         result.TopP ??= options.TopP;
         result.MaxOutputTokenCount ??= options.MaxOutputTokens;

@@ -399,6 +399,36 @@ public sealed class AnthropicChatClientTests
     }
 
     [Test]
+    public async Task GetStreamingResponseAsync_StreamStallsBeyondTimeout_ThrowsTransientTimeout()
+    {
+        _server.Enqueue(async x =>
+        {
+            await x.StartChunkedAsync(200, "text/event-stream");
+            await x.WriteChunkAsync(AnthropicWire.MessageStart());
+            await x.WriteChunkAsync(AnthropicWire.TextBlockStart(0));
+            await x.WriteChunkAsync(AnthropicWire.TextDelta(0, "partial"));
+            await x.StallAsync(TimeSpan.FromSeconds(10));
+        });
+        var client = CreateClient(o => o.Timeout = TimeSpan.FromMilliseconds(500));
+
+        var texts = new List<string>();
+        var ex = await CatchProviderAsync(async () =>
+        {
+            await foreach (var update in client.GetStreamingResponseAsync("hi"))
+            {
+                texts.Add(update.Text);
+            }
+        });
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(texts, Does.Contain("partial"));
+            Assert.That(ex.IsTransient, Is.True);
+            Assert.That(ex.Message, Does.Contain("timed out"));
+        });
+    }
+
+    [Test]
     public void GetService_ChatClientMetadata_DescribesAnthropicAndModel()
     {
         var client = CreateClient();

@@ -143,6 +143,33 @@ public sealed class OpenAIChatClientTests
     }
 
     [Test]
+    public async Task GetResponseAsync_RawRepresentationFactory_StartsFromGivenSdkOptions()
+    {
+        _server.EnqueueJson(200, OpenAIWire.Completion());
+        var client = CreateClient();
+        IChatClient? factoryArgument = null;
+
+        await client.GetResponseAsync("hi", new ChatOptions
+        {
+            FrequencyPenalty = 0.1f,
+            Temperature = 0.2f,
+            RawRepresentationFactory = c =>
+            {
+                factoryArgument = c;
+                return new OpenAI.Chat.ChatCompletionOptions { FrequencyPenalty = 0.7f };
+            },
+        });
+
+        var body = _server.Requests.Single().Json;
+        Assert.Multiple(() =>
+        {
+            Assert.That(factoryArgument, Is.SameAs(client));
+            Assert.That(body.GetProperty("frequency_penalty").GetSingle(), Is.EqualTo(0.7f));
+            Assert.That(body.GetProperty("temperature").GetSingle(), Is.EqualTo(0.2f));
+        });
+    }
+
+    [Test]
     public async Task GetResponseAsync_ToolCallsInResponse_ReturnsFunctionCallContentWithParsedArguments()
     {
         _server.EnqueueJson(200, OpenAIWire.Completion(
