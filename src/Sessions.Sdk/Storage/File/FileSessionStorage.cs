@@ -14,7 +14,7 @@ namespace Sessions.Sdk;
 /// (files being written before they are renamed into place) and <c>.quarantine/</c> (damaged sessions moved aside).
 /// A session exists while its metadata document exists. Thread-safe; safe for several processes sharing one root.
 /// </remarks>
-internal sealed partial class FileSessionStorage : ISessionStorage, IDisposable, IAsyncDisposable
+internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSearch, IDisposable, IAsyncDisposable
 {
     private const string MetaSuffix = ".meta.json";
     private const string JournalSuffix = ".jsonl";
@@ -26,6 +26,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, IDisposable,
     private readonly string _lockDirectory;
     private readonly string _tempDirectory;
     private readonly string _quarantineDirectory;
+    private readonly ScanningSessionSearch _search;
     private volatile bool _rootReady;
     private volatile bool _disposed;
 
@@ -42,6 +43,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, IDisposable,
         _lockDirectory = Path.Combine(Root, ".locks");
         _tempDirectory = Path.Combine(Root, ".tmp");
         _quarantineDirectory = Path.Combine(Root, ".quarantine");
+        _search = new ScanningSessionSearch(this);
     }
 
     /// <summary>Gets the full path of the directory holding the sessions.</summary>
@@ -214,6 +216,11 @@ internal sealed partial class FileSessionStorage : ISessionStorage, IDisposable,
 
         await Task.CompletedTask.ConfigureAwait(false);
     }
+
+    /// <inheritdoc/>
+    /// <remarks>Scans the sessions' messages through this store; the file store keeps no separate index.</remarks>
+    public IAsyncEnumerable<SessionSearchHit> SearchAsync(SessionSearchQuery query, CancellationToken cancellationToken = default) =>
+        _search.SearchAsync(query, cancellationToken);
 
     /// <inheritdoc/>
     public void Dispose()
