@@ -834,6 +834,7 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
     private static Dictionary<string, string> ParseMetadata(string json)
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (json == "{}") return result;
         using var document = JsonDocument.Parse(json);
         foreach (var property in document.RootElement.EnumerateObject())
         {
