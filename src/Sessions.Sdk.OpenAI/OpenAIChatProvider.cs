@@ -33,6 +33,7 @@ internal sealed class OpenAIChatProvider : IChatProvider
         {
             Endpoint = endpoint,
             OrganizationId = options.Organization,
+            ProjectId = options.Project,
             NetworkTimeout = options.NetworkTimeout,
 
             // Sessions.Sdk's resilience pipeline is the one retry layer.

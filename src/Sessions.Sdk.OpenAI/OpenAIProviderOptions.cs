@@ -23,6 +23,10 @@ public sealed class OpenAIProviderOptions
     /// <value>The default value is <see langword="null"/>.</value>
     public string? Organization { get; set; }
 
+    /// <summary>Gets or sets the OpenAI project id sent with each request.</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public string? Project { get; set; }
+
     /// <summary>Gets or sets how long one HTTP attempt (or the wait for the next streamed chunk) may take.</summary>
     /// <value>The default value is 5 minutes.</value>
     public TimeSpan NetworkTimeout { get; set; } = TimeSpan.FromMinutes(5);

@@ -59,6 +59,26 @@ public sealed class OpenAIChatClientTests
     }
 
     [Test]
+    public async Task GetResponseAsync_OrganizationAndProject_SendsTheirHeaders()
+    {
+        _server.EnqueueJson(200, OpenAIWire.Completion());
+        var client = CreateClient(o =>
+        {
+            o.Organization = "org-123";
+            o.Project = "proj-456";
+        });
+
+        await client.GetResponseAsync("hi");
+
+        var request = _server.Requests.Single();
+        Assert.Multiple(() =>
+        {
+            Assert.That(request.Header("OpenAI-Organization"), Is.EqualTo("org-123"));
+            Assert.That(request.Header("OpenAI-Project"), Is.EqualTo("proj-456"));
+        });
+    }
+
+    [Test]
     public async Task GetResponseAsync_MultiTurnWithSystemPromptAndOptions_SendsMappedRequest()
     {
         _server.EnqueueJson(200, OpenAIWire.Completion("{\"city\":\"Paris\"}"));
