@@ -7,10 +7,19 @@ internal static class SessionStatisticsCalculator
 {
     public const int DefaultPageSize = 500;
 
-    public static async ValueTask<SessionStatistics> ComputeAsync(
+    public static ValueTask<SessionStatistics> ComputeAsync(
         ISessionStorage storage, SessionInfo session, int pageSize = DefaultPageSize, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(storage);
+        ArgumentNullException.ThrowIfNull(session);
+        return ComputeAsync((range, ct) => storage.GetMessagesAsync(session.Id, range, ct), session, pageSize, cancellationToken);
+    }
+
+    /// <summary>Computes statistics from a page reader (a session's own reader includes its unsaved messages).</summary>
+    public static async ValueTask<SessionStatistics> ComputeAsync(
+        Func<MessageRange, CancellationToken, ValueTask<IReadOnlyList<SessionMessage>>> readPage, SessionInfo session, int pageSize = DefaultPageSize, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(readPage);
         ArgumentNullException.ThrowIfNull(session);
         ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
         var byRole = new Dictionary<string, long>(StringComparer.OrdinalIgnoreCase);
@@ -20,7 +29,7 @@ internal static class SessionStatisticsCalculator
         DateTimeOffset? first = null, last = null;
         for (int skip = 0; ; skip += pageSize)
         {
-            var page = await storage.GetMessagesAsync(session.Id, MessageRange.Slice(skip, pageSize), cancellationToken).ConfigureAwait(false);
+            var page = await readPage(MessageRange.Slice(skip, pageSize), cancellationToken).ConfigureAwait(false);
             foreach (var message in page)
             {
                 count++;

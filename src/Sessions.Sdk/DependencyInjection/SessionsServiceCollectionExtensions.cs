@@ -35,6 +35,7 @@ public static class SessionsServiceCollectionExtensions
             services.TryAddSingleton<ChatProviderRegistry>();
             services.TryAddSingleton<ISessionManager>(CreateManager);
             FileStorageSessionsBuilderExtensions.TryAddDefaultFileStorage(services);
+            ChatSessionsBuilderExtensions.AddChatCore(services);
         }
 
         return new SessionsBuilder(services);
@@ -63,7 +64,8 @@ public static class SessionsServiceCollectionExtensions
             services.GetRequiredService<ChatProviderRegistry>(),
             services.GetRequiredService<IOptions<SessionsOptions>>(),
             services.GetRequiredService<TimeProvider>(),
-            loggerFactory?.CreateLogger("Sessions.Sdk"));
+            loggerFactory?.CreateLogger("Sessions.Sdk"),
+            services.GetRequiredService<ChatPipelineFactory>());
     }
 
     /// <summary>Marks a service collection that AddSessions already configured.</summary>

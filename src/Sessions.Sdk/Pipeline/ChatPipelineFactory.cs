@@ -44,6 +44,10 @@ internal sealed class ChatPipelineFactory
         _services = services;
     }
 
+    /// <summary>Creates a factory with default options, no models and no global tools (for a manager built without DI).</summary>
+    public static ChatPipelineFactory CreateDefault(TimeProvider? timeProvider = null) =>
+        new([], Microsoft.Extensions.Options.Options.Create(new ChatPipelineOptions()), new ChatModelCatalog([]), [], null, timeProvider);
+
     /// <summary>Gets the model catalog.</summary>
     public ChatModelCatalog Catalog { get; }
 

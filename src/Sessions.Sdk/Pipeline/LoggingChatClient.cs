@@ -19,13 +19,13 @@ internal sealed class LoggingChatClient : DelegatingChatClient
         _providerName = providerName ?? innerClient.GetService<ChatClientMetadata>()?.ProviderName;
     }
 
-    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        if (!_logger.IsEnabled(LogLevel.Debug) && !_logger.IsEnabled(LogLevel.Warning))
-        {
-            return await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
-        }
+    public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+        _logger.IsEnabled(LogLevel.Warning) || _logger.IsEnabled(LogLevel.Debug)
+            ? GetLoggedResponseAsync(messages, options, cancellationToken)
+            : base.GetResponseAsync(messages, options, cancellationToken);
 
+    private async Task<ChatResponse> GetLoggedResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
+    {
         string? model = options?.ModelId;
         if (_logger.IsEnabled(LogLevel.Trace))
         {

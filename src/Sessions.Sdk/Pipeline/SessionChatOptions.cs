@@ -10,12 +10,16 @@ internal sealed class SessionChatOptions : ChatOptions
     {
     }
 
-    private SessionChatOptions(SessionChatOptions other)
+    /// <summary>Copies a caller's options (and the session settings when they are session options).</summary>
+    public SessionChatOptions(ChatOptions? other)
         : base(other)
     {
-        ToolStepCallback = other.ToolStepCallback;
-        MaxToolIterations = other.MaxToolIterations;
-        ProviderName = other.ProviderName;
+        if (other is SessionChatOptions session)
+        {
+            ToolStepCallback = session.ToolStepCallback;
+            MaxToolIterations = session.MaxToolIterations;
+            ProviderName = session.ProviderName;
+        }
     }
 
     /// <summary>Gets or sets the callback told of every completed tool round, so the session persists it at once.</summary>

@@ -20,16 +20,15 @@ internal sealed class TelemetryChatClient : DelegatingChatClient
         _defaultModelId = metadata?.DefaultModelId;
     }
 
-    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+        SessionsTelemetry.ActivitySource.HasListeners() || SessionsTelemetry.OperationDuration.Enabled || SessionsTelemetry.TokenUsage.Enabled
+            ? GetObservedResponseAsync(messages, options, cancellationToken)
+            : base.GetResponseAsync(messages, options, cancellationToken);
+
+    private async Task<ChatResponse> GetObservedResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
     {
         string? requestModel = options?.ModelId ?? _defaultModelId;
         using Activity? activity = StartActivity(requestModel, options);
-        bool measure = SessionsTelemetry.OperationDuration.Enabled || SessionsTelemetry.TokenUsage.Enabled;
-        if (activity is null && !measure)
-        {
-            return await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
-        }
-
         long start = Stopwatch.GetTimestamp();
         ChatResponse? response = null;
         Exception? error = null;

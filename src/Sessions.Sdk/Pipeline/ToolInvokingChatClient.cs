@@ -33,14 +33,21 @@ internal sealed class ToolInvokingChatClient : DelegatingChatClient
         _services = services;
     }
 
-    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        if (!HasTools(options))
-        {
-            return await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
-        }
+        return HasTools(options) ? GetResponseWithToolsAsync(messages, options, cancellationToken) : base.GetResponseAsync(messages, options, cancellationToken);
+    }
 
+    public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        return HasTools(options) ? GetStreamingResponseWithToolsAsync(messages, options, cancellationToken) : base.GetStreamingResponseAsync(messages, options, cancellationToken);
+    }
+
+    private async Task<ChatResponse> GetResponseWithToolsAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
+    {
         var session = options as SessionChatOptions;
         int maxIterations = session?.MaxToolIterations ?? _options.MaxIterations;
         var history = new List<ChatMessage>(messages);
@@ -93,20 +100,9 @@ internal sealed class ToolInvokingChatClient : DelegatingChatClient
         }
     }
 
-    public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
-        IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    private async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseWithToolsAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(messages);
-        if (!HasTools(options))
-        {
-            await foreach (var update in base.GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
-            {
-                yield return update;
-            }
-
-            yield break;
-        }
-
         var session = options as SessionChatOptions;
         int maxIterations = session?.MaxToolIterations ?? _options.MaxIterations;
         var history = new List<ChatMessage>(messages);

@@ -27,6 +27,9 @@ public sealed class Session
     private List<SessionMessage>? _pending;
     private volatile bool _autosave;
 
+    // Tools added to this object with AddTools; locked on itself.
+    private List<AITool>? _tools;
+
     internal Session(SessionManager manager, SessionInfo info, bool autosave)
     {
         _manager = manager;
@@ -435,6 +438,76 @@ public sealed class Session
         return branch;
     }
 
+    /// <summary>Gets the tools this session offers the model besides the globally registered ones; they are not persisted.</summary>
+    public IReadOnlyList<AITool> Tools
+    {
+        get
+        {
+            var tools = _tools;
+            if (tools is null)
+            {
+                return [];
+            }
+
+            lock (tools)
+            {
+                return [.. tools];
+            }
+        }
+    }
+
+    /// <summary>Adds tools this session offers the model on every send (a tool replaces a global tool of the same name).</summary>
+    /// <param name="tools">The tools, usually <see cref="AIFunction"/>s from <see cref="AIFunctionFactory"/>.</param>
+    /// <returns>This session.</returns>
+    /// <remarks>Tools live with this object only; reopen a session and add them again.</remarks>
+    /// <exception cref="ArgumentException"><paramref name="tools"/> contains <see langword="null"/>.</exception>
+    public Session AddTools(params IEnumerable<AITool> tools)
+    {
+        ArgumentNullException.ThrowIfNull(tools);
+        var added = new List<AITool>();
+        foreach (var tool in tools)
+        {
+            added.Add(tool ?? throw new ArgumentException("Tools must not contain null.", nameof(tools)));
+        }
+
+        var list = LazyInitializer.EnsureInitialized(ref _tools, static () => []);
+        lock (list)
+        {
+            list.AddRange(added);
+        }
+
+        return this;
+    }
+
+    /// <summary>Removes this session's tools with the given name.</summary>
+    /// <param name="name">The tool's name.</param>
+    /// <returns><see langword="true"/> when a tool was removed.</returns>
+    public bool RemoveTool(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var list = _tools;
+        if (list is null)
+        {
+            return false;
+        }
+
+        lock (list)
+        {
+            return list.RemoveAll(t => string.Equals(t.Name, name, StringComparison.Ordinal)) > 0;
+        }
+    }
+
+    /// <summary>Computes the session's statistics: counts per role, characters, models, tokens, cost, response times and duration.</summary>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>The statistics, including unsaved messages.</returns>
+    /// <remarks>Reads the messages in pages; never loads the whole session at once.</remarks>
+    public async Task<SessionStatistics> GetStatisticsAsync(CancellationToken cancellationToken = default) =>
+        await SessionStatisticsCalculator.ComputeAsync(
+            async (range, ct) => await GetMessagesAsync(range, ct).ConfigureAwait(false),
+            Info,
+            SessionStatisticsCalculator.DefaultPageSize,
+            cancellationToken).ConfigureAwait(false);
+
     /// <summary>Sends a user message to the session's model and stores the reply.</summary>
     /// <param name="text">The user's text.</param>
     /// <param name="options">Per-call chat options (tools, temperature, ...); <see langword="null"/> for the configured defaults.</param>
@@ -462,11 +535,12 @@ public sealed class Session
     public async Task<ChatResponse> SendAsync(ChatMessage message, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var call = ResolveChatClient(options);
+        var call = ResolveChatClient(options, streaming: false);
         await AppendAsync([NewMessage(message)], cancellationToken).ConfigureAwait(false);
         var context = await BuildContextAsync(cancellationToken).ConfigureAwait(false);
 
         long started = _manager.TimeProvider.GetTimestamp();
+        call.LastStepEnded = started;
         ChatResponse response;
         try
         {
@@ -477,7 +551,8 @@ public sealed class Session
             throw; // not reached: the filter only logs
         }
 
-        await StoreReplyAsync(response, call, _manager.TimeProvider.GetElapsedTime(started), cancellationToken).ConfigureAwait(false);
+        // Tool rounds were stored as they completed; the response holds only the final round.
+        await StoreReplyAsync(response, call, _manager.TimeProvider.GetElapsedTime(call.LastStepEnded), cancellationToken).ConfigureAwait(false);
         return response;
     }
 
@@ -524,12 +599,13 @@ public sealed class Session
 
     private async IAsyncEnumerable<ChatResponseUpdate> StreamCoreAsync(ChatMessage message, ChatOptions? options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var call = ResolveChatClient(options);
+        var call = ResolveChatClient(options, streaming: true);
         await AppendAsync([NewMessage(message)], cancellationToken).ConfigureAwait(false);
         var context = await BuildContextAsync(cancellationToken).ConfigureAwait(false);
 
         long started = _manager.TimeProvider.GetTimestamp();
-        var updates = new List<ChatResponseUpdate>();
+        call.LastStepEnded = started;
+        var updates = call.Updates!;
         var enumerator = call.Client.GetStreamingResponseAsync(context, call.Options, cancellationToken).GetAsyncEnumerator(cancellationToken);
         await using (enumerator.ConfigureAwait(false))
         {
@@ -550,25 +626,64 @@ public sealed class Session
                     throw; // not reached: the filter only logs
                 }
 
-                updates.Add(update);
+                // Tool results were stored with their round (and the round's updates dropped) by the step callback.
+                if (update.Role != ChatRole.Tool)
+                {
+                    updates.Add(update);
+                }
+
                 yield return update;
             }
         }
 
-        // Reached only when the stream completed: a failed, cancelled or abandoned stream stores nothing.
-        await StoreReplyAsync(updates.ToChatResponse(), call, _manager.TimeProvider.GetElapsedTime(started), cancellationToken).ConfigureAwait(false);
+        // Reached only when the stream completed: a failed, cancelled or abandoned stream stores no partial reply.
+        await StoreReplyAsync(updates.ToChatResponse(), call, _manager.TimeProvider.GetElapsedTime(call.LastStepEnded), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The one place the chat client for a call is chosen: session provider/model, else the configured defaults.</summary>
-    private ChatCall ResolveChatClient(ChatOptions? options)
+    /// <summary>The one place the pipeline for a call is chosen: session provider/model, else the configured defaults.</summary>
+    private ChatCall ResolveChatClient(ChatOptions? options, bool streaming)
     {
         var info = _info;
-        var (provider, modelId, client) = _manager.Providers.GetChatClient(info.ProviderName, info.ModelId);
-        var chatOptions = options?.Clone() ?? new ChatOptions();
+        var settings = _manager.Options;
+        var provider = _manager.Providers.GetProvider(info.ProviderName);
+        string? modelId = info.ModelId ?? (info.ProviderName is null || settings.DefaultProvider is null || string.Equals(info.ProviderName, settings.DefaultProvider, StringComparison.OrdinalIgnoreCase)
+            ? settings.DefaultModel ?? provider.DefaultModelId
+            : provider.DefaultModelId);
+        var pipelines = _manager.Pipelines;
+        var pipeline = pipelines.GetPipeline(provider, modelId);
+        var chatOptions = new SessionChatOptions(options) { ProviderName = provider.Name };
         chatOptions.ModelId ??= modelId;
-        chatOptions.Temperature ??= _manager.Options.Temperature;
-        chatOptions.MaxOutputTokens ??= _manager.Options.MaxOutputTokens;
-        return new ChatCall(provider.Name, chatOptions.ModelId, client, chatOptions);
+        chatOptions.Temperature ??= settings.Temperature;
+        chatOptions.MaxOutputTokens ??= settings.MaxOutputTokens;
+        chatOptions.MaxToolIterations = settings.ToolsEnabled ? settings.MaxToolIterations : 0;
+        if (settings.ToolsEnabled && (pipelines.GlobalTools.Count > 0 || _tools is { Count: > 0 }))
+        {
+            // Global tools first, then the session's, then the call's: a later tool of the same name wins.
+            var tools = new List<AITool>(pipelines.GlobalTools.Count + (_tools?.Count ?? 0) + (chatOptions.Tools?.Count ?? 0));
+            tools.AddRange(pipelines.GlobalTools);
+            if (_tools is not null)
+            {
+                lock (_tools)
+                {
+                    tools.AddRange(_tools);
+                }
+            }
+
+            if (chatOptions.Tools is { } callTools)
+            {
+                tools.AddRange(callTools);
+            }
+
+            chatOptions.Tools = tools;
+        }
+
+        var call = new ChatCall(this, provider.Name, chatOptions.ModelId, pipeline.Client, chatOptions) { Updates = streaming ? [] : null };
+        if (chatOptions.Tools is { Count: > 0 })
+        {
+            chatOptions.ToolStepCallback = call.StoreStepAsync;
+        }
+
+        return call;
     }
 
     /// <summary>The one place the model's context is built: system prompt, then the history window (read from storage, nothing more).</summary>
@@ -582,9 +697,16 @@ public sealed class Session
             context.Add(new ChatMessage(ChatRole.System, systemPrompt));
         }
 
-        foreach (var stored in history)
+        int first = 0;
+        while (first < history.Count && history[first].Role == ChatRole.Tool)
         {
-            context.Add(stored.Message);
+            // The window cut these results off from their calls; providers reject orphaned tool results.
+            first++;
+        }
+
+        for (int i = first; i < history.Count; i++)
+        {
+            context.Add(history[i].ToChatMessage());
         }
 
         return context;
@@ -592,24 +714,43 @@ public sealed class Session
 
     private async Task StoreReplyAsync(ChatResponse response, ChatCall call, TimeSpan latency, CancellationToken cancellationToken)
     {
-        var usage = ToSessionUsage(response.Usage);
+        string providerName = ProviderOf(response.AdditionalProperties, call.ProviderName);
         string? modelId = response.ModelId ?? call.ModelId;
-        SessionsLog.ModelCallCompleted(_manager.Logger, Id, call.ProviderName, modelId, latency.TotalMilliseconds, usage.InputTokens, usage.OutputTokens);
+        var usage = _manager.Pipelines.Catalog.ToSessionUsage(response.Usage, providerName, modelId);
+        SessionsLog.ModelCallCompleted(_manager.Logger, Id, providerName, modelId, latency.TotalMilliseconds, usage.InputTokens, usage.OutputTokens);
         if (response.Messages.Count == 0)
         {
             return;
         }
 
+        await AppendAsync(ToReplies(response.Messages, null, providerName, modelId, usage, latency), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stores one tool round as soon as it completes: the model's call message (with the round's usage) and the results.</summary>
+    private async ValueTask StoreStepAsync(ChatCall call, ChatToolStep step, CancellationToken cancellationToken)
+    {
+        var response = step.Response;
+        string providerName = ProviderOf(response.AdditionalProperties, call.ProviderName);
+        string? modelId = response.ModelId ?? call.ModelId;
+        var usage = _manager.Pipelines.Catalog.ToSessionUsage(response.Usage, providerName, modelId);
+        SessionsLog.ModelCallCompleted(_manager.Logger, Id, providerName, modelId, step.ModelLatency.TotalMilliseconds, usage.InputTokens, usage.OutputTokens);
+        await AppendAsync(ToReplies(response.Messages, step.ToolMessage, providerName, modelId, usage, step.ModelLatency), cancellationToken).ConfigureAwait(false);
+        call.Updates?.Clear();
+        call.LastStepEnded = _manager.TimeProvider.GetTimestamp();
+    }
+
+    private List<SessionMessage> ToReplies(IList<ChatMessage> messages, ChatMessage? toolMessage, string providerName, string? modelId, SessionUsage usage, TimeSpan latency)
+    {
         var now = _manager.TimeProvider.GetUtcNow();
-        var replies = new List<SessionMessage>(response.Messages.Count);
-        for (int i = 0; i < response.Messages.Count; i++)
+        var replies = new List<SessionMessage>(messages.Count + 1);
+        for (int i = 0; i < messages.Count; i++)
         {
-            bool last = i == response.Messages.Count - 1;
+            bool last = i == messages.Count - 1;
             replies.Add(new SessionMessage
             {
-                Message = response.Messages[i],
+                Message = messages[i],
                 Timestamp = now,
-                ProviderName = call.ProviderName,
+                ProviderName = providerName,
                 ModelId = modelId,
 
                 // Usage and latency belong to the call, so they go on its final message only (storage sums usage per message).
@@ -618,21 +759,16 @@ public sealed class Session
             });
         }
 
-        await AppendAsync(replies, cancellationToken).ConfigureAwait(false);
+        if (toolMessage is not null)
+        {
+            replies.Add(new SessionMessage { Message = toolMessage, Timestamp = now });
+        }
+
+        return replies;
     }
 
-    private static SessionUsage ToSessionUsage(UsageDetails? usage)
-    {
-        long input = usage?.InputTokenCount ?? 0;
-        long output = usage?.OutputTokenCount ?? 0;
-        return new SessionUsage
-        {
-            InputTokens = input,
-            OutputTokens = output,
-            TotalTokens = usage?.TotalTokenCount ?? input + output,
-            Requests = 1,
-        };
-    }
+    private static string ProviderOf(AdditionalPropertiesDictionary? properties, string providerName) =>
+        properties?.TryGetValue(ResilientChatClient.ProviderPropertyName, out var value) == true && value is string fallback ? fallback : providerName;
 
     private bool LogFailure(Exception exception, ChatCall call, long started)
     {
@@ -773,5 +909,21 @@ public sealed class Session
         };
     }
 
-    private sealed record ChatCall(string ProviderName, string? ModelId, IChatClient Client, ChatOptions Options);
+    /// <summary>One model call's state: the pipeline, options, the current round's streamed updates and when the last tool round ended.</summary>
+    private sealed class ChatCall(Session session, string providerName, string? modelId, IChatClient client, SessionChatOptions options)
+    {
+        public string ProviderName { get; } = providerName;
+
+        public string? ModelId { get; } = modelId;
+
+        public IChatClient Client { get; } = client;
+
+        public SessionChatOptions Options { get; } = options;
+
+        public List<ChatResponseUpdate>? Updates { get; init; }
+
+        public long LastStepEnded { get; set; }
+
+        public ValueTask StoreStepAsync(ChatToolStep step, CancellationToken cancellationToken) => session.StoreStepAsync(this, step, cancellationToken);
+    }
 }

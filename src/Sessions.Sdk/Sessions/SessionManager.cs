@@ -15,7 +15,8 @@ internal sealed class SessionManager : ISessionManager
         ChatProviderRegistry providers,
         IOptions<SessionsOptions> options,
         TimeProvider timeProvider,
-        ILogger? logger = null)
+        ILogger? logger = null,
+        ChatPipelineFactory? pipelines = null)
     {
         ArgumentNullException.ThrowIfNull(storage);
         ArgumentNullException.ThrowIfNull(providers);
@@ -26,6 +27,7 @@ internal sealed class SessionManager : ISessionManager
         Options = options.Value;
         TimeProvider = timeProvider;
         Logger = logger ?? NullLogger.Instance;
+        Pipelines = pipelines ?? ChatPipelineFactory.CreateDefault(timeProvider);
     }
 
     /// <inheritdoc/>
@@ -38,6 +40,9 @@ internal sealed class SessionManager : ISessionManager
     internal TimeProvider TimeProvider { get; }
 
     internal ILogger Logger { get; }
+
+    /// <summary>Gets the chat pipelines (tools, resilience, telemetry, context policy), built once per provider and model.</summary>
+    internal ChatPipelineFactory Pipelines { get; }
 
     /// <inheritdoc/>
     public SessionBuilder Create(string? sessionId = null)

@@ -12,6 +12,9 @@ internal sealed class CoreTestHost : IDisposable
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(Time);
         var builder = services.AddSessions(configure).UseStorage(Storage).AddChatProvider("fake", Client, "fake-model");
+
+        // Polly's retry delays run on the injected manual clock, which these tests never advance; resilience is tested in Chat/.
+        builder.ConfigureResilience(o => o.Enabled = false);
         build?.Invoke(builder);
         Provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         Sessions = Provider.GetRequiredService<ISessionManager>();
