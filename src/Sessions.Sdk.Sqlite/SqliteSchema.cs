@@ -78,8 +78,8 @@ internal static class SqliteSchema
             END;
             INSERT INTO session_messages_fts(session_messages_fts) VALUES ('rebuild');
             INSERT INTO session_titles_fts(session_titles_fts) VALUES ('rebuild');
-            CREATE INDEX sessions_updated_at ON sessions(updated_at, id);
-            CREATE INDEX sessions_created_at ON sessions(created_at, id);
+            CREATE INDEX sessions_updated_at ON sessions(updated_at DESC, id);
+            CREATE INDEX sessions_created_at ON sessions(created_at DESC, id);
             """),
     ];
 

@@ -292,6 +292,22 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
     internal ValueTask InitializeAsync(CancellationToken cancellationToken = default) =>
         new(RunAsync(write: false, null, "open", static _ => true, cancellationToken).AsTask());
 
+    /// <summary>Runs a scalar statement (such as a PRAGMA) on a pooled connection, for tests and diagnostics.</summary>
+    /// <param name="sql">The statement.</param>
+    /// <returns>The first column of the first row.</returns>
+    internal object? ConnectionSetting(string sql)
+    {
+        var lease = _pool.Rent();
+        try
+        {
+            return lease.Command(sql).ExecuteScalar();
+        }
+        finally
+        {
+            _pool.Return(lease);
+        }
+    }
+
     private static void ValidateMessages(IReadOnlyList<SessionMessage> messages)
     {
         for (int i = 0; i < messages.Count; i++)
