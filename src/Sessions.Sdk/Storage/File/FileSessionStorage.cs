@@ -296,11 +296,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         }
     }
 
-    private static void FlushToDisk(SafeFileHandle handle)
-    {
-        using var stream = new FileStream(handle, FileAccess.Read, bufferSize: 0);
-        stream.Flush(flushToDisk: true);
-    }
+    private static void FlushToDisk(SafeFileHandle handle) => RandomAccess.FlushToDisk(handle);
 
     private Entry GetEntry(string sessionId) => _entries.GetOrAdd(sessionId, static _ => new Entry());
 
@@ -559,6 +555,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
 
     private static ReadOnlyMemory<byte>? ReadSmallFile(string path)
     {
+        if (FileNative.TryReadSmallFile(path, out var native)) return native;
         SafeFileHandle handle;
         try
         {
@@ -580,14 +577,16 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
             while (true)
             {
                 int n = RandomAccess.Read(handle, buffer.AsSpan(filled), filled);
-                if (n <= 0) return buffer.AsMemory(0, filled);
-                filled += n;
-                if (filled == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
+                filled += Math.Max(n, 0);
+
+                // A short read of a regular file is its end: spares the second read that would return 0.
+                if (n <= 0 || filled < buffer.Length) return buffer.AsMemory(0, filled);
+                Array.Resize(ref buffer, buffer.Length * 2);
             }
         }
     }
 
-    private SessionInfo? Load(string sessionId, (long Length, long LastWriteTicks)? journalStat)
+    private SessionInfo? Load(string sessionId, JournalStat? journalStat)
     {
         var bytes = ReadSmallFile(MetaPath(sessionId));
         if (bytes is null) return null;
@@ -623,9 +622,10 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         if (!Directory.Exists(Root)) return result;
 
         // One directory pass: the ids from the metadata documents, and length and last-write time of every journal.
+        // (Reference-type results keep the generic code shared and precompiled: a cold process lists sooner.)
         var ids = new List<string>();
-        var journals = new Dictionary<string, (long Length, long LastWriteTicks)>(StringComparer.Ordinal);
-        var enumeration = new FileSystemEnumerable<int>(Root, (ref FileSystemEntry entry) =>
+        var journals = new Dictionary<string, JournalStat>(StringComparer.Ordinal);
+        var enumeration = new FileSystemEnumerable<string?>(Root, (ref FileSystemEntry entry) =>
         {
             var name = entry.FileName;
             if (name.EndsWith(MetaSuffix, StringComparison.Ordinal))
@@ -634,10 +634,10 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
             }
             else
             {
-                journals[name[..^JournalSuffix.Length].ToString()] = (entry.Length, entry.LastWriteTimeUtc.UtcTicks);
+                journals[name[..^JournalSuffix.Length].ToString()] = new JournalStat(entry.Length, entry.LastWriteTimeUtc.UtcTicks);
             }
 
-            return 0;
+            return null;
         })
         {
             ShouldIncludePredicate = (ref FileSystemEntry entry) => !entry.IsDirectory &&
@@ -654,7 +654,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
             SessionInfo? session;
             try
             {
-                session = Guard(id, () => Load(id, journals.TryGetValue(id, out var stat) ? stat : null));
+                session = Guard(id, () => Load(id, journals.GetValueOrDefault(id)));
             }
             catch (SessionFormatException ex)
             {
@@ -710,7 +710,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
     }
 
     private static SessionMessage ParseMessage(ReadOnlySpan<byte> line, string sessionId) =>
-        SessionJson.DeserializeMessage(line, sessionId);
+        FileMessageReader.Read(line, sessionId);
 
     private void SaveSummaryLocked(Entry entry, string sessionId, FileJournalState state)
     {
@@ -799,6 +799,9 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
 
         public long SummaryLength = -1;
     }
+
+    /// <summary>A journal's length and last-write time as the directory listing saw them.</summary>
+    private sealed record JournalStat(long Length, long LastWriteTicks);
 
     /// <summary>Holds the in-process gate and the cross-process lock file until disposed.</summary>
     private readonly struct Held(SemaphoreSlim gate, SafeFileHandle handle) : IDisposable

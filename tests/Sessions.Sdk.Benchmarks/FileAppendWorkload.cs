@@ -1,0 +1,139 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Sessions.Sdk.Benchmarks;
+
+/// <summary>W1: one session; append M messages one at a time, each persisted before the call returns (file store).</summary>
+internal sealed class FileAppendWorkload : IWorkload
+{
+    public string Id => "W1";
+
+    public async Task RunAsync(Harness harness, CancellationToken cancellationToken)
+    {
+        string directory = Path.Combine(harness.WorkDirectory, "w1");
+        Directory.CreateDirectory(directory);
+        var results = new Dictionary<int, IReadOnlyDictionary<string, double>>();
+        foreach (int m in new[] { 100, 1000, 10_000 })
+        {
+            var r = await harness.MeasureAsync(FileAppendMeasurement.MeasurementName, directory, m.ToString(CultureInfo.InvariantCulture), "flush");
+            results[m] = r;
+            string label = m.ToString("N0", CultureInfo.InvariantCulture);
+            harness.Add(Id, $"append M = {label} (flush to OS, no fsync): total", r["total"], "ms");
+            harness.Add(Id, $"append M = {label}: per append, first 100", r["first100"], "ms");
+            bool isTarget = m == 10_000;
+            harness.Add(Id, $"append M = {label}: per append, last 100", r["last100"], "ms", isTarget ? "≤ 0.10 ms" : string.Empty, isTarget ? r["last100"] <= 0.10 : null);
+            harness.Add(Id, $"append M = {label}: bytes on disk (journal + metadata)", r["bytes"], "B");
+        }
+
+        double scaling = results[10_000]["last100"] / results[1000]["last100"];
+        harness.Add(Id, "scaling: last-100 per append at M = 10,000 ÷ at M = 1,000", scaling, "x", "≤ 1.5 (O(1))", scaling <= 1.5);
+
+        var raw = await harness.MeasureAsync(FileAppendReferenceMeasurement.MeasurementName, directory, "10000", "open");
+        var reopen = await harness.MeasureAsync(FileAppendReferenceMeasurement.MeasurementName, directory, "10000", "reopen");
+        harness.Add(Id, "reference (no library): append the JSON lines to one open file, no fsync, per record", raw["mean"], "ms");
+        harness.Add(Id, "reference (no library): open-append-close per record", reopen["mean"], "ms");
+        double overRaw = results[10_000]["last100"] / raw["mean"];
+        harness.Add(Id, "append (last 100, M = 10,000) ÷ raw append to an open file", overRaw, "x", "aim ≤ 10×", overRaw <= 10);
+
+        var durable = await harness.MeasureAsync(FileAppendMeasurement.MeasurementName, directory, "1000", "fsync");
+        var rawFsync = await harness.MeasureAsync(FileAppendReferenceMeasurement.MeasurementName, directory, "1000", "fsync");
+        harness.Add(Id, "durable (FsyncOnAppend = true): append M = 1,000, per append, mean", durable["mean"], "ms");
+        harness.Add(Id, "reference (no library): append + fsync per record to one open file", rawFsync["mean"], "ms");
+        double durableRatio = durable["mean"] / rawFsync["mean"];
+        harness.Add(Id, "durable append ÷ raw append+fsync", durableRatio, "x", "≤ 1.3×", durableRatio <= 1.3);
+    }
+}
+
+/// <summary>The W1 child: creates <c>bench-session</c> in a new directory and appends M messages one at a time, each awaited.</summary>
+internal sealed class FileAppendMeasurement : IChildMeasurement
+{
+    public const string MeasurementName = "w1-file-append";
+
+    public string Name => MeasurementName;
+
+    public async Task<IReadOnlyDictionary<string, double>> RunAsync(string[] args)
+    {
+        int count = int.Parse(args[1], CultureInfo.InvariantCulture);
+        string directory = Path.Combine(args[0], "append-" + Guid.NewGuid().ToString("N"));
+        var storage = FileBench.CreateStorage(directory, fsync: args[2] == "fsync");
+        try
+        {
+            var messages = FileBench.Messages(42, count, FileBench.Start);
+            await storage.CreateAsync(new SessionInfo { Id = FileBench.SessionId, CreatedAt = FileBench.Start, UpdatedAt = FileBench.Start }, []);
+            var each = new double[count];
+            long start = Stopwatch.GetTimestamp();
+            for (int i = 0; i < count; i++)
+            {
+                long t0 = Stopwatch.GetTimestamp();
+                await storage.AppendMessagesAsync(FileBench.SessionId, [messages[i]]);
+                each[i] = Harness.ElapsedMs(t0, Stopwatch.GetTimestamp());
+            }
+
+            double total = Harness.ElapsedMs(start, Stopwatch.GetTimestamp());
+            FileBench.Dispose(storage);
+            var check = FileBench.CreateStorage(directory);
+            var info = await check.GetAsync(FileBench.SessionId);
+            if (info!.MessageCount != count) throw new InvalidOperationException($"expected {count} messages, found {info.MessageCount}");
+            FileBench.Dispose(check);
+            return new Dictionary<string, double>(StringComparer.Ordinal)
+            {
+                ["total"] = total,
+                ["mean"] = total / count,
+                ["first100"] = each.Take(100).Average(),
+                ["last100"] = each.Skip(count - 100).Average(),
+                ["bytes"] = FileBench.BytesOnDisk(directory),
+            };
+        }
+        finally
+        {
+            FileBench.Dispose(storage);
+            FileBench.DeleteDirectory(directory);
+        }
+    }
+}
+
+/// <summary>The W1 references (no library): the PERFORMANCE.md JSON lines appended to one open file (optionally with fsync per record), or open-append-close per record.</summary>
+internal sealed class FileAppendReferenceMeasurement : IChildMeasurement
+{
+    public const string MeasurementName = "w1-file-reference";
+
+    public string Name => MeasurementName;
+
+    public Task<IReadOnlyDictionary<string, double>> RunAsync(string[] args)
+    {
+        int count = int.Parse(args[1], CultureInfo.InvariantCulture);
+        string mode = args[2];
+        string path = Path.Combine(args[0], "reference-" + Guid.NewGuid().ToString("N") + ".jsonl");
+        var lines = FileBench.ReferenceLines(42, count);
+        try
+        {
+            long start;
+            if (mode == "reopen")
+            {
+                start = Stopwatch.GetTimestamp();
+                foreach (var line in lines)
+                {
+                    using var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
+                    stream.Write(line);
+                }
+            }
+            else
+            {
+                using var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
+                start = Stopwatch.GetTimestamp();
+                foreach (var line in lines)
+                {
+                    stream.Write(line);
+                    if (mode == "fsync") stream.Flush(flushToDisk: true);
+                }
+            }
+
+            double total = Harness.ElapsedMs(start, Stopwatch.GetTimestamp());
+            return Task.FromResult<IReadOnlyDictionary<string, double>>(new Dictionary<string, double>(StringComparer.Ordinal) { ["mean"] = total / count, ["total"] = total });
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}
