@@ -1,4 +1,5 @@
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -151,6 +152,46 @@ public sealed class SessionsServiceCollectionExtensionsTests
         var startup = provider.GetRequiredService<IStartupValidator>();
 
         Assert.Throws<OptionsValidationException>(() => startup.Validate());
+    }
+
+    [Test]
+    public void AddSessions_Configuration_BindsEveryOption()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Sessions:DefaultProvider"] = "anthropic",
+            ["Sessions:DefaultModel"] = "claude-x",
+            ["Sessions:Autosave"] = "false",
+            ["Sessions:SystemPrompt"] = "Be brief.",
+            ["Sessions:Temperature"] = "0.5",
+            ["Sessions:MaxOutputTokens"] = "256",
+            ["Sessions:MaxHistoryMessages"] = "50",
+            ["Sessions:ToolsEnabled"] = "false",
+            ["Sessions:MaxToolIterations"] = "4",
+        }).Build();
+        var services = new ServiceCollection();
+
+        services.AddSessions(configuration.GetSection("Sessions")).UseStorage(new CoreTestStorage());
+
+        using var provider = services.BuildServiceProvider();
+        var o = provider.GetRequiredService<IOptions<SessionsOptions>>().Value;
+        Assert.That(
+            (o.DefaultProvider, o.DefaultModel, o.Autosave, o.SystemPrompt, o.Temperature, o.MaxOutputTokens, o.MaxHistoryMessages, o.ToolsEnabled, o.MaxToolIterations),
+            Is.EqualTo(("anthropic", "claude-x", false, "Be brief.", (float?)0.5f, (int?)256, (int?)50, false, 4)));
+        Assert.That(services.Count(d => d.ServiceType == typeof(ISessionManager)), Is.EqualTo(1));
+    }
+
+    [Test]
+    public void AddSessions_ConfigurationWithInvalidValue_ThrowsNamingTheOption()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["MaxHistoryMessages"] = "-3" }).Build();
+        var services = new ServiceCollection();
+        services.AddSessions(configuration).UseStorage(new CoreTestStorage());
+
+        using var provider = services.BuildServiceProvider();
+        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<ISessionManager>());
+
+        Assert.That(ex!.Message, Does.Contain("SessionsOptions.MaxHistoryMessages"));
     }
 
     [Test]
