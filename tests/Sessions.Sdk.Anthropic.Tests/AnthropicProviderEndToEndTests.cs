@@ -89,6 +89,49 @@ public sealed class AnthropicProviderEndToEndTests
         });
     }
 
+    [Test]
+    public async Task SendAsync_OverloadedOnce_PipelineRetriesAndStoresOneReply()
+    {
+        _server.EnqueueJson(529, AnthropicWire.Error("overloaded_error", "Overloaded"), new Dictionary<string, string> { ["retry-after"] = "0" });
+        _server.EnqueueJson(200, AnthropicWire.Message([AnthropicWire.Text("after retry")]));
+        await using var services = BuildServices();
+        var session = await services.GetRequiredService<ISessionManager>().Create().CreateAsync();
+
+        var reply = await session.SendAsync("hi");
+
+        var messages = await session.GetMessagesAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(reply.Text, Is.EqualTo("after retry"));
+            Assert.That(_server.Requests, Has.Count.EqualTo(2), "one retry by the Sessions.Sdk pipeline, none by the SDK");
+            Assert.That(messages.Select(m => m.Role), Is.EqualTo(new[] { ChatRole.User, ChatRole.Assistant }));
+        });
+    }
+
+    [Test]
+    public async Task SendAsync_ModelUsesATool_PipelineRunsItAndSendsTheToolResultBack()
+    {
+        _server.EnqueueJson(200, AnthropicWire.Message([AnthropicWire.ToolUse("toolu_w1", "get_weather", new { city = "Oslo" })], stopReason: "tool_use"));
+        _server.EnqueueJson(200, AnthropicWire.Message([AnthropicWire.Text("Snowing in Oslo.")]));
+        await using var services = BuildServices();
+        var session = await services.GetRequiredService<ISessionManager>().Create().CreateAsync();
+        session.AddTools(AIFunctionFactory.Create((string city) => $"snow in {city}", "get_weather", "Gets the weather."));
+
+        var reply = await session.SendAsync("Weather in Oslo?");
+
+        var messages = _server.Requests[1].Json.GetProperty("messages").EnumerateArray().ToArray();
+        var toolResult = messages[2].GetProperty("content").EnumerateArray().Single(b => b.GetProperty("type").GetString() == "tool_result");
+        var stored = await session.GetMessagesAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(reply.Text, Does.Contain("Snowing in Oslo."));
+            Assert.That(messages.Select(m => m.GetProperty("role").GetString()), Is.EqualTo(new[] { "user", "assistant", "user" }));
+            Assert.That(toolResult.GetProperty("tool_use_id").GetString(), Is.EqualTo("toolu_w1"));
+            Assert.That(toolResult.GetProperty("content").ToString(), Does.Contain("snow in Oslo"));
+            Assert.That(stored.Select(m => m.Role), Is.EqualTo(new[] { ChatRole.User, ChatRole.Assistant, ChatRole.Tool, ChatRole.Assistant }));
+        });
+    }
+
     private ServiceProvider BuildServices(Action<ChatResilienceOptions>? resilience = null)
     {
         var services = new ServiceCollection();

@@ -77,6 +77,58 @@ public sealed class OpenAIProviderEndToEndTests
     }
 
     [Test]
+    public async Task SendAsync_RateLimitedOnce_PipelineRetriesAndStoresOneReply()
+    {
+        _server.EnqueueJson(429, """{"error":{"message":"Rate limit reached"}}""", new Dictionary<string, string> { ["retry-after-ms"] = "10" });
+        _server.EnqueueJson(200, OpenAIWire.Completion("after retry"));
+        await using var services = BuildServices(b => b.UseMemoryStorage().ConfigureResilience(r =>
+        {
+            r.BaseDelay = TimeSpan.FromMilliseconds(10);
+            r.UseJitter = false;
+        }));
+        var session = await services.GetRequiredService<ISessionManager>().Create().CreateAsync();
+
+        var reply = await session.SendAsync("hi");
+
+        var messages = await session.GetMessagesAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(reply.Text, Is.EqualTo("after retry"));
+            Assert.That(_server.Requests, Has.Count.EqualTo(2), "one retry by the Sessions.Sdk pipeline, none by the SDK");
+            Assert.That(messages.Select(m => m.Role), Is.EqualTo(new[] { ChatRole.User, ChatRole.Assistant }));
+        });
+    }
+
+    [Test]
+    public async Task SendAsync_ModelCallsATool_PipelineRunsItAndSendsTheResultBack()
+    {
+        _server.EnqueueJson(200, OpenAIWire.Completion(
+            finishReason: "tool_calls",
+            toolCalls: [OpenAIWire.ToolCall("call_w1", "get_weather", """{"city":"Paris"}""")]));
+        _server.EnqueueJson(200, OpenAIWire.Completion("It is sunny in Paris."));
+        await using var services = BuildServices(b => b.UseMemoryStorage());
+        var session = await services.GetRequiredService<ISessionManager>().Create().CreateAsync();
+        session.AddTools(AIFunctionFactory.Create((string city) => $"sunny in {city}", "get_weather", "Gets the weather."));
+
+        var reply = await session.SendAsync("Weather in Paris?");
+
+        var second = _server.Requests[1].Json.GetProperty("messages").EnumerateArray().ToArray();
+        var toolMessage = second.Single(m => m.GetProperty("role").GetString() == "tool");
+        var stored = await session.GetMessagesAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(reply.Text, Does.Contain("It is sunny in Paris."));
+            Assert.That(_server.Requests[0].Json.GetProperty("tools")[0].GetProperty("function").GetProperty("name").GetString(), Is.EqualTo("get_weather"));
+            Assert.That(second.Select(m => m.GetProperty("role").GetString()), Is.EqualTo(new[] { "user", "assistant", "tool" }));
+            Assert.That(second[1].GetProperty("tool_calls")[0].GetProperty("id").GetString(), Is.EqualTo("call_w1"));
+            Assert.That(toolMessage.GetProperty("tool_call_id").GetString(), Is.EqualTo("call_w1"));
+            Assert.That(toolMessage.GetProperty("content").GetString(), Does.Contain("sunny in Paris"));
+            Assert.That(stored.Select(m => m.Role), Is.EqualTo(new[] { ChatRole.User, ChatRole.Assistant, ChatRole.Tool, ChatRole.Assistant }));
+            Assert.That(stored[^1].Text, Is.EqualTo("It is sunny in Paris."));
+        });
+    }
+
+    [Test]
     public async Task SendAsync_WithFileStorage_NeverWritesTheApiKeyEvenWhenTheServerEchoesIt()
     {
         _server.EnqueueJson(200, OpenAIWire.Completion("stored on disk"));
