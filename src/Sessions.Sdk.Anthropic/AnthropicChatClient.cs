@@ -104,6 +104,14 @@ internal sealed class AnthropicChatClient : DelegatingChatClient
         }
     }
 
+    /// <summary>Keeps the shared SDK client alive: the provider caches and owns it, so disposing one caller's client releases nothing.</summary>
+    /// <param name="disposing">Whether the call comes from <see cref="IDisposable.Dispose"/>.</param>
+    protected override void Dispose(bool disposing)
+    {
+        // base.Dispose(true) would dispose the SDK adapter and with it the shared HTTP client; false releases nothing.
+        base.Dispose(disposing: false);
+    }
+
     /// <summary>Translates a vendor or transport failure; <see langword="null"/> leaves the exception as it is.</summary>
     private Exception? Translate(Exception exception, AnthropicResponseCapture capture, ChatOptions? options, CancellationToken cancellationToken)
     {

@@ -429,6 +429,19 @@ public sealed class AnthropicChatClientTests
     }
 
     [Test]
+    public async Task Dispose_CallerDisposesItsClient_ProviderKeepsServingTheModel()
+    {
+        _server.EnqueueJson(200, AnthropicWire.Message([AnthropicWire.Text("still alive")]));
+        var client = CreateClient();
+
+        client.Dispose();
+        var again = _services!.GetRequiredService<IChatProvider>().GetChatClient();
+        var response = await again.GetResponseAsync("hi");
+
+        Assert.That(response.Text, Is.EqualTo("still alive"));
+    }
+
+    [Test]
     public void GetService_ChatClientMetadata_DescribesAnthropicAndModel()
     {
         var client = CreateClient();
