@@ -160,6 +160,25 @@ public sealed partial class SessionTests(CoreStoreKind store)
     }
 
     [Test]
+    public async Task MetadataChanges_ConcurrentOnOneObject_AllAppliedWithoutConflict()
+    {
+        var s = await Sessions.Create("s").CreateAsync();
+
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(i => Task.Run(async () =>
+        {
+            await s.AddTagsAsync([$"t{i}"]);
+            await s.SetMetadataAsync($"k{i}", $"v{i}");
+            await s.AddMessageAsync(User($"m{i}"));
+        })));
+
+        var info = await Sessions.GetInfoAsync("s");
+        Assert.That(info!.Tags, Is.EquivalentTo(Enumerable.Range(0, 16).Select(i => $"t{i}")));
+        Assert.That(info.Metadata, Has.Count.EqualTo(16));
+        Assert.That(info.Version, Is.EqualTo(33));
+        Assert.That(info.MessageCount, Is.EqualTo(16));
+    }
+
+    [Test]
     public async Task RenameAsync_StaleSessionObject_ThrowsSessionConcurrencyException()
     {
         await Sessions.Create("s").CreateAsync();

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -86,6 +87,24 @@ public sealed class SessionsServiceCollectionExtensionsTests
         using var provider = services.BuildServiceProvider();
 
         Assert.That(provider.GetRequiredService<ISessionManager>(), Is.Not.Null);
+    }
+
+    [Test]
+    public async Task AddSessions_LoggingRegistered_ManagerLogsThroughIt()
+    {
+        var services = new ServiceCollection();
+        var loggers = new CapturingLoggerFactory();
+        services.AddSingleton<ILoggerFactory>(loggers);
+        services.AddSessions().UseStorage(new CoreTestStorage());
+        using var provider = services.BuildServiceProvider();
+        var sessions = provider.GetRequiredService<ISessionManager>();
+
+        await sessions.Create("logged").CreateAsync();
+        await sessions.DeleteAsync("logged");
+
+        var mine = loggers.Entries.Where(e => e.Category == "Sessions.Sdk").ToList();
+        Assert.That(mine.Select(e => e.EventId), Is.SupersetOf(new[] { 1001, 1003 }));
+        Assert.That(mine.Single(e => e.EventId == 1001).Message, Is.EqualTo("Created session logged (0 messages)"));
     }
 
     [Test]
@@ -218,5 +237,36 @@ public sealed class SessionsServiceCollectionExtensionsTests
 
         Assert.That(s.Autosave, Is.False);
         Assert.That(storage.Snapshot("s"), Is.Empty);
+    }
+
+    private sealed class CapturingLoggerFactory : ILoggerFactory
+    {
+        public List<(string Category, int EventId, string Message)> Entries { get; } = [];
+
+        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+        public void AddProvider(ILoggerProvider provider)
+        {
+        }
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(CapturingLoggerFactory owner, string category) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                lock (owner.Entries)
+                {
+                    owner.Entries.Add((category, eventId.Id, formatter(state, exception)));
+                }
+            }
+        }
     }
 }
