@@ -44,6 +44,11 @@ public abstract partial class SessionStorageConformanceTests
     /// <returns>The storage, or <see langword="null"/> when the store cannot take a clock (tests then wait on the real clock).</returns>
     protected virtual ValueTask<ISessionStorage?> CreateStorageAsync(TimeProvider timeProvider) => ValueTask.FromResult<ISessionStorage?>(null);
 
+    /// <summary>Opens the storage again over the same data, as a new process would, to check that everything was persisted.</summary>
+    /// <param name="storage">The storage the test wrote through; the override may dispose it.</param>
+    /// <returns>A new storage over the same data; the default returns <paramref name="storage"/> itself (for stores that are not persistent).</returns>
+    protected virtual ValueTask<ISessionStorage> ReopenStorageAsync(ISessionStorage storage) => ValueTask.FromResult(storage);
+
     /// <summary>Disposes a storage created for a test.</summary>
     /// <param name="storage">The storage.</param>
     /// <returns>A task that completes when it is disposed.</returns>

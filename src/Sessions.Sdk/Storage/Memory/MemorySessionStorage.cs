@@ -108,7 +108,9 @@ internal sealed class MemorySessionStorage : ISessionStorage, ISessionSearch
             if (entry.Deleted) throw new SessionNotFoundException(sessionId);
             var (start, length) = range.Resolve(entry.Messages.Count);
             if (length == 0) return ValueTask.FromResult<IReadOnlyList<SessionMessage>>([]);
-            return ValueTask.FromResult<IReadOnlyList<SessionMessage>>(entry.Messages.GetRange((int)start, (int)length).ToArray());
+            var page = new SessionMessage[length];
+            entry.Messages.CopyTo((int)start, page, 0, (int)length);
+            return ValueTask.FromResult<IReadOnlyList<SessionMessage>>(page);
         }
     }
 
@@ -211,8 +213,12 @@ internal sealed class MemorySessionStorage : ISessionStorage, ISessionSearch
     {
         ArgumentNullException.ThrowIfNull(message, "messages");
 
-        // A shallow clone: callers that keep adding contents to their ChatMessage must not change stored history.
-        return message with { Sequence = sequence, Message = message.Message.Clone() };
+        // Callers that keep changing their ChatMessage (its contents list, its properties) must not change stored history.
+        var original = message.Message;
+        var clone = original.Clone();
+        clone.Contents = [.. original.Contents];
+        clone.AdditionalProperties = original.AdditionalProperties?.Clone();
+        return message with { Sequence = sequence, Message = clone };
     }
 
     private DateTimeOffset Later(DateTimeOffset previous)
