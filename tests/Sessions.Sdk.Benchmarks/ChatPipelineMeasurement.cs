@@ -1,0 +1,45 @@
+using System.Diagnostics;
+using Microsoft.Extensions.AI;
+
+namespace Sessions.Sdk.Benchmarks;
+
+/// <summary>Part of W5: the pipeline alone (tool loop, resilience, telemetry without listeners) against the bare fake client.</summary>
+internal sealed class ChatPipelineMeasurement : IChildMeasurement
+{
+    public const string MeasurementName = "chat-pipeline";
+    private const int Iterations = 200_000;
+
+    public string Name => MeasurementName;
+
+    public async Task<IReadOnlyDictionary<string, double>> RunAsync(string[] args)
+    {
+        var client = new ZeroLatencyChatClient();
+        // The same steps, in the same order, that sessions use by default (no context policy, no logger factory).
+        var pipeline = new ChatPipelineBuilder(client)
+            .UseToolInvocation()
+            .UseResilience("fake")
+            .UseTelemetry("fake")
+            .Build();
+        var messages = new List<ChatMessage> { new(ChatRole.User, "hello") };
+        var options = new ChatOptions { ModelId = "fake-model" };
+        var (rawUs, rawBytes) = await TimeAsync(client, messages, options);
+        var (pipelineUs, pipelineBytes) = await TimeAsync(pipeline, messages, options);
+        return new Dictionary<string, double>
+        {
+            ["rawUs"] = rawUs,
+            ["pipelineUs"] = pipelineUs,
+            ["overheadUs"] = pipelineUs - rawUs,
+            ["overheadBytes"] = pipelineBytes - rawBytes,
+        };
+    }
+
+    private static async Task<(double Us, double Bytes)> TimeAsync(IChatClient client, List<ChatMessage> messages, ChatOptions options)
+    {
+        for (int i = 0; i < 10_000; i++) await client.GetResponseAsync(messages, options);
+        long alloc = GC.GetTotalAllocatedBytes(precise: true);
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < Iterations; i++) await client.GetResponseAsync(messages, options);
+        long elapsed = Stopwatch.GetTimestamp() - start;
+        return (ChatBench.Microseconds(elapsed) / Iterations, (double)(GC.GetTotalAllocatedBytes(precise: true) - alloc) / Iterations);
+    }
+}
