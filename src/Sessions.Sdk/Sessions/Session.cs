@@ -388,7 +388,7 @@ public sealed class Session
     /// <param name="atMessage">The sequence of the last message to copy (1-based; 0 copies none); <see langword="null"/> for all.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>The new session, whose <see cref="SessionInfo.ParentSessionId"/> and <see cref="SessionInfo.BranchedAtSequence"/> point here.</returns>
-    /// <remarks>Title, kind, tags, metadata, system prompt, provider and model are copied; unsaved messages are included.</remarks>
+    /// <remarks>Title, kind, tags, metadata, system prompt, provider and model are copied; unsaved messages are included. The branch is stored at once, whatever <see cref="Autosave"/> says, and inherits this object's autosave setting.</remarks>
     /// <exception cref="ArgumentException"><paramref name="newSessionId"/> is not a valid session id.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="atMessage"/> is negative or beyond the last message.</exception>
     /// <exception cref="SessionAlreadyExistsException">A session with <paramref name="newSessionId"/> exists.</exception>
