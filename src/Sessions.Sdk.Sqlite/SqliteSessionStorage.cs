@@ -106,37 +106,67 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
         SessionIds.Validate(sessionId, nameof(sessionId));
         ArgumentNullException.ThrowIfNull(messages);
         ValidateMessages(messages);
+        if (messages.Count == 0)
+        {
+            return RunAsync<IReadOnlyList<SessionMessage>>(write: false, sessionId, "append", lease =>
+            {
+                var exists = lease.Command("SELECT 1 FROM sessions WHERE id = $id");
+                SqliteLease.Set(exists, "$id", sessionId);
+                return exists.ExecuteScalar() is null ? throw new SessionNotFoundException(sessionId) : [];
+            }, cancellationToken);
+        }
+
+        // Serialize before taking the write lock; only the sequence digits are patched in once the sequence is known.
         var added = SessionUsage.Empty;
-        foreach (var m in messages) added = added.Add(m.Usage);
+        var templates = new PayloadTemplate[messages.Count];
+        long size = 0;
+        for (int i = 0; i < messages.Count; i++)
+        {
+            added = added.Add(messages[i].Usage);
+            templates[i] = PayloadTemplate.Create(messages[i]);
+            size += templates[i].Template.Length;
+        }
+
+        bool hasUsage = added != SessionUsage.Empty;
         long now = _timeProvider.GetUtcNow().UtcTicks;
         return RunAsync<IReadOnlyList<SessionMessage>>(write: true, sessionId, "append", lease =>
         {
-            var select = lease.Command(
-                "SELECT pk, message_count, usage_input, usage_output, usage_total, usage_cost, usage_requests FROM sessions WHERE id = $id");
-            SqliteLease.Set(select, "$id", sessionId);
-            long pk, count;
+            // The session row is the sequence counter: the write lock serializes appenders, so each reads its own range.
+            var claim = lease.Command(
+                "UPDATE sessions SET message_count = message_count + $n, updated_at = max(updated_at, $now), size_bytes = size_bytes + $size " +
+                "WHERE id = $id RETURNING pk, message_count, usage_input, usage_output, usage_total, usage_cost, usage_requests");
+            SqliteLease.Set(claim, "$n", (long)messages.Count);
+            SqliteLease.Set(claim, "$now", now);
+            SqliteLease.Set(claim, "$size", size);
+            SqliteLease.Set(claim, "$id", sessionId);
+            long pk, first;
             SessionUsage usage;
-            using (var reader = select.ExecuteReader())
+            using (var reader = claim.ExecuteReader())
             {
                 if (!reader.Read()) throw new SessionNotFoundException(sessionId);
                 pk = reader.GetInt64(0);
-                count = reader.GetInt64(1);
-                usage = ReadUsage(reader, 2);
+                first = reader.GetInt64(1) - messages.Count + 1;
+                usage = hasUsage ? ReadUsage(reader, 2) : SessionUsage.Empty;
             }
 
-            if (messages.Count == 0) return [];
+            var insert = lease.Command(InsertMessageSql);
             var stored = new SessionMessage[messages.Count];
-            long size = InsertMessages(lease, pk, messages, count + 1, stored);
-            usage = usage.Add(added);
-            var update = lease.Command(
-                "UPDATE sessions SET message_count = $count, updated_at = max(updated_at, $now), size_bytes = size_bytes + $size, " +
-                "usage_input = $ui, usage_output = $uo, usage_total = $ut, usage_cost = $uc, usage_requests = $ur WHERE pk = $pk");
-            SqliteLease.Set(update, "$count", count + messages.Count);
-            SqliteLease.Set(update, "$now", now);
-            SqliteLease.Set(update, "$size", size);
-            SetUsage(update, usage);
-            SqliteLease.Set(update, "$pk", pk);
-            update.ExecuteNonQuery();
+            for (int i = 0; i < messages.Count; i++)
+            {
+                var message = messages[i] with { Sequence = first + i };
+                InsertMessage(insert, pk, message, templates[i].For(message));
+                stored[i] = message;
+            }
+
+            if (hasUsage)
+            {
+                var update = lease.Command(
+                    "UPDATE sessions SET usage_input = $ui, usage_output = $uo, usage_total = $ut, usage_cost = $uc, usage_requests = $ur WHERE pk = $pk");
+                SetUsage(update, usage.Add(added));
+                SqliteLease.Set(update, "$pk", pk);
+                update.ExecuteNonQuery();
+            }
+
             return stored;
         }, cancellationToken);
     }
@@ -330,28 +360,34 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
         return result;
     }
 
-    private static long InsertMessages(SqliteLease lease, long pk, IReadOnlyList<SessionMessage> messages, long firstSequence, SessionMessage[]? stored = null)
+    private const string InsertMessageSql =
+        "INSERT INTO session_messages (session_pk, seq, role, ts, text, payload) VALUES ($pk, $seq, $role, $ts, $text, $payload)";
+
+    private static long InsertMessages(SqliteLease lease, long pk, IReadOnlyList<SessionMessage> messages, long firstSequence)
     {
         if (messages.Count == 0) return 0;
-        var insert = lease.Command(
-            "INSERT INTO session_messages (session_pk, seq, role, ts, text, payload) VALUES ($pk, $seq, $role, $ts, $text, $payload)");
+        var insert = lease.Command(InsertMessageSql);
         long size = 0;
         for (int i = 0; i < messages.Count; i++)
         {
             var message = messages[i] with { Sequence = firstSequence + i };
             byte[] payload = SessionJson.SerializeMessage(message);
             size += payload.Length;
-            SqliteLease.Set(insert, "$pk", pk);
-            SqliteLease.Set(insert, "$seq", message.Sequence);
-            SqliteLease.Set(insert, "$role", message.Message.Role.Value);
-            SqliteLease.Set(insert, "$ts", message.Timestamp.UtcTicks);
-            SqliteLease.Set(insert, "$text", message.Message.Text ?? string.Empty);
-            SqliteLease.Set(insert, "$payload", payload);
-            insert.ExecuteNonQuery();
-            if (stored is not null) stored[i] = message;
+            InsertMessage(insert, pk, message, payload);
         }
 
         return size;
+    }
+
+    private static void InsertMessage(SqliteCommand insert, long pk, SessionMessage message, byte[] payload)
+    {
+        SqliteLease.Set(insert, "$pk", pk);
+        SqliteLease.Set(insert, "$seq", message.Sequence);
+        SqliteLease.Set(insert, "$role", message.Message.Role.Value);
+        SqliteLease.Set(insert, "$ts", message.Timestamp.UtcTicks);
+        SqliteLease.Set(insert, "$text", message.Message.Text ?? string.Empty);
+        SqliteLease.Set(insert, "$payload", payload);
+        insert.ExecuteNonQuery();
     }
 
     private static SessionMessage ReadPayload(SqliteDataReader reader, int ordinal, string sessionId)
