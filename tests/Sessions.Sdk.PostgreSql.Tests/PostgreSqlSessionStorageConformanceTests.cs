@@ -36,6 +36,11 @@ public sealed class PostgreSqlSessionStorageConformanceTests : SessionStorageCon
     protected override ValueTask<ISessionStorage?> CreateStorageAsync(TimeProvider timeProvider) =>
         ValueTask.FromResult<ISessionStorage?>(PostgreSqlTestDatabase.CreateStorage(_dataSource!, _schema, timeProvider));
 
+    /// <summary>Opens the same schema through a new data source (its own connection pool), as another process would.</summary>
+    protected override ValueTask<ISessionStorage> ReopenStorageAsync(ISessionStorage storage) =>
+        ValueTask.FromResult<ISessionStorage>(new PostgreSqlSessionStorage(
+            NpgsqlDataSource.Create(PostgreSqlTestDatabase.RequireConnectionString()), ownsDataSource: true, new PostgreSqlStorageOptions { SchemaName = _schema }));
+
     protected override ValueTask DisposeStorageAsync(ISessionStorage storage) =>
         ReferenceEquals(storage, _shared) ? ValueTask.CompletedTask : base.DisposeStorageAsync(storage);
 }
