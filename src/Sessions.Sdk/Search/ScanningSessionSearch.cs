@@ -15,6 +15,9 @@ internal sealed class ScanningSessionSearch : ISessionSearch
     /// <summary>The number of messages read per storage call.</summary>
     internal const int PageSize = 256;
 
+    /// <summary>The number of sessions listed per storage call.</summary>
+    internal const int ListPageSize = 256;
+
     /// <summary>The approximate length of a snippet, in characters, excluding highlight markers.</summary>
     internal const int SnippetLength = 160;
 
@@ -175,33 +178,31 @@ internal sealed class ScanningSessionSearch : ISessionSearch
             Kind = query.Kind,
             ProviderName = query.ProviderName,
             Tag = query.Tags.Count > 0 ? query.Tags[0] : null,
-            OrderBy = SessionSortField.UpdatedAt,
-            Descending = true,
+            OrderBy = SessionSortField.CreatedAt,
+            Descending = false,
+            Take = ListPageSize,
         };
 
-        await foreach (var session in _storage.ListAsync(listing, cancellationToken).ConfigureAwait(false))
+        // Sessions are listed a page at a time and each listing is finished before messages are read, so stores that
+        // cannot serve a read while a listing is open still work. Ids already scanned are skipped when pages shift.
+        var scanned = new HashSet<string>(StringComparer.Ordinal);
+        var batch = new List<SessionInfo>(ListPageSize);
+        for (int offset = 0; ; offset += ListPageSize)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (!query.Tags.All(t => session.Tags.Contains(t, StringComparer.OrdinalIgnoreCase))) continue;
-
-            if (query.IncludeTitles && session.Title.Length > 0 && InWindow(query, session.UpdatedAt))
+            batch.Clear();
+            await foreach (var session in _storage.ListAsync(listing with { Skip = offset }, cancellationToken).ConfigureAwait(false))
             {
-                var (score, first) = Score(session.Title, words);
-                if (score > 0)
-                {
-                    best.Add(new SessionSearchHit
-                    {
-                        SessionId = session.Id,
-                        SessionTitle = session.Title,
-                        Snippet = Snippet(session.Title, words, first, query.HighlightStart, query.HighlightEnd),
-                        Score = score * TitleBoost,
-                        Timestamp = session.UpdatedAt,
-                    });
-                }
+                batch.Add(session);
             }
 
-            if (session.MessageCount == 0) continue;
-            await ScanMessagesAsync(session, query, words, best, cancellationToken).ConfigureAwait(false);
+            foreach (var session in batch)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (!scanned.Add(session.Id)) continue;
+                await ScanSessionAsync(session, query, words, best, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (batch.Count < ListPageSize) break;
         }
 
         foreach (var hit in best.ToSortedList().Skip(query.Skip))
@@ -210,8 +211,27 @@ internal sealed class ScanningSessionSearch : ISessionSearch
         }
     }
 
-    private async Task ScanMessagesAsync(SessionInfo session, SessionSearchQuery query, string[] words, TopHits best, CancellationToken cancellationToken)
+    private async Task ScanSessionAsync(SessionInfo session, SessionSearchQuery query, string[] words, TopHits best, CancellationToken cancellationToken)
     {
+        if (!query.Tags.All(t => session.Tags.Contains(t, StringComparer.OrdinalIgnoreCase))) return;
+
+        if (query.IncludeTitles && session.Title.Length > 0 && InWindow(query, session.UpdatedAt))
+        {
+            var (score, first) = Score(session.Title, words);
+            if (score > 0)
+            {
+                best.Add(new SessionSearchHit
+                {
+                    SessionId = session.Id,
+                    SessionTitle = session.Title,
+                    Snippet = Snippet(session.Title, words, first, query.HighlightStart, query.HighlightEnd),
+                    Score = score * TitleBoost,
+                    Timestamp = session.UpdatedAt,
+                });
+            }
+        }
+
+        if (session.MessageCount == 0) return;
         for (int skip = 0; ; skip += PageSize)
         {
             IReadOnlyList<SessionMessage> page;

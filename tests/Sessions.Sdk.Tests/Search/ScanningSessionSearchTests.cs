@@ -125,6 +125,45 @@ public sealed class ScanningSessionSearchTests
     }
 
     [Test]
+    public async Task SearchAsync_ManySessions_ListsInPagesAndNeverReadsWhileListing()
+    {
+        var store = new MemorySessionStorage();
+        for (int s = 0; s < 600; s++)
+        {
+            await store.CreateAsync(new SessionInfo { Id = $"s{s:D3}", CreatedAt = T0.AddSeconds(s), UpdatedAt = T0 }, [Message(s == 599 ? "needle" : "hay", 1)]);
+        }
+
+        bool listing = false;
+        var queries = new List<SessionQuery>();
+        var storage = new Mock<ISessionStorage>(MockBehavior.Strict);
+        storage.Setup(s => s.ListAsync(It.IsAny<SessionQuery>(), It.IsAny<CancellationToken>()))
+            .Returns((SessionQuery q, CancellationToken ct) =>
+            {
+                queries.Add(q);
+                return Track(store.ListAsync(q, ct));
+            });
+        storage.Setup(s => s.GetMessagesAsync(It.IsAny<string>(), It.IsAny<MessageRange>(), It.IsAny<CancellationToken>()))
+            .Returns((string id, MessageRange r, CancellationToken ct) =>
+            {
+                Assert.That(listing, Is.False, "messages must not be read while a listing is open");
+                return store.GetMessagesAsync(id, r, ct);
+            });
+
+        var hits = await CollectAsync(new ScanningSessionSearch(storage.Object), new SessionSearchQuery { Text = "needle" });
+
+        Assert.That(hits.Single().SessionId, Is.EqualTo("s599"));
+        Assert.That(queries.Select(q => q.Skip), Is.EqualTo(new[] { 0, 256, 512 }));
+        Assert.That(queries.Select(q => q.Take), Is.All.EqualTo(ScanningSessionSearch.ListPageSize));
+
+        async IAsyncEnumerable<SessionInfo> Track(IAsyncEnumerable<SessionInfo> source)
+        {
+            listing = true;
+            await foreach (var info in source) yield return info;
+            listing = false;
+        }
+    }
+
+    [Test]
     public async Task SearchAsync_EmptySession_NotRead()
     {
         bool read = false;
