@@ -1,5 +1,7 @@
 // Sessions.Sdk quickstart: persistent, resumable conversations on Microsoft.Extensions.AI.
-// Runs offline: the "model" is OfflineEchoChatClient (no server, no API key), and sessions are stored as files.
+// Runs offline by default: the "model" is OfflineEchoChatClient (no server, no API key), and sessions are stored as files.
+// Set OPENAI_API_KEY (and/or OPENAI_BASE_URL for Ollama, vLLM, llama.cpp; OPENAI_MODEL to pick a model) or
+// ANTHROPIC_API_KEY (ANTHROPIC_MODEL) to talk to a real model instead.
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Sessions.Quickstart;
@@ -68,34 +70,90 @@ await using (var services = BuildServices(storageDirectory, model))
 Console.WriteLine();
 Console.WriteLine($"Done. The session files are in {storageDirectory} (the next run starts fresh).");
 
-static ServiceProvider BuildServices(string storageDirectory, (string Provider, string Model, IChatClient Client, string Description) model)
+static ServiceProvider BuildServices(string storageDirectory, ModelChoice model)
 {
     var services = new ServiceCollection();
-    services.AddSessions(o => o.DefaultProvider = model.Provider)
-        .UseFileStorage(storageDirectory)
-        .AddChatProvider(model.Provider, model.Client, model.Model);
+    var builder = services.AddSessions(o => o.DefaultProvider = model.Provider)
+        .UseFileStorage(storageDirectory);
+    model.Register(builder);
     return services.BuildServiceProvider();
 }
 
-// The one place the model is chosen. Real providers (OpenAI, Anthropic) plug in here the same way.
-static (string Provider, string Model, IChatClient Client, string Description) ChooseChatClient() =>
-    ("offline", OfflineEchoChatClient.ModelName, new OfflineEchoChatClient(), "offline echo model (a local stand-in: no server, no API key)");
+// The one place the model is chosen: a real provider when its environment variables are set, else the offline stand-in.
+static ModelChoice ChooseChatClient()
+{
+    string? openAIKey = Environment.GetEnvironmentVariable("OPENAI_API_KEY");
+    string? openAIBaseUrl = Environment.GetEnvironmentVariable("OPENAI_BASE_URL");
+    if (!string.IsNullOrWhiteSpace(openAIKey) || !string.IsNullOrWhiteSpace(openAIBaseUrl))
+    {
+        string? modelId = Environment.GetEnvironmentVariable("OPENAI_MODEL");
+        string where = string.IsNullOrWhiteSpace(openAIBaseUrl) ? "api.openai.com" : openAIBaseUrl;
+        return new("openai", $"OpenAI-compatible server at {where}, model {modelId ?? "gpt-4o-mini (default)"}", b => b.AddOpenAIProvider("openai", o =>
+        {
+            // ApiKey and Endpoint come from OPENAI_API_KEY / OPENAI_BASE_URL; the key is optional for local servers.
+            if (!string.IsNullOrWhiteSpace(modelId)) o.DefaultModel = modelId;
+        }));
+    }
+
+    if (!string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("ANTHROPIC_API_KEY")))
+    {
+        string? modelId = Environment.GetEnvironmentVariable("ANTHROPIC_MODEL");
+        return new("anthropic", $"Anthropic, model {modelId ?? "claude-sonnet-4-5 (default)"}", b => b.AddAnthropicProvider("anthropic", o =>
+        {
+            if (!string.IsNullOrWhiteSpace(modelId)) o.DefaultModel = modelId;
+        }));
+    }
+
+    Console.WriteLine("No model configured, so this run uses an offline echo model. To chat with a real model, set one of:");
+    Console.WriteLine("  OPENAI_API_KEY=sk-...                        (OpenAI; optionally OPENAI_MODEL=gpt-4o-mini)");
+    Console.WriteLine("  OPENAI_BASE_URL=http://localhost:11434/v1    (Ollama, vLLM, llama.cpp or another OpenAI-compatible server; OPENAI_MODEL=<model>)");
+    Console.WriteLine("  ANTHROPIC_API_KEY=sk-ant-...                 (Anthropic; optionally ANTHROPIC_MODEL=<model>)");
+    Console.WriteLine();
+    return new("offline", "offline echo model (a local stand-in: no server, no API key)",
+        b => b.AddChatProvider("offline", new OfflineEchoChatClient(), OfflineEchoChatClient.ModelName));
+}
 
 static async Task Say(Session session, string text)
 {
     Console.WriteLine($"   you> {text}");
-    ChatResponse reply = await session.SendAsync(text);
-    Console.WriteLine($"   bot> {reply.Text}");
+    try
+    {
+        ChatResponse reply = await session.SendAsync(text);
+        Console.WriteLine($"   bot> {reply.Text}");
+    }
+    catch (ChatProviderException ex)
+    {
+        Fail(session, ex);
+    }
+}
+
+// The user's message is already stored when a model call fails, so the session can be resumed and retried later.
+static void Fail(Session session, ChatProviderException ex)
+{
+    Console.Error.WriteLine();
+    Console.Error.WriteLine($"The model call failed ({ex.ProviderName}{(ex.StatusCode is { } code ? $", HTTP {code}" : string.Empty)}): {ex.Message}");
+    Console.Error.WriteLine($"Session '{session.Id}' keeps your message; check the provider settings and run again.");
+    Environment.Exit(1);
 }
 
 static async Task SayStreaming(Session session, string text)
 {
     Console.WriteLine($"   you> {text}");
     Console.Write("   bot> ");
-    await foreach (ChatResponseUpdate update in session.StreamAsync(text))
+    try
     {
-        Console.Write(update.Text);
+        await foreach (ChatResponseUpdate update in session.StreamAsync(text))
+        {
+            Console.Write(update.Text);
+        }
+    }
+    catch (ChatProviderException ex)
+    {
+        Fail(session, ex);
     }
 
     Console.WriteLine("  (streamed)");
 }
+
+/// <summary>The model the quickstart talks to: the provider name, a description, and how to register it.</summary>
+internal sealed record ModelChoice(string Provider, string Description, Action<ISessionsBuilder> Register);
