@@ -21,12 +21,15 @@ internal sealed class FileAppendWorkload : IWorkload
             harness.Add(Id, $"append M = {label} (flush to OS, no fsync): total", r["total"], "ms");
             harness.Add(Id, $"append M = {label}: per append, first 100", r["first100"], "ms");
             bool isTarget = m == 10_000;
-            harness.Add(Id, $"append M = {label}: per append, last 100", r["last100"], "ms", isTarget ? "≤ 0.10 ms" : string.Empty, isTarget ? r["last100"] <= 0.10 : null);
+            harness.Add(Id, $"append M = {label}: per append, last 100 (mean)", r["last100"], "ms", isTarget ? "≤ 0.10 ms" : string.Empty, isTarget ? r["last100"] <= 0.10 : null);
+            harness.Add(Id, $"append M = {label}: per append, last 100 (median)", r["last100median"], "ms");
             harness.Add(Id, $"append M = {label}: bytes on disk (journal + metadata)", r["bytes"], "B");
         }
 
         double scaling = results[10_000]["last100"] / results[1000]["last100"];
-        harness.Add(Id, "scaling: last-100 per append at M = 10,000 ÷ at M = 1,000", scaling, "x", "≤ 1.5 (O(1))", scaling <= 1.5);
+        harness.Add(Id, "scaling: last-100 per append (mean) at M = 10,000 ÷ at M = 1,000", scaling, "x", "≤ 1.5 (O(1))", scaling <= 1.5);
+        double scalingMedian = results[10_000]["last100median"] / results[1000]["last100median"];
+        harness.Add(Id, "scaling: last-100 per append (median, robust to scheduler stalls) at M = 10,000 ÷ at M = 1,000", scalingMedian, "x", "≤ 1.5 (O(1))", scalingMedian <= 1.5);
 
         var raw = await harness.MeasureAsync(FileAppendReferenceMeasurement.MeasurementName, directory, "10000", "open");
         var reopen = await harness.MeasureAsync(FileAppendReferenceMeasurement.MeasurementName, directory, "10000", "reopen");
@@ -35,11 +38,11 @@ internal sealed class FileAppendWorkload : IWorkload
         double overRaw = results[10_000]["last100"] / raw["mean"];
         harness.Add(Id, "append (last 100, M = 10,000) ÷ raw append to an open file", overRaw, "x", "aim ≤ 10×", overRaw <= 10);
 
-        var durable = await harness.MeasureAsync(FileAppendMeasurement.MeasurementName, directory, "1000", "fsync");
-        var rawFsync = await harness.MeasureAsync(FileAppendReferenceMeasurement.MeasurementName, directory, "1000", "fsync");
-        harness.Add(Id, "durable (FsyncOnAppend = true): append M = 1,000, per append, mean", durable["mean"], "ms");
-        harness.Add(Id, "reference (no library): append + fsync per record to one open file", rawFsync["mean"], "ms");
-        double durableRatio = durable["mean"] / rawFsync["mean"];
+        // Durable mode and its reference run interleaved in one process, so both see the same disk (shared with other work).
+        var durable = await harness.MeasureAsync(FileDurableAppendMeasurement.MeasurementName, directory, "500");
+        harness.Add(Id, "durable (FsyncOnAppend = true): append M = 500, per append, mean", durable["library"], "ms");
+        harness.Add(Id, "reference (no library): append + fsync per record to one open file, interleaved with the above", durable["raw"], "ms");
+        double durableRatio = durable["library"] / durable["raw"];
         harness.Add(Id, "durable append ÷ raw append+fsync", durableRatio, "x", "≤ 1.3×", durableRatio <= 1.3);
     }
 }
@@ -81,6 +84,7 @@ internal sealed class FileAppendMeasurement : IChildMeasurement
                 ["mean"] = total / count,
                 ["first100"] = each.Take(100).Average(),
                 ["last100"] = each.Skip(count - 100).Average(),
+                ["last100median"] = Harness.Median(each.Skip(count - 100)),
                 ["bytes"] = FileBench.BytesOnDisk(directory),
             };
         }
@@ -134,6 +138,49 @@ internal sealed class FileAppendReferenceMeasurement : IChildMeasurement
         finally
         {
             File.Delete(path);
+        }
+    }
+}
+
+/// <summary>The W1 durable child: appends with <c>FsyncOnAppend</c> and, interleaved record by record, the raw append + fsync reference.</summary>
+internal sealed class FileDurableAppendMeasurement : IChildMeasurement
+{
+    public const string MeasurementName = "w1-file-durable";
+
+    public string Name => MeasurementName;
+
+    public async Task<IReadOnlyDictionary<string, double>> RunAsync(string[] args)
+    {
+        int count = int.Parse(args[1], CultureInfo.InvariantCulture);
+        string directory = Path.Combine(args[0], "durable-" + Guid.NewGuid().ToString("N"));
+        string rawPath = Path.Combine(args[0], "durable-reference-" + Guid.NewGuid().ToString("N") + ".jsonl");
+        var storage = FileBench.CreateStorage(directory, fsync: true);
+        try
+        {
+            var messages = FileBench.Messages(42, count, FileBench.Start);
+            var lines = FileBench.ReferenceLines(42, count);
+            await storage.CreateAsync(new SessionInfo { Id = FileBench.SessionId, CreatedAt = FileBench.Start, UpdatedAt = FileBench.Start }, []);
+            using var raw = new FileStream(rawPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
+            double library = 0, reference = 0;
+            for (int i = 0; i < count; i++)
+            {
+                long t0 = Stopwatch.GetTimestamp();
+                raw.Write(lines[i]);
+                raw.Flush(flushToDisk: true);
+                long t1 = Stopwatch.GetTimestamp();
+                await storage.AppendMessagesAsync(FileBench.SessionId, [messages[i]]);
+                long t2 = Stopwatch.GetTimestamp();
+                reference += Harness.ElapsedMs(t0, t1);
+                library += Harness.ElapsedMs(t1, t2);
+            }
+
+            return new Dictionary<string, double>(StringComparer.Ordinal) { ["library"] = library / count, ["raw"] = reference / count };
+        }
+        finally
+        {
+            FileBench.Dispose(storage);
+            FileBench.DeleteDirectory(directory);
+            File.Delete(rawPath);
         }
     }
 }
