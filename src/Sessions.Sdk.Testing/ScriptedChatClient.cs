@@ -358,12 +358,16 @@ public sealed class ScriptedChatClient : IChatClient
 
     private (ScriptedChatRequest Request, Step? Step) Begin(IEnumerable<ChatMessage> messages, ChatOptions? options, bool streaming)
     {
-        ChatMessage[] copy = [.. messages];
         int index = Interlocked.Increment(ref _callCount) - 1;
-        var request = new ScriptedChatRequest { Index = index, Messages = copy, Options = options?.Clone(), IsStreaming = streaming };
+        bool record = RecordRequests;
+
+        // Recorded requests are snapshots; unrecorded ones skip the copies so benchmark loops stay cheap.
+        var request = record
+            ? new ScriptedChatRequest { Index = index, Messages = [.. messages], Options = options?.Clone(), IsStreaming = streaming }
+            : new ScriptedChatRequest { Index = index, Messages = messages as IReadOnlyList<ChatMessage> ?? [.. messages], Options = options, IsStreaming = streaming };
         lock (_gate)
         {
-            if (RecordRequests) _requests.Add(request);
+            if (record) _requests.Add(request);
             return (request, _script.TryDequeue(out var step) ? step : null);
         }
     }
