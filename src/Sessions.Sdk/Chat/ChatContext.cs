@@ -82,7 +82,10 @@ internal sealed class ChatContext
     }
 
     /// <summary>Marks the longest suffix of units whose total cost fits the budget (the last unit always), plus every pinned unit.</summary>
-    public bool[] KeepSuffix(long budget, Func<Unit, long> cost)
+    /// <param name="budget">The budget.</param>
+    /// <param name="cost">A unit's cost.</param>
+    /// <param name="pinnedCount">Whether pinned units use up the budget (tokens do; a message count does not).</param>
+    public bool[] KeepSuffix(long budget, Func<Unit, long> cost, bool pinnedCount = true)
     {
         var keep = new bool[Units.Count];
         long used = 0;
@@ -91,7 +94,7 @@ internal sealed class ChatContext
             if (unit.Pinned)
             {
                 keep[unit.Index] = true;
-                used += cost(unit);
+                used += pinnedCount ? cost(unit) : 0;
             }
         }
 

@@ -26,7 +26,7 @@ internal sealed class LastMessagesChatReducer : IChatReducer
         }
 
         var context = ChatContext.Create(messages);
-        var keep = context.KeepSuffix(_count, static unit => unit.Messages.Count);
+        var keep = context.KeepSuffix(_count, static unit => unit.Messages.Count, pinnedCount: false);
         return Task.FromResult<IEnumerable<ChatMessage>>(context.Assemble(keep));
     }
 

@@ -47,7 +47,7 @@ internal sealed class SummarizingChatReducer : IChatReducer
             return context.Assemble(AllKept(context));
         }
 
-        var keep = context.KeepSuffix(_keepCount, static unit => unit.Messages.Count);
+        var keep = context.KeepSuffix(_keepCount, static unit => unit.Messages.Count, pinnedCount: false);
         var older = new List<ChatMessage>();
         foreach (var unit in context.Units)
         {
