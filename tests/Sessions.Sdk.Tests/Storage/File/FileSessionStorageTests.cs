@@ -135,6 +135,22 @@ public sealed class FileSessionStorageTests
     }
 
     [Test]
+    public async Task GetAsync_NewerJournalSchemaVersion_ThrowsAndKeepsTheFiles()
+    {
+        var store = NewStore();
+        await store.CreateAsync(Session("future"), Messages(1, "x"));
+        var journal = store.JournalPath("future");
+        var text = await File.ReadAllTextAsync(journal);
+        await File.WriteAllTextAsync(journal, text.Replace("{\"schemaVersion\":1,", "{\"schemaVersion\":3,", StringComparison.Ordinal));
+
+        var ex = await Assert.ThrowsAsync<SessionFormatException>(async () => await NewStore().GetMessagesAsync("future", MessageRange.All));
+        Assert.That(ex!.Message, Does.Contain("schemaVersion 3").And.Contain("'future'"));
+        await Assert.ThrowsAsync<SessionFormatException>(async () => await NewStore().AppendMessagesAsync("future", Messages(1, "y")));
+        Assert.That(await File.ReadAllTextAsync(journal), Does.StartWith("{\"schemaVersion\":3,"), "nothing is appended to or rewritten in a newer format");
+        Assert.That(Directory.Exists(store.QuarantineDirectory), Is.False);
+    }
+
+    [Test]
     public async Task GetMessagesAsync_RangesOverLargeJournal_ReturnTheRightMessages()
     {
         var store = NewStore();
