@@ -22,7 +22,11 @@ internal sealed class ChatPipelineMeasurement : IChildMeasurement
             .Build();
         var messages = new List<ChatMessage> { new(ChatRole.User, "hello") };
         var options = new ChatOptions { ModelId = "fake-model" };
+        var noTimeouts = new ChatPipelineBuilder(client).UseToolInvocation().UseResilience("fake", o => { o.AttemptTimeout = null; o.TotalTimeout = null; }).UseTelemetry("fake").Build();
+        var toolsOnly = new ChatPipelineBuilder(client).UseToolInvocation().UseTelemetry("fake").Build();
         var (rawUs, rawBytes) = await TimeAsync(client, messages, options);
+        var (noTimeoutsUs, _) = await TimeAsync(noTimeouts, messages, options);
+        var (toolsOnlyUs, _) = await TimeAsync(toolsOnly, messages, options);
         var (pipelineUs, pipelineBytes) = await TimeAsync(pipeline, messages, options);
         return new Dictionary<string, double>
         {
@@ -30,6 +34,8 @@ internal sealed class ChatPipelineMeasurement : IChildMeasurement
             ["pipelineUs"] = pipelineUs,
             ["overheadUs"] = pipelineUs - rawUs,
             ["overheadBytes"] = pipelineBytes - rawBytes,
+            ["overheadNoTimeoutsUs"] = noTimeoutsUs - rawUs,
+            ["overheadWithoutResilienceUs"] = toolsOnlyUs - rawUs,
         };
     }
 

@@ -15,6 +15,10 @@ internal sealed class ChatSendWorkload : IWorkload
         harness.Add("W5", "allocated per SendAsync beyond payloads, memory", memory["allocBeyondPayload"], "B", "≤ 4096 B", memory["allocBeyondPayload"] <= 4096);
         harness.Add("W5", "allocated per SendAsync in total, memory", memory["allocTotal"], "B");
         harness.Add("W5", "payload allocations per SendAsync (user message, reply)", memory["allocPayload"], "B");
+        harness.Add("W5", "reference: one Session.AddMessageAsync, memory, same run (a SendAsync stores two messages)", memory["appendUs"], "us");
+        var pipeline = await harness.MeasureAsync(ChatPipelineMeasurement.MeasurementName);
+        harness.Add("W5", "pipeline alone (tool loop + Polly retry/timeouts/breaker + telemetry, no listener): added time per call", pipeline["overheadUs"], "us");
+        harness.Add("W5", "pipeline alone: added allocation per call", pipeline["overheadBytes"], "B");
         var file = await harness.MeasureAsync(ChatSendMeasurement.MeasurementName, "file", harness.WorkDirectory);
         double target = file["appendUs"] + 20;
         harness.Add("W5", "SendAsync mean, file storage (no fsync)", file["meanUs"], "us", $"≤ W1 append + 20 µs = {target:0.00} µs", file["meanUs"] <= target);
@@ -77,7 +81,6 @@ internal sealed class ChatSendMeasurement : IChildMeasurement
             GC.KeepAlive(sink);
 
             double appendUs = 0;
-            if (file)
             {
                 var appender = await sessions.Create("w5-append").CreateAsync();
                 var content = new ContentGenerator(42);
