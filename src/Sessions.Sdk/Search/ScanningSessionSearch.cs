@@ -73,6 +73,12 @@ internal sealed class ScanningSessionSearch : ISessionSearch
     /// <returns>The score and the position of the first matched token.</returns>
     internal static (double Score, int FirstMatch) Score(string text, string[] words)
     {
+        // Cheap vectorized rejection first: a word (or prefix) that is not even a substring cannot match a token.
+        foreach (string word in words)
+        {
+            if (!text.Contains(word, StringComparison.OrdinalIgnoreCase)) return (0, -1);
+        }
+
         Span<int> counts = words.Length <= 32 ? stackalloc int[words.Length] : new int[words.Length];
         counts.Clear();
         int tokens = 0, firstMatch = -1, i = 0;

@@ -133,6 +133,94 @@ public sealed class MemorySessionStorageTests
     }
 
     [Test]
+    public async Task RandomOperations_AgreeWithSimpleModel([Values(1, 2, 3)] int seed)
+    {
+        var random = new Random(seed);
+        var storage = new MemorySessionStorage();
+        var info = await storage.CreateAsync(Session("model"), []);
+        var model = new List<string>();
+        long version = 1;
+        int counter = 0;
+
+        for (int step = 0; step < 400; step++)
+        {
+            switch (random.Next(10))
+            {
+                case < 6:
+                    var batch = Enumerable.Range(0, random.Next(0, 4)).Select(_ => $"t{counter++}").ToArray();
+                    var appended = await storage.AppendMessagesAsync("model", [.. batch.Select(Message)]);
+                    Assert.That(appended.Select(m => m.Sequence), Is.EqualTo(Enumerable.Range(model.Count + 1, batch.Length).Select(i => (long)i)));
+                    model.AddRange(batch);
+                    break;
+                case < 7:
+                    var kept = model.Skip(random.Next(model.Count + 1)).ToList();
+                    info = await storage.ReplaceMessagesAsync("model", [.. kept.Select(Message)], version);
+                    version++;
+                    model = kept;
+                    break;
+                case < 8:
+                    info = await storage.UpdateAsync(info with { Title = $"t{step}", Version = version });
+                    version++;
+                    break;
+                default:
+                    var range = new MessageRange(random.Next(0, model.Count + 3), random.Next(3) == 0 ? null : random.Next(0, model.Count + 3), random.Next(2) == 0);
+                    var (start, length) = range.Resolve(model.Count);
+                    var read = await storage.GetMessagesAsync("model", range);
+                    Assert.That(read.Select(m => m.Text), Is.EqualTo(model.Skip((int)start).Take((int)length)), $"step {step}, {range}");
+                    Assert.That(read.Select(m => m.Sequence), Is.EqualTo(Enumerable.Range((int)start + 1, (int)length).Select(i => (long)i)));
+                    break;
+            }
+
+            var current = await storage.GetAsync("model");
+            Assert.That(current!.MessageCount, Is.EqualTo(model.Count));
+            Assert.That(current.Version, Is.EqualTo(version));
+        }
+    }
+
+    [Test]
+    public async Task SearchAsync_200SessionsOf100Messages_PrintsTiming()
+    {
+        var storage = new MemorySessionStorage();
+        var random = new Random(7);
+        string[] vocabulary = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet", "kilo", "lima"];
+        for (int s = 0; s < 200; s++)
+        {
+            var messages = Enumerable.Range(0, 100)
+                .Select(_ => Message(string.Join(' ', Enumerable.Range(0, 60).Select(_ => vocabulary[random.Next(vocabulary.Length)]))))
+                .ToArray();
+            await storage.CreateAsync(Session($"s{s:D3}"), messages);
+        }
+
+        var timings = new List<double>();
+        int count = 0;
+        for (int run = 0; run < 5; run++)
+        {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            count = 0;
+            await foreach (var hit in ((ISessionSearch)storage).SearchAsync(new SessionSearchQuery { Text = "alpha bravo charl" }))
+            {
+                count++;
+                Assert.That(hit.Snippet, Does.Contain("[alpha]"));
+            }
+
+            timings.Add(watch.Elapsed.TotalMilliseconds);
+        }
+
+        var rare = new List<double>();
+        for (int run = 0; run < 5; run++)
+        {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            await foreach (var hit in ((ISessionSearch)storage).SearchAsync(new SessionSearchQuery { Text = "zulu" })) Assert.Fail($"unexpected hit {hit.Snippet}");
+            rare.Add(watch.Elapsed.TotalMilliseconds);
+        }
+
+        timings.Sort();
+        rare.Sort();
+        TestContext.Out.WriteLine($"scanning search, 200 sessions x 100 messages (60 words each): median {timings[2]:F1} ms when every message matches ({count} hits returned), {rare[2]:F1} ms for a word no message contains");
+        Assert.That(count, Is.EqualTo(20));
+    }
+
+    [Test]
     public void UseMemoryStorage_ReplacesEarlierStorageAsSingleton()
     {
         var services = new ServiceCollection();
