@@ -43,10 +43,12 @@ internal sealed class Harness : IDisposable
             RedirectStandardError = false,
             UseShellExecute = false,
         };
-        var entry = typeof(Harness).Assembly.Location;
-        if (!Path.GetFileNameWithoutExtension(Environment.ProcessPath!).Equals(Path.GetFileNameWithoutExtension(entry), StringComparison.OrdinalIgnoreCase))
+        // Under the dotnet host (dotnet run / dotnet x.dll) the child needs the entry assembly; under the apphost it does not.
+        // Compare whole file names: "Sessions.Sdk.Benchmarks" has no extension, yet GetFileNameWithoutExtension would cut ".Benchmarks".
+        var host = Path.GetFileName(Environment.ProcessPath!);
+        if (host.Equals("dotnet", StringComparison.OrdinalIgnoreCase) || host.Equals("dotnet.exe", StringComparison.OrdinalIgnoreCase))
         {
-            psi.ArgumentList.Add(entry);
+            psi.ArgumentList.Add(typeof(Harness).Assembly.Location);
         }
 
         psi.ArgumentList.Add("--child");
