@@ -29,12 +29,12 @@ public sealed class ChatResilienceOptions
     public bool UseJitter { get; set; } = true;
 
     /// <summary>Gets or sets the timeout of one attempt (for a stream: until its first update); <see langword="null"/> for none.</summary>
-    /// <value>The default value is 100 seconds.</value>
-    public TimeSpan? AttemptTimeout { get; set; } = TimeSpan.FromSeconds(100);
+    /// <value>The default value is 5 minutes, long enough for a large non-streamed reply, and equal to the OpenAI provider's network timeout.</value>
+    public TimeSpan? AttemptTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Gets or sets the timeout of a call including all retries; <see langword="null"/> for none.</summary>
-    /// <value>The default value is 5 minutes.</value>
-    public TimeSpan? TotalTimeout { get; set; } = TimeSpan.FromMinutes(5);
+    /// <value>The default value is 15 minutes.</value>
+    public TimeSpan? TotalTimeout { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>Gets or sets a value indicating whether each provider has a circuit breaker that fails fast after repeated failures.</summary>
     /// <value>The default value is <see langword="true"/>.</value>
