@@ -37,12 +37,13 @@ internal sealed partial class SqliteSessionStorage
         // Phase 1 ranks every match but reads only ids and scores; phase 2 builds snippets for the page alone.
         var filters = new List<string>();
         var values = new List<(string Name, object? Value)> { ("$q", match) };
-        for (int i = 0; i < query.Tags.Count; i++)
+        var tags = query.Tags ?? [];
+        for (int i = 0; i < tags.Count; i++)
         {
-            if (string.IsNullOrWhiteSpace(query.Tags[i])) continue;
+            if (string.IsNullOrWhiteSpace(tags[i])) continue;
             string name = "$tag" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
             filters.Add($"EXISTS (SELECT 1 FROM json_each(s.tags) WHERE sessions_iequals(json_each.value, {name}))");
-            values.Add((name, query.Tags[i]));
+            values.Add((name, tags[i]));
         }
 
         if (query.Kind is { } kind)
