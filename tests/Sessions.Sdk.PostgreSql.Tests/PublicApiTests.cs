@@ -1,0 +1,9 @@
+namespace Sessions.Sdk.Tests;
+
+/// <summary>Keeps the PostgreSQL package's public surface reviewed: any change must update the approved listing.</summary>
+public sealed class PublicApiTests
+{
+    [Test]
+    public void PublicApi_SessionsSdkPostgreSql_MatchesApprovedListing() =>
+        PublicApiListing.AssertMatchesApproved(typeof(PostgreSqlStorageOptions).Assembly, "PublicApi.approved.txt");
+}
