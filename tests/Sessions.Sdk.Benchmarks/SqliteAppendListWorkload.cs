@@ -29,10 +29,11 @@ internal sealed class SqliteAppendListWorkload : IWorkload
         harness.Add(Id, "scaling: last-100 at M = 10,000 ÷ at M = 1,000", scaling, "x", "≤ 1.5 (O(1))", scaling <= 1.5);
         harness.Add(Id, "reference (no library): one autocommit INSERT of the same JSON per row, WAL NORMAL", reference["mean"], "ms");
         harness.Add(Id, "append ÷ reference (library overhead over SQLite's own commit)", large["mean"] / reference["mean"], "x");
-        harness.Add(Id, "durable: append M = 1,000 with synchronous=FULL (fsync per commit): per append, mean", durable["mean"], "ms");
-        harness.Add(Id, "durable reference (no library): autocommit INSERT, WAL FULL, per row", durableReference["mean"], "ms");
-        double durableRatio = durable["mean"] / durableReference["mean"];
-        harness.Add(Id, "durable append ÷ durable reference", durableRatio, "x", "≤ 1.3×", durableRatio <= 1.3);
+        harness.Add(Id, "durable: append M = 1,000 with synchronous=FULL (fsync per commit): per append, mean (incl. JIT warm-up)", durable["mean"], "ms");
+        harness.Add(Id, "durable: per append, last 100", durable["last100"], "ms");
+        harness.Add(Id, "durable reference (no library): autocommit INSERT, WAL FULL, per row, last 100", durableReference["last100"], "ms");
+        double durableRatio = durable["last100"] / durableReference["last100"];
+        harness.Add(Id, "durable append ÷ durable reference (last 100 each)", durableRatio, "x", "≤ 1.3×", durableRatio <= 1.3);
 
         string listDatabase = Path.Combine(directory, "list.db");
         var setup = Stopwatch.StartNew();
@@ -125,16 +126,23 @@ internal sealed class SqliteReferenceMeasurement : IChildMeasurement
             var seq = insert.Parameters.Add("$seq", SqliteType.Integer);
             var payload = insert.Parameters.Add("$payload", SqliteType.Blob);
             insert.Prepare();
+            var each = new double[count];
             long start = Stopwatch.GetTimestamp();
             for (int i = 0; i < count; i++)
             {
+                long t0 = Stopwatch.GetTimestamp();
                 seq.Value = i + 1;
                 payload.Value = SessionJson.SerializeMessage(messages[i] with { Sequence = i + 1 });
                 insert.ExecuteNonQuery();
+                each[i] = Harness.ElapsedMs(t0, Stopwatch.GetTimestamp());
             }
 
             double total = Harness.ElapsedMs(start, Stopwatch.GetTimestamp());
-            return Task.FromResult<IReadOnlyDictionary<string, double>>(new Dictionary<string, double>(StringComparer.Ordinal) { ["mean"] = total / count });
+            return Task.FromResult<IReadOnlyDictionary<string, double>>(new Dictionary<string, double>(StringComparer.Ordinal)
+            {
+                ["mean"] = total / count,
+                ["last100"] = each.Skip(count - 100).Average(),
+            });
         }
         finally
         {
