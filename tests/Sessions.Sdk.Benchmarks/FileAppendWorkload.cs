@@ -162,6 +162,8 @@ internal sealed class FileDurableAppendMeasurement : IChildMeasurement
             await storage.CreateAsync(new SessionInfo { Id = FileBench.SessionId, CreatedAt = FileBench.Start, UpdatedAt = FileBench.Start }, []);
             using var raw = new FileStream(rawPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
             double library = 0, reference = 0;
+            var libraryEach = new double[count];
+            var referenceEach = new double[count];
             for (int i = 0; i < count; i++)
             {
                 long t0 = Stopwatch.GetTimestamp();
@@ -170,11 +172,20 @@ internal sealed class FileDurableAppendMeasurement : IChildMeasurement
                 long t1 = Stopwatch.GetTimestamp();
                 await storage.AppendMessagesAsync(FileBench.SessionId, [messages[i]]);
                 long t2 = Stopwatch.GetTimestamp();
-                reference += Harness.ElapsedMs(t0, t1);
-                library += Harness.ElapsedMs(t1, t2);
+                referenceEach[i] = Harness.ElapsedMs(t0, t1);
+                libraryEach[i] = Harness.ElapsedMs(t1, t2);
+                reference += referenceEach[i];
+                library += libraryEach[i];
             }
 
-            return new Dictionary<string, double>(StringComparer.Ordinal) { ["library"] = library / count, ["raw"] = reference / count };
+            return new Dictionary<string, double>(StringComparer.Ordinal)
+            {
+                ["library"] = library / count,
+                ["raw"] = reference / count,
+                ["libraryFirst"] = libraryEach[0],
+                ["libraryMedian"] = Harness.Median(libraryEach),
+                ["rawMedian"] = Harness.Median(referenceEach),
+            };
         }
         finally
         {
