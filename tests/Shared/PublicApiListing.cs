@@ -79,7 +79,7 @@ internal static class PublicApiListing
     private static bool IsVisible(MemberInfo member) => member switch
     {
         MethodBase method => (method.IsPublic || method.IsFamily || method.IsFamilyOrAssembly) && !(method.IsSpecialName && method is MethodInfo && (method.Name.StartsWith("get_", StringComparison.Ordinal) || method.Name.StartsWith("set_", StringComparison.Ordinal) || method.Name.StartsWith("add_", StringComparison.Ordinal) || method.Name.StartsWith("remove_", StringComparison.Ordinal))),
-        FieldInfo field => field.IsPublic || field.IsFamily || field.IsFamilyOrAssembly,
+        FieldInfo field => (field.IsPublic || field.IsFamily || field.IsFamilyOrAssembly) && !field.IsSpecialName,
         PropertyInfo property => property.GetAccessors(nonPublic: true).Any(a => a.IsPublic || a.IsFamily || a.IsFamilyOrAssembly),
         EventInfo evt => evt.AddMethod is { } add && (add.IsPublic || add.IsFamily),
         Type nested => nested.IsNestedPublic || nested.IsNestedFamily,
