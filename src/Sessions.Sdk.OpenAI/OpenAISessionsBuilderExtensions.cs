@@ -1,9 +1,4 @@
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace Sessions.Sdk;
 
@@ -20,58 +15,20 @@ public static class OpenAISessionsBuilderExtensions
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="name"/> is empty or white space.</exception>
     public static ISessionsBuilder AddOpenAIProvider(this ISessionsBuilder builder, string name = "openai", Action<OpenAIProviderOptions>? configure = null)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-
-        var services = builder.Services;
-        var existing = services
-            .Select(d => d.ServiceType == typeof(OpenAIProviderRegistration) ? d.ImplementationInstance as OpenAIProviderRegistration : null)
-            .FirstOrDefault(r => r is not null && string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase));
-
-        // Provider names are case-insensitive; options are keyed by the first spelling so later calls add to the same provider.
-        var optionsBuilder = services.AddOptions<OpenAIProviderOptions>(existing?.Name ?? name);
-        if (configure is not null)
-        {
-            optionsBuilder.Configure(configure);
-        }
-
-        if (existing is not null)
-        {
-            return builder;
-        }
-
-        services.AddSingleton(new OpenAIProviderRegistration(name));
-        optionsBuilder
-            .PostConfigure<IServiceProvider>((options, sp) => ApplyDefaults(options, sp.GetService<IConfiguration>()))
-            .ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OpenAIProviderOptions>, OpenAIProviderOptionsValidator>());
-        services.AddSingleton<IChatProvider>(sp => new OpenAIChatProvider(
+        => ProviderRegistration.Add<OpenAIProviderOptions, OpenAIProviderOptionsValidator>(
+            builder,
             name,
-            sp.GetRequiredService<IOptionsMonitor<OpenAIProviderOptions>>().Get(name),
-            sp.GetService<TimeProvider>() ?? TimeProvider.System,
-            sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance));
-        return builder;
-    }
+            configure,
+            ApplyDefaults,
+            static (providerName, options, timeProvider, loggerFactory) => new OpenAIChatProvider(providerName, options, timeProvider, loggerFactory));
 
     private static void ApplyDefaults(OpenAIProviderOptions options, IConfiguration? configuration)
     {
         if (string.IsNullOrWhiteSpace(options.ApiKey))
         {
-            options.ApiKey = NullIfEmpty(configuration?["OPENAI_API_KEY"]) ?? NullIfEmpty(Environment.GetEnvironmentVariable("OPENAI_API_KEY"));
+            options.ApiKey = ProviderRegistration.Setting(configuration, "OPENAI_API_KEY");
         }
 
-        if (options.Endpoint is null)
-        {
-            var baseUrl = NullIfEmpty(configuration?["OPENAI_BASE_URL"]) ?? NullIfEmpty(Environment.GetEnvironmentVariable("OPENAI_BASE_URL"));
-            options.Endpoint = baseUrl is null ? OpenAIProviderOptions.DefaultEndpoint
-                : Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri) ? uri
-                : throw new OptionsValidationException(nameof(OpenAIProviderOptions), typeof(OpenAIProviderOptions), [$"OPENAI_BASE_URL must be an absolute http or https URI; got '{baseUrl}'."]);
-        }
+        options.Endpoint ??= ProviderRegistration.UriSetting<OpenAIProviderOptions>(configuration, "OPENAI_BASE_URL") ?? OpenAIProviderOptions.DefaultEndpoint;
     }
-
-    private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
-
-    /// <summary>Marks a provider name as registered so repeated calls stay idempotent.</summary>
-    private sealed record OpenAIProviderRegistration(string Name);
 }
