@@ -186,56 +186,93 @@ internal static class FileJournal
         }
     }
 
-    /// <summary>Reads the last <paramref name="count"/> complete lines of [<paramref name="from"/>, <paramref name="to"/>) by reading backwards from the end.</summary>
-    /// <returns>The bytes read and the (start, length) of each line, oldest first; fewer lines when the range holds fewer.</returns>
-    public static (byte[] Buffer, List<(int Start, int Length)> Lines) ReadLastLines(SafeFileHandle handle, long from, long to, int count)
+    /// <summary>Calls <paramref name="handler"/> for the last <paramref name="count"/> complete lines of [<paramref name="from"/>, <paramref name="to"/>), oldest first, reading backwards from the end.</summary>
+    /// <param name="handle">The journal.</param>
+    /// <param name="from">Where the first line starts (just past the header).</param>
+    /// <param name="to">The end of the range; bytes after the last newline are a torn or in-flight append and are ignored.</param>
+    /// <param name="count">How many lines are wanted; fewer are handled when the range holds fewer.</param>
+    /// <param name="lineEstimate">The expected length of a line: the first read covers about <paramref name="count"/> of them, and grows backwards as needed.</param>
+    /// <param name="handler">Called once per line, oldest first.</param>
+    public static void ReadLastLines(SafeFileHandle handle, long from, long to, int count, int lineEstimate, LineHandler handler)
     {
-        var lines = new List<(int Start, int Length)>(Math.Min(count, 1024));
-        if (count <= 0 || to <= from) return ([], lines);
-        long start = to;
-        int chunk = BlockSize;
-        byte[] data = [];
-        while (true)
+        if (count <= 0 || to <= from) return;
+        long estimate = ((long)count + 1) * Math.Clamp(lineEstimate, 64, BlockSize) + 256;
+        int chunk = (int)Math.Clamp(estimate, 1024, 16 * 1024 * 1024);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(chunk, to - from));
+        try
         {
-            long newStart = Math.Max(from, start - chunk);
-            int added = (int)(start - newStart);
-            var bigger = new byte[data.Length + added];
-            int n = RandomAccess.Read(handle, bigger.AsSpan(0, added), newStart);
-            if (n < added) throw new IOException("The journal became shorter while it was read.");
-            data.CopyTo(bigger.AsSpan(added));
-            data = bigger;
-            start = newStart;
-
-            // Lines are complete between newlines; the bytes after the last newline are a torn or in-flight append.
-            int end = data.AsSpan().LastIndexOf((byte)'\n');
-            if (end >= 0)
+            // buffer[0..filled) holds the file's bytes [start, to).
+            long start = to;
+            int filled = 0;
+            while (true)
             {
-                int newlines = data.AsSpan(0, end + 1).Count((byte)'\n');
-                bool atStart = start == from;
-                if (newlines > count || atStart)
+                long newStart = Math.Max(from, start - chunk);
+                int added = (int)(start - newStart);
+                if (filled + added > buffer.Length)
                 {
+                    byte[] bigger = ArrayPool<byte>.Shared.Rent(filled + added);
+                    buffer.AsSpan(0, filled).CopyTo(bigger.AsSpan(added));
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = bigger;
+                }
+                else
+                {
+                    buffer.AsSpan(0, filled).CopyTo(buffer.AsSpan(added));
+                }
+
+                int n = RandomAccess.Read(handle, buffer.AsSpan(0, added), newStart);
+                if (n < added) throw new IOException("The journal became shorter while it was read.");
+                filled += added;
+                start = newStart;
+                var data = buffer.AsSpan(0, filled);
+                bool atStart = start == from;
+
+                // Lines are complete between newlines; the bytes after the last newline are a torn or in-flight append.
+                int end = data.LastIndexOf((byte)'\n');
+                if (end < 0)
+                {
+                    if (atStart) return;
+                }
+                else
+                {
+                    // Walk back count newlines before the last one: the first wanted line starts just past the count-th.
+                    int firstStart = -1;
                     int lineEnd = end;
-                    var found = new List<(int Start, int Length)>();
-                    while (found.Count < count)
+                    int found = 0;
+                    while (found < count)
                     {
-                        int previous = lineEnd == 0 ? -1 : data.AsSpan(0, lineEnd).LastIndexOf((byte)'\n');
-                        if (previous < 0 && !atStart) break;
-                        found.Add((previous + 1, lineEnd - previous - 1));
-                        if (previous < 0) break;
+                        int previous = lineEnd == 0 ? -1 : data[..lineEnd].LastIndexOf((byte)'\n');
+                        found++;
+                        if (previous < 0)
+                        {
+                            firstStart = atStart ? 0 : -1;
+                            break;
+                        }
+
+                        firstStart = previous + 1;
                         lineEnd = previous;
                     }
 
-                    found.Reverse();
-                    lines.AddRange(found);
-                    return (data, lines);
-                }
-            }
-            else if (start == from)
-            {
-                return (data, lines);
-            }
+                    if (firstStart >= 0)
+                    {
+                        int position = firstStart;
+                        while (position <= end)
+                        {
+                            int newline = data[position..].IndexOf((byte)'\n') + position;
+                            handler(data[position..newline], start + position);
+                            position = newline + 1;
+                        }
 
-            chunk = Math.Min(chunk * 2, 16 * 1024 * 1024);
+                        return;
+                    }
+                }
+
+                chunk = (int)Math.Min((long)chunk * 2, 16 * 1024 * 1024);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

@@ -679,16 +679,17 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         if (range.FromEnd && range.Take is { } take)
         {
             int wanted = (int)Math.Min(int.MaxValue, (long)range.Skip + take);
-            var (buffer, lines) = FileJournal.ReadLastLines(handle, header.Length, fileLength, wanted);
-            int keep = Math.Max(0, lines.Count - range.Skip);
-            var result = new List<SessionMessage>(Math.Min(keep, take));
-            for (int i = Math.Max(0, keep - take); i < keep; i++)
+            var tail = new List<SessionMessage>(Math.Min(wanted, 1024));
+            int keep = 0;
+            FileJournal.ReadLastLines(handle, header.Length, fileLength, wanted, LineEstimate(sessionId, header), (line, _) =>
             {
-                var (start, length) = lines[i];
-                result.Add(ParseMessage(buffer.AsSpan(start, length), sessionId));
-            }
-
-            return result;
+                // Lines arrive oldest first; only the first Take of them are returned (the last Skip are dropped below).
+                if (keep++ < take) tail.Add(ParseMessage(line, sessionId));
+            });
+            int available = keep - range.Skip;
+            if (available <= 0) return [];
+            if (available < tail.Count) tail.RemoveRange(available, tail.Count - available);
+            return tail;
         }
 
         var messages = new List<SessionMessage>();
@@ -707,6 +708,17 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         }
 
         return messages;
+    }
+
+    /// <summary>The average message line length this process knows of for a session, to size tail reads.</summary>
+    private int LineEstimate(string sessionId, FileJournalHeader header)
+    {
+        if (_entries.TryGetValue(sessionId, out var entry) && entry.State is { Count: > 0 } state && state.Header.Generation == header.Generation)
+        {
+            return (int)Math.Min(int.MaxValue, (state.Length - header.Length) / state.Count);
+        }
+
+        return 1024;
     }
 
     private static SessionMessage ParseMessage(ReadOnlySpan<byte> line, string sessionId) =>

@@ -55,6 +55,36 @@ public sealed class FileSessionStorageTests
     }
 
     [Test]
+    public async Task GetMessagesAsync_LastWithSkip_VaryingLineLengths_MatchesTheFullRead()
+    {
+        // Lengths from a few bytes to well past the first tail block, so the backwards read has to grow several times.
+        var random = new Random(7);
+        var messages = Enumerable.Range(1, 60)
+            .Select(i => Message(i % 2 == 1 ? ChatRole.User : ChatRole.Assistant, i + ":" + new string('x', i % 7 == 0 ? random.Next(20_000, 90_000) : random.Next(0, 300))))
+            .ToArray();
+        var writer = NewStore();
+        await writer.CreateAsync(Session("tail"), []);
+        foreach (var message in messages) await writer.AppendMessagesAsync("tail", [message]);
+        await File.AppendAllTextAsync(writer.JournalPath("tail"), "{\"v\":1,\"seq\":61,\"ts\":\"2025-01-02T03:");
+        var all = (await NewStore().GetMessagesAsync("tail", MessageRange.All)).Select(m => m.Text).ToArray();
+        Assert.That(all, Has.Length.EqualTo(60));
+
+        foreach (var store in new[] { writer, NewStore() })
+        {
+            foreach (int take in new[] { 1, 2, 7, 20, 59, 60, 61, 200 })
+            {
+                foreach (int skip in new[] { 0, 1, 5, 59, 60, 70 })
+                {
+                    var got = await store.GetMessagesAsync("tail", new MessageRange(skip, take, fromEnd: true));
+                    int end = Math.Max(0, all.Length - skip);
+                    var expected = all[Math.Max(0, end - take)..end];
+                    Assert.That(got.Select(m => m.Text), Is.EqualTo(expected), $"skip {skip}, take {take}");
+                }
+            }
+        }
+    }
+
+    [Test]
     public async Task GetMessagesAsync_CorruptLineInTheMiddle_ThrowsNamingSessionAndQuarantinesIt()
     {
         var store = NewStore();
