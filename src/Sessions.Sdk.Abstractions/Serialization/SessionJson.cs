@@ -141,7 +141,20 @@ public static class SessionJson
             if (reader.ValueTextEquals("v"u8)) { reader.Read(); version = reader.GetInt32(); }
             else if (reader.ValueTextEquals("seq"u8)) { reader.Read(); seq = reader.GetInt64(); }
             else if (reader.ValueTextEquals("ts"u8)) { reader.Read(); ts = reader.GetDateTimeOffset(); }
-            else if (reader.ValueTextEquals("msg"u8)) { reader.Read(); msg = JsonSerializer.Deserialize(ref reader, ChatMessageInfo); }
+            else if (reader.ValueTextEquals("msg"u8))
+            {
+                reader.Read();
+                var probe = reader;
+                if (TryReadPlainTextMessage(ref probe) is { } plain)
+                {
+                    msg = plain;
+                    reader = probe;
+                }
+                else
+                {
+                    msg = JsonSerializer.Deserialize(ref reader, ChatMessageInfo);
+                }
+            }
             else if (reader.ValueTextEquals("provider"u8)) { reader.Read(); provider = reader.GetString(); }
             else if (reader.ValueTextEquals("model"u8)) { reader.Read(); model = reader.GetString(); }
             else if (reader.ValueTextEquals("usage"u8)) { reader.Read(); usage = ReadUsage(ref reader); }
@@ -209,6 +222,60 @@ public static class SessionJson
 
         if (reader.TokenType != JsonTokenType.EndObject) throw new JsonException("truncated usage object");
         return new SessionUsage { InputTokens = input, OutputTokens = output, TotalTokens = total, Cost = cost, Requests = requests };
+    }
+
+    // Most stored messages are plain text: {"role":…,"contents":[{"$type":"text","text":…},…]}. Reading those directly is
+    // several times faster than M.E.AI's polymorphic serializer and spares a fresh process its start-up cost. Anything else
+    // (tool calls, data, author names, extra properties) returns null and goes through the serializer, so results are identical.
+    private static ChatMessage? TryReadPlainTextMessage(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            if (reader.TokenType != JsonTokenType.StartObject) return null;
+            string? role = null;
+            List<AIContent>? contents = null;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("role"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType != JsonTokenType.String) return null;
+                    role = reader.GetString();
+                }
+                else if (reader.ValueTextEquals("contents"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType != JsonTokenType.StartArray) return null;
+                    contents = [];
+                    while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+                    {
+                        string? type = null, text = null;
+                        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                        {
+                            if (reader.ValueTextEquals("$type"u8)) { reader.Read(); type = reader.TokenType == JsonTokenType.String ? reader.GetString() : null; }
+                            else if (reader.ValueTextEquals("text"u8)) { reader.Read(); text = reader.TokenType == JsonTokenType.String ? reader.GetString() : null; }
+                            else return null;
+                        }
+
+                        if (type != "text" || text is null) return null;
+                        contents.Add(new TextContent(text));
+                    }
+
+                    if (reader.TokenType != JsonTokenType.EndArray) return null;
+                }
+                else
+                {
+                    return null;
+                }
+            }
+
+            if (reader.TokenType != JsonTokenType.EndObject || string.IsNullOrWhiteSpace(role) || contents is null) return null;
+            return new ChatMessage(new ChatRole(role), contents);
+        }
+        catch (Exception ex) when (IsParseFailure(ex))
+        {
+            return null;
+        }
     }
 
     private static SessionFormatException Format(string what, string? sessionId, Exception? inner = null) =>

@@ -91,6 +91,34 @@ public sealed class SessionJsonTests
         Assert.That(json, Does.Not.Contain("\n"));
     }
 
+    [TestCase("user", "hello")]
+    [TestCase("assistant", "multi\nline \"quoted\" \u00e9 \ud83d\ude00")]
+    [TestCase("custom-role", "")]
+    public void DeserializeMessage_PlainText_MatchesSerializerResult(string role, string text)
+    {
+        var original = new ChatMessage(new ChatRole(role), [new TextContent(text), new TextContent("second")]);
+        var bytes = SessionJson.SerializeMessage(new SessionMessage { Message = original, Timestamp = Time, Sequence = 4 });
+
+        var back = SessionJson.DeserializeMessage(bytes);
+        var viaSerializer = JsonSerializer.Deserialize<ChatMessage>(JsonSerializer.Serialize(original, AIJsonUtilities.DefaultOptions), AIJsonUtilities.DefaultOptions)!;
+
+        Assert.That(JsonSerializer.Serialize(back.Message, AIJsonUtilities.DefaultOptions), Is.EqualTo(JsonSerializer.Serialize(viaSerializer, AIJsonUtilities.DefaultOptions)));
+        Assert.That(back.Message.Contents.Select(c => ((TextContent)c).Text), Is.EqualTo(new[] { text, "second" }));
+        Assert.That(back.Role.Value, Is.EqualTo(role));
+    }
+
+    [Test]
+    public void DeserializeMessage_TextWithExtraProperties_FallsBackToSerializer()
+    {
+        var original = new ChatMessage(ChatRole.User, "hi") { AuthorName = "ann", MessageId = "m1" };
+
+        var back = SessionJson.DeserializeMessage(SessionJson.SerializeMessage(new SessionMessage { Message = original, Timestamp = Time }));
+
+        Assert.That(back.Message.AuthorName, Is.EqualTo("ann"));
+        Assert.That(back.Message.MessageId, Is.EqualTo("m1"));
+        Assert.That(back.Text, Is.EqualTo("hi"));
+    }
+
     [TestCase("")]
     [TestCase("{")]
     [TestCase("[]")]
