@@ -68,6 +68,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
             var now = _timeProvider.GetUtcNow();
             var header = new FileJournalHeader(id, FileJournal.NewGeneration(), 1, now, SessionUsage.Empty);
             var state = WriteNewJournal(id, header, messages, SessionUsage.Empty);
+            entry.Tail.Clear();
             var info = StripStored(session) with
             {
                 CreatedAt = session.CreatedAt == default ? now : session.CreatedAt,
@@ -165,6 +166,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
 
             // Renaming the new journal over the old one is the commit point; the metadata write after it only refreshes the summary.
             var newState = WriteNewJournal(sessionId, header, messages, header.BaseUsage);
+            entry.Tail.Clear();
             entry.State = newState;
             var info = document.Info with { UpdatedAt = now, Version = current + 1 };
             var updated = new FileSessionDocument { Info = info, Summary = newState.ToSummary(LastWriteTicks(JournalPath(sessionId))) };
@@ -190,6 +192,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
             if (existed && _options.FsyncOnAppend) FlushDirectory(Root);
             entry.State = null;
             entry.SummaryLength = -1;
+            entry.Tail.Clear();
             return existed;
         });
     }
@@ -391,11 +394,13 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
 
         var buffer = new ArrayBufferWriter<byte>(1024 * messages.Count);
         var appended = new SessionMessage[messages.Count];
+        var ends = new int[messages.Count];
         var usage = state.Usage;
         for (int i = 0; i < messages.Count; i++)
         {
             var message = messages[i] with { Sequence = state.Count + i + 1 };
             FileJournal.WriteMessage(buffer, message);
+            ends[i] = buffer.WrittenCount;
             usage = usage.Add(message.Usage);
             appended[i] = message;
         }
@@ -411,12 +416,39 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
             UpdatedAt = _timeProvider.GetUtcNow(),
         };
         entry.State = newState;
+        entry.Tail.Extend(state.Header.Generation, state.Length, newState.Length, TailItems(appended, buffer.WrittenSpan, ends));
         if (newState.Length - entry.SummaryLength >= _options.SummaryInterval)
         {
             SaveSummaryLocked(entry, sessionId, newState);
         }
 
         return appended;
+    }
+
+    /// <summary>Captures messages just written for the tail cache; from memory only where the line reads back exactly the same.</summary>
+    private static FileTailCache.Item[] TailItems(SessionMessage[] written, ReadOnlySpan<byte> lines, int[] ends)
+    {
+        var items = new FileTailCache.Item[written.Length];
+        for (int i = 0; i < written.Length; i++)
+        {
+            int start = i == 0 ? 0 : ends[i - 1];
+            var message = written[i];
+            items[i] = FileTailCache.Item.From(message, lines[start..(ends[i] - 1)], roundTrips: message.Latency is null && !HasSurrogates(message.Message));
+        }
+
+        return items;
+    }
+
+    /// <summary>Whether a plain-text message holds UTF-16 surrogates, which the JSON writer may not round-trip verbatim when unpaired.</summary>
+    private static bool HasSurrogates(Microsoft.Extensions.AI.ChatMessage message)
+    {
+        if (message.Role.Value.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF') >= 0) return true;
+        foreach (var content in message.Contents)
+        {
+            if (content is Microsoft.Extensions.AI.TextContent text && text.Text.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF') >= 0) return true;
+        }
+
+        return false;
     }
 
     private FileJournalState LoadStateLocked(Entry entry, string sessionId, FileJournalSummary? summary)
@@ -678,14 +710,31 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         if (range.Take == 0) return [];
         if (range.FromEnd && range.Take is { } take)
         {
+            var entry = GetEntry(sessionId);
+            if (entry.Tail.TryGet(header.Generation, fileLength, range.Skip, take, sessionId, out var cached)) return cached;
             int wanted = (int)Math.Min(int.MaxValue, (long)range.Skip + take);
             var tail = new List<SessionMessage>(Math.Min(wanted, 1024));
+            bool cache = range.Skip == 0 && take <= FileTailCache.Capacity;
+            var items = cache ? new List<FileTailCache.Item>(take) : null;
+            long firstOffset = -1, endOffset = -1;
             int keep = 0;
-            FileJournal.ReadLastLines(handle, header.Length, fileLength, wanted, LineEstimate(sessionId, header), (line, _) =>
+            FileJournal.ReadLastLines(handle, header.Length, fileLength, wanted, LineEstimate(sessionId, header), (line, offset) =>
             {
                 // Lines arrive oldest first; only the first Take of them are returned (the last Skip are dropped below).
-                if (keep++ < take) tail.Add(ParseMessage(line, sessionId));
+                if (keep++ >= take) return;
+                var message = ParseMessage(line, sessionId);
+                tail.Add(message);
+                if (items is null) return;
+                if (firstOffset < 0) firstOffset = offset;
+                endOffset = offset + line.Length + 1;
+                items.Add(FileTailCache.Item.From(message, line, roundTrips: true));
             });
+            if (items is not null)
+            {
+                if (items.Count == 0) entry.Tail.Store(header.Generation, fileLength, fromStart: fileLength == header.Length, items);
+                else entry.Tail.Store(header.Generation, endOffset, fromStart: firstOffset == header.Length, items);
+            }
+
             int available = keep - range.Skip;
             if (available <= 0) return [];
             if (available < tail.Count) tail.RemoveRange(available, tail.Count - available);
@@ -777,6 +826,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
             {
                 entry.State = null;
                 entry.SummaryLength = -1;
+                entry.Tail.Clear();
             }
 
             LogQuarantined(sessionId, target, reason);
@@ -810,6 +860,8 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         public volatile FileJournalState? State;
 
         public long SummaryLength = -1;
+
+        public FileTailCache Tail { get; } = new();
     }
 
     /// <summary>A journal's length and last-write time as the directory listing saw them.</summary>
