@@ -433,11 +433,15 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         {
             int start = i == 0 ? 0 : ends[i - 1];
             var message = written[i];
-            items[i] = FileTailCache.Item.From(message, lines[start..(ends[i] - 1)], roundTrips: message.Latency is null && !HasSurrogates(message.Message));
+            items[i] = FileTailCache.Item.From(message, lines[start..(ends[i] - 1)], roundTrips: LatencyRoundTrips(message.Latency) && !HasSurrogates(message.Message));
         }
 
         return items;
     }
+
+    /// <summary>Whether a latency reads back from its JSON (milliseconds as a double) as the same value.</summary>
+    private static bool LatencyRoundTrips(TimeSpan? latency) =>
+        latency is not { } value || TimeSpan.FromMilliseconds(value.TotalMilliseconds) == value;
 
     /// <summary>Whether a plain-text message holds UTF-16 surrogates, which the JSON writer may not round-trip verbatim when unpaired.</summary>
     private static bool HasSurrogates(Microsoft.Extensions.AI.ChatMessage message)
