@@ -17,10 +17,10 @@ internal sealed record FileSessionDocument
 
     public FileJournalSummary? Summary { get; init; }
 
-    public byte[] Serialize()
+    public byte[] Serialize(bool indented = true)
     {
         var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = indented }))
         {
             var info = Info;
             writer.WriteStartObject();

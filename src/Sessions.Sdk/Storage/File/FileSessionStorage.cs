@@ -622,7 +622,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         }
     }
 
-    private SessionInfo? Load(string sessionId, JournalStat? journalStat)
+    private SessionInfo? Load(string sessionId, FileStat? journalStat)
     {
         var bytes = ReadSmallFile(MetaPath(sessionId));
         if (bytes is null) return null;
@@ -657,52 +657,134 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         var result = new List<SessionInfo>();
         if (!Directory.Exists(Root)) return result;
 
-        // One directory pass: the ids from the metadata documents, and length and last-write time of every journal.
-        // (Reference-type results keep the generic code shared and precompiled: a cold process lists sooner.)
-        var ids = new List<string>();
-        var journals = new Dictionary<string, JournalStat>(StringComparer.Ordinal);
-        var enumeration = new FileSystemEnumerable<string?>(Root, (ref FileSystemEntry entry) =>
+        // Created before the directory is read: its birth time, from the files' own clock, is the new catalog's snapshot time.
+        var pending = BeginCatalog();
+        try
         {
-            var name = entry.FileName;
-            if (name.EndsWith(MetaSuffix, StringComparison.Ordinal))
+            // One directory pass: length and last-write time of every metadata document and journal.
+            // (Reference-type results keep the generic code shared and precompiled: a cold process lists sooner.)
+            var metas = new Dictionary<string, FileStat>(StringComparer.Ordinal);
+            var journals = new Dictionary<string, FileStat>(StringComparer.Ordinal);
+            var enumeration = new FileSystemEnumerable<string?>(Root, (ref FileSystemEntry entry) =>
             {
-                ids.Add(name[..^MetaSuffix.Length].ToString());
-            }
-            else
+                var name = entry.FileName;
+                var stat = new FileStat(entry.Length, entry.LastWriteTimeUtc.UtcTicks);
+                if (name.EndsWith(MetaSuffix, StringComparison.Ordinal)) metas[name[..^MetaSuffix.Length].ToString()] = stat;
+                else journals[name[..^JournalSuffix.Length].ToString()] = stat;
+                return null;
+            })
             {
-                journals[name[..^JournalSuffix.Length].ToString()] = new JournalStat(entry.Length, entry.LastWriteTimeUtc.UtcTicks);
+                ShouldIncludePredicate = (ref FileSystemEntry entry) => !entry.IsDirectory &&
+                    (entry.FileName.EndsWith(MetaSuffix, StringComparison.Ordinal) || entry.FileName.EndsWith(JournalSuffix, StringComparison.Ordinal)),
+            };
+            foreach (var unused in enumeration)
+            {
             }
 
-            return null;
-        })
-        {
-            ShouldIncludePredicate = (ref FileSystemEntry entry) => !entry.IsDirectory &&
-                (entry.FileName.EndsWith(MetaSuffix, StringComparison.Ordinal) || entry.FileName.EndsWith(JournalSuffix, StringComparison.Ordinal)),
-        };
-        foreach (var unused in enumeration)
-        {
+            var catalog = FileSessionCatalog.TryRead(Path.Combine(Root, FileSessionCatalog.FileName));
+            bool changed = catalog is null || catalog.Records.Count != metas.Count;
+            var records = pending is null ? null : new List<(string, FileStat, FileStat, ReadOnlyMemory<byte>)>(metas.Count);
+            foreach (var (id, meta) in metas)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (!SessionIds.IsValid(id)) continue;
+                var journal = journals.GetValueOrDefault(id);
+                SessionInfo? session = null;
+                if (catalog is not null && journal is not null && catalog.Records.TryGetValue(id, out var record) && FileSessionCatalog.IsCurrent(catalog, record, meta, journal))
+                {
+                    try
+                    {
+                        session = FileSessionCatalog.ToInfo(id, record);
+                        records?.Add((id, meta, journal, record.Document));
+                    }
+                    catch (SessionFormatException)
+                    {
+                        // A damaged record: the catalog is only a cache, read the session itself.
+                        session = null;
+                    }
+                }
+
+                if (session is null)
+                {
+                    changed = true;
+                    try
+                    {
+                        session = Guard(id, () => Load(id, journal));
+                    }
+                    catch (SessionFormatException ex)
+                    {
+                        // Damaged sessions were quarantined by Guard; newer-format ones are left alone. Either way the rest still list.
+                        LogSkipped(id, ex.Message);
+                        continue;
+                    }
+
+                    if (session is not null && journal is not null) records?.Add((id, meta, journal, FileSessionCatalog.ToDocument(session)));
+                }
+
+                if (session is not null && query.Matches(session)) result.Add(session);
+            }
+
+            if (changed && pending is { } p && records is not null)
+            {
+                CommitCatalog(p, records);
+                pending = null;
+            }
         }
-
-        foreach (var id in ids)
+        finally
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (!SessionIds.IsValid(id)) continue;
-            SessionInfo? session;
-            try
-            {
-                session = Guard(id, () => Load(id, journals.GetValueOrDefault(id)));
-            }
-            catch (SessionFormatException ex)
-            {
-                // Damaged sessions were quarantined by Guard; newer-format ones are left alone. Either way the rest still list.
-                LogSkipped(id, ex.Message);
-                continue;
-            }
-
-            if (session is not null && query.Matches(session)) result.Add(session);
+            if (pending is { } p) AbandonCatalog(p);
         }
 
         return result;
+    }
+
+    /// <summary>Creates the temporary file of a new catalog; <see langword="null"/> when the store cannot write one now.</summary>
+    private PendingCatalog? BeginCatalog()
+    {
+        if (!Directory.Exists(_tempDirectory)) return null;
+        string temp = Path.Combine(_tempDirectory, FileSessionCatalog.FileName + "." + FileJournal.NewGeneration()[..12] + ".tmp");
+        try
+        {
+            var handle = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+            return new PendingCatalog(temp, handle, File.GetLastWriteTimeUtc(handle).Ticks);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private void CommitCatalog(PendingCatalog pending, List<(string, FileStat, FileStat, ReadOnlyMemory<byte>)> records)
+    {
+        try
+        {
+            var buffer = new ArrayBufferWriter<byte>(Math.Max(4096, records.Count * 600));
+            FileSessionCatalog.Write(buffer, pending.SnapshotTicks, records);
+            using (pending.Handle)
+            {
+                RandomAccess.Write(pending.Handle, buffer.WrittenSpan, 0);
+            }
+
+            File.Move(pending.Path, Path.Combine(Root, FileSessionCatalog.FileName), overwrite: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Only a cache: the next listing reads the sessions themselves and tries again.
+            LogCatalogFailed(ex);
+            AbandonCatalog(pending);
+        }
+    }
+
+    private static void AbandonCatalog(PendingCatalog pending)
+    {
+        pending.Handle.Dispose();
+        try
+        {
+            File.Delete(pending.Path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+        }
     }
 
     private List<SessionMessage> ReadMessages(string sessionId, MessageRange range)
@@ -856,6 +938,12 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
     [LoggerMessage(EventId = 3005, Level = LogLevel.Debug, Message = "Session '{SessionId}': could not save the journal summary; readers will recompute it.")]
     private partial void LogSummaryFailed(string sessionId, Exception reason);
 
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Debug, Message = "Could not write the session catalog; listings read the sessions themselves.")]
+    private partial void LogCatalogFailed(Exception reason);
+
+    /// <summary>A catalog being written: its temporary file and the file's birth time.</summary>
+    private sealed record PendingCatalog(string Path, SafeFileHandle Handle, long SnapshotTicks);
+
     /// <summary>Per-session state within this process: the gate serializing its writers and the cached journal state.</summary>
     private sealed class Entry
     {
@@ -867,9 +955,6 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
 
         public FileTailCache Tail { get; } = new();
     }
-
-    /// <summary>A journal's length and last-write time as the directory listing saw them.</summary>
-    private sealed record JournalStat(long Length, long LastWriteTicks);
 
     /// <summary>Holds the in-process gate and the cross-process lock file until disposed.</summary>
     private readonly struct Held(SemaphoreSlim gate, SafeFileHandle handle) : IDisposable
