@@ -20,6 +20,10 @@ internal static class FileSessionCatalog
     private const int SchemaVersion = 1;
 
     /// <summary>Reads a catalog; <see langword="null"/> when it is missing, damaged or of another version.</summary>
+    /// <remarks>
+    /// One record per line, the listed session's document last: records are found by their newlines and only each line's few
+    /// leading fields are parsed here; a document is parsed (and validated) only when its record is used.
+    /// </remarks>
     public static Snapshot? TryRead(string path)
     {
         byte[] bytes;
@@ -34,54 +38,30 @@ internal static class FileSessionCatalog
 
         try
         {
-            var reader = new Utf8JsonReader(bytes);
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return null;
+            int newline = bytes.AsSpan().IndexOf((byte)'\n');
+            if (newline < 0) return null;
+            var header = new Utf8JsonReader(bytes.AsSpan(0, newline));
+            if (!header.Read() || header.TokenType != JsonTokenType.StartObject) return null;
             int version = 0;
             long snapshot = 0;
-            Dictionary<string, Record>? records = null;
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            while (header.Read() && header.TokenType == JsonTokenType.PropertyName)
             {
-                if (reader.ValueTextEquals("schemaVersion"u8)) { reader.Read(); version = reader.GetInt32(); }
-                else if (reader.ValueTextEquals("snapshot"u8)) { reader.Read(); snapshot = reader.GetInt64(); }
-                else if (reader.ValueTextEquals("sessions"u8))
-                {
-                    if (version != SchemaVersion) return null;
-                    reader.Read();
-                    if (reader.TokenType != JsonTokenType.StartArray) return null;
-                    records = new Dictionary<string, Record>(StringComparer.Ordinal);
-                    while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
-                    {
-                        string? id = null;
-                        long metaLength = -1, metaWrite = 0, journalLength = -1, journalWrite = 0;
-                        int docStart = -1, docEnd = -1;
-                        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                        {
-                            if (reader.ValueTextEquals("id"u8)) { reader.Read(); id = reader.GetString(); }
-                            else if (reader.ValueTextEquals("metaLength"u8)) { reader.Read(); metaLength = reader.GetInt64(); }
-                            else if (reader.ValueTextEquals("metaWrite"u8)) { reader.Read(); metaWrite = reader.GetInt64(); }
-                            else if (reader.ValueTextEquals("journalLength"u8)) { reader.Read(); journalLength = reader.GetInt64(); }
-                            else if (reader.ValueTextEquals("journalWrite"u8)) { reader.Read(); journalWrite = reader.GetInt64(); }
-                            else if (reader.ValueTextEquals("doc"u8))
-                            {
-                                reader.Read();
-                                if (reader.TokenType != JsonTokenType.StartObject) return null;
-                                docStart = (int)reader.TokenStartIndex;
-                                reader.Skip();
-                                docEnd = (int)reader.BytesConsumed;
-                            }
-                            else { reader.Read(); reader.Skip(); }
-                        }
-
-                        if (reader.TokenType != JsonTokenType.EndObject || id is null || docStart < 0 || metaLength < 0 || journalLength < 0) return null;
-                        records[id] = new Record(new FileStat(metaLength, metaWrite), new FileStat(journalLength, journalWrite), bytes.AsMemory(docStart, docEnd - docStart));
-                    }
-
-                    if (reader.TokenType != JsonTokenType.EndArray) return null;
-                }
-                else { reader.Read(); reader.Skip(); }
+                if (header.ValueTextEquals("schemaVersion"u8)) { header.Read(); version = header.GetInt32(); }
+                else if (header.ValueTextEquals("snapshot"u8)) { header.Read(); snapshot = header.GetInt64(); }
+                else { header.Read(); header.Skip(); }
             }
 
-            if (reader.TokenType != JsonTokenType.EndObject || version != SchemaVersion || records is null || snapshot <= 0) return null;
+            if (header.TokenType != JsonTokenType.EndObject || version != SchemaVersion || snapshot <= 0) return null;
+            var records = new Dictionary<string, Record>(StringComparer.Ordinal);
+            int start = newline + 1;
+            while (start < bytes.Length)
+            {
+                int length = bytes.AsSpan(start).IndexOf((byte)'\n');
+                if (length < 0) return null;
+                if (!TryReadRecord(bytes, start, length, records)) return null;
+                start += length + 1;
+            }
+
             return new Snapshot(snapshot, records);
         }
         catch (JsonException)
@@ -96,6 +76,41 @@ internal static class FileSessionCatalog
         {
             return null;
         }
+    }
+
+    private static bool TryReadRecord(byte[] bytes, int start, int length, Dictionary<string, Record> records)
+    {
+        // {"id":…,"metaLength":…,"metaWrite":…,"journalLength":…,"journalWrite":…,"doc":{…}}
+        var line = bytes.AsSpan(start, length);
+        if (length < 2 || line[^1] != (byte)'}') return false;
+        var reader = new Utf8JsonReader(line, isFinalBlock: false, state: default);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return false;
+        string? id = null;
+        long metaLength = -1, metaWrite = 0, journalLength = -1, journalWrite = 0;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("doc"u8))
+            {
+                if (id is null || metaLength < 0 || journalLength < 0) return false;
+                int afterName = (int)reader.BytesConsumed;
+                int docStart = line[afterName..].IndexOf((byte)'{');
+                if (docStart < 0 || line[afterName..(afterName + docStart)].IndexOfAnyExcept(": \t"u8) >= 0) return false;
+                docStart += afterName;
+                var document = bytes.AsMemory(start + docStart, length - docStart - 1);
+                if (document.Length < 2 || document.Span[^1] != (byte)'}') return false;
+                records[id] = new Record(new FileStat(metaLength, metaWrite), new FileStat(journalLength, journalWrite), document);
+                return true;
+            }
+
+            if (reader.ValueTextEquals("id"u8)) { reader.Read(); id = reader.GetString(); }
+            else if (reader.ValueTextEquals("metaLength"u8)) { reader.Read(); metaLength = reader.GetInt64(); }
+            else if (reader.ValueTextEquals("metaWrite"u8)) { reader.Read(); metaWrite = reader.GetInt64(); }
+            else if (reader.ValueTextEquals("journalLength"u8)) { reader.Read(); journalLength = reader.GetInt64(); }
+            else if (reader.ValueTextEquals("journalWrite"u8)) { reader.Read(); journalWrite = reader.GetInt64(); }
+            else return false;
+        }
+
+        return false;
     }
 
     /// <summary>Whether a record still describes the session: same lengths and times, older than the snapshot by more than a timestamp tick.</summary>
@@ -128,30 +143,37 @@ internal static class FileSessionCatalog
         return document.Serialize(indented: false);
     }
 
-    /// <summary>Writes a catalog into <paramref name="output"/>.</summary>
+    /// <summary>Writes a catalog into <paramref name="output"/>: a header line, then one line per session.</summary>
     public static void Write(IBufferWriter<byte> output, long snapshotTicks, IEnumerable<(string Id, FileStat Meta, FileStat Journal, ReadOnlyMemory<byte> Document)> records)
     {
-        using var writer = new Utf8JsonWriter(output, new JsonWriterOptions { SkipValidation = true });
-        writer.WriteStartObject();
-        writer.WriteNumber("schemaVersion"u8, SchemaVersion);
-        writer.WriteString("type"u8, "sessions.catalog"u8);
-        writer.WriteNumber("snapshot"u8, snapshotTicks);
-        writer.WriteStartArray("sessions"u8);
-        foreach (var (id, meta, journal, document) in records)
+        var options = new JsonWriterOptions { SkipValidation = true };
+        using (var writer = new Utf8JsonWriter(output, options))
         {
             writer.WriteStartObject();
-            writer.WriteString("id"u8, id);
-            writer.WriteNumber("metaLength"u8, meta.Length);
-            writer.WriteNumber("metaWrite"u8, meta.LastWriteTicks);
-            writer.WriteNumber("journalLength"u8, journal.Length);
-            writer.WriteNumber("journalWrite"u8, journal.LastWriteTicks);
-            writer.WritePropertyName("doc"u8);
-            writer.WriteRawValue(document.Span.TrimEnd((byte)'\n'), skipInputValidation: true);
+            writer.WriteNumber("schemaVersion"u8, SchemaVersion);
+            writer.WriteString("type"u8, "sessions.catalog"u8);
+            writer.WriteNumber("snapshot"u8, snapshotTicks);
             writer.WriteEndObject();
         }
 
-        writer.WriteEndArray();
-        writer.WriteEndObject();
+        output.Write("\n"u8);
+        foreach (var (id, meta, journal, document) in records)
+        {
+            using (var writer = new Utf8JsonWriter(output, options))
+            {
+                writer.WriteStartObject();
+                writer.WriteString("id"u8, id);
+                writer.WriteNumber("metaLength"u8, meta.Length);
+                writer.WriteNumber("metaWrite"u8, meta.LastWriteTicks);
+                writer.WriteNumber("journalLength"u8, journal.Length);
+                writer.WriteNumber("journalWrite"u8, journal.LastWriteTicks);
+                writer.WritePropertyName("doc"u8);
+                writer.WriteRawValue(document.Span.TrimEnd((byte)'\n'), skipInputValidation: true);
+                writer.WriteEndObject();
+            }
+
+            output.Write("\n"u8);
+        }
     }
 
     private static bool IsSettled(long fileTicks, long snapshotTicks)

@@ -109,7 +109,9 @@ public sealed class FileSessionCatalogTests
         await AssertListingExactAsync(NewStore());
         var rebuilt = await File.ReadAllTextAsync(CatalogPath);
         Assert.That(rebuilt, Does.Contain("\"sessions.catalog\""));
-        Assert.That(System.Text.Json.JsonDocument.Parse(rebuilt).RootElement.GetProperty("sessions").GetArrayLength(), Is.EqualTo(3));
+        var lines = rebuilt.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines, Has.Length.EqualTo(4));
+        Assert.That(lines.Skip(1).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("id").GetString()).Order(StringComparer.Ordinal), Is.EqualTo(new[] { "s1", "s2", "s3" }));
         await AssertListingExactAsync(NewStore());
         Assert.That(Directory.Exists(NewStore().QuarantineDirectory), Is.False);
     }
