@@ -144,7 +144,7 @@ internal static class FileSessionCatalog
     }
 
     /// <summary>Writes a catalog into <paramref name="output"/>: a header line, then one line per session.</summary>
-    public static void Write(IBufferWriter<byte> output, long snapshotTicks, IEnumerable<(string Id, FileStat Meta, FileStat Journal, ReadOnlyMemory<byte> Document)> records)
+    public static void Write(IBufferWriter<byte> output, long snapshotTicks, List<Line> records)
     {
         var options = new JsonWriterOptions { SkipValidation = true };
         using (var writer = new Utf8JsonWriter(output, options))
@@ -182,6 +182,10 @@ internal static class FileSessionCatalog
         long margin = fileTicks % TimeSpan.TicksPerSecond == 0 ? 3 * TimeSpan.TicksPerSecond : 200 * TimeSpan.TicksPerMillisecond;
         return fileTicks < snapshotTicks - margin;
     }
+
+    /// <summary>One session's line of a catalog being written.</summary>
+    /// <remarks>A class, not a tuple: the list of them stays on shared, precompiled generic code.</remarks>
+    public sealed record Line(string Id, FileStat Meta, FileStat Journal, ReadOnlyMemory<byte> Document);
 
     /// <summary>A parsed catalog.</summary>
     public sealed record Snapshot(long SnapshotTicks, Dictionary<string, Record> Records);

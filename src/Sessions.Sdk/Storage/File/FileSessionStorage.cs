@@ -212,7 +212,23 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         ArgumentNullException.ThrowIfNull(query);
         cancellationToken.ThrowIfCancellationRequested();
         var sessions = ListMatching(query, cancellationToken);
-        foreach (var session in query.OrderAndPage(sessions))
+        IEnumerable<SessionInfo> page;
+        if (query is { OrderBy: SessionSortField.UpdatedAt, Descending: true, Skip: 0, Take: null })
+        {
+            // The default order, without LINQ's ordering machinery over a value-type key, which a cold process would have to compile first.
+            sessions.Sort(static (a, b) =>
+            {
+                int byTime = b.UpdatedAt.CompareTo(a.UpdatedAt);
+                return byTime != 0 ? byTime : string.CompareOrdinal(a.Id, b.Id);
+            });
+            page = sessions;
+        }
+        else
+        {
+            page = query.OrderAndPage(sessions);
+        }
+
+        foreach (var session in page)
         {
             cancellationToken.ThrowIfCancellationRequested();
             yield return session;
@@ -684,7 +700,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
 
             var catalog = FileSessionCatalog.TryRead(Path.Combine(Root, FileSessionCatalog.FileName));
             bool changed = catalog is null || catalog.Records.Count != metas.Count;
-            var records = pending is null ? null : new List<(string, FileStat, FileStat, ReadOnlyMemory<byte>)>(metas.Count);
+            var records = pending is null ? null : new List<FileSessionCatalog.Line>(metas.Count);
             foreach (var (id, meta) in metas)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -696,7 +712,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
                     try
                     {
                         session = FileSessionCatalog.ToInfo(id, record);
-                        records?.Add((id, meta, journal, record.Document));
+                        records?.Add(new FileSessionCatalog.Line(id, meta, journal, record.Document));
                     }
                     catch (SessionFormatException)
                     {
@@ -719,7 +735,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
                         continue;
                     }
 
-                    if (session is not null && journal is not null) records?.Add((id, meta, journal, FileSessionCatalog.ToDocument(session)));
+                    if (session is not null && journal is not null) records?.Add(new FileSessionCatalog.Line(id, meta, journal, FileSessionCatalog.ToDocument(session)));
                 }
 
                 if (session is not null && query.Matches(session)) result.Add(session);
@@ -755,7 +771,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         }
     }
 
-    private void CommitCatalog(PendingCatalog pending, List<(string, FileStat, FileStat, ReadOnlyMemory<byte>)> records)
+    private void CommitCatalog(PendingCatalog pending, List<FileSessionCatalog.Line> records)
     {
         try
         {
