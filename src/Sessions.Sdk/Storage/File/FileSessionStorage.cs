@@ -759,7 +759,11 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
     private PendingCatalog? BeginCatalog()
     {
         if (!Directory.Exists(_tempDirectory)) return null;
-        string temp = Path.Combine(_tempDirectory, FileSessionCatalog.FileName + "." + FileJournal.NewGeneration()[..12] + ".tmp");
+        // Not FileJournal.NewGeneration: the first cryptographic random number of a process costs milliseconds (the crypto library
+        // loads), and a listing in a fresh process is exactly when that shows. CreateNew makes a clash fail, never overwrite.
+        string unique = Environment.ProcessId.ToString("x", System.Globalization.CultureInfo.InvariantCulture) + "-"
+            + Random.Shared.NextInt64().ToString("x", System.Globalization.CultureInfo.InvariantCulture);
+        string temp = Path.Combine(_tempDirectory, FileSessionCatalog.FileName + "." + unique + ".tmp");
         try
         {
             var handle = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None);
