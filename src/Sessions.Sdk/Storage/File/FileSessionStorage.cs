@@ -878,7 +878,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
     }
 
     private static SessionMessage ParseMessage(ReadOnlySpan<byte> line, string sessionId) =>
-        FileMessageReader.Read(line, sessionId);
+        SessionJson.DeserializeMessage(line, sessionId);
 
     private void SaveSummaryLocked(Entry entry, string sessionId, FileJournalState state)
     {

@@ -131,7 +131,7 @@ internal sealed class FileTailCache
         /// <summary>Returns a new message the caller owns.</summary>
         public SessionMessage Materialize(string sessionId)
         {
-            if (_line is not null) return FileMessageReader.Read(_line, sessionId);
+            if (_line is not null) return SessionJson.DeserializeMessage(_line, sessionId);
             var contents = new List<AIContent>(_texts!.Length);
             foreach (var text in _texts) contents.Add(new TextContent(text));
             return _template! with { Message = new ChatMessage(new ChatRole(_role!), contents) };
