@@ -5,5 +5,5 @@ public sealed class PublicApiTests
 {
     [Test]
     public void PublicApi_SessionsSdkPostgreSql_MatchesApprovedListing() =>
-        PublicApiListing.AssertMatchesApproved(typeof(PostgreSqlStorageOptions).Assembly, "PublicApi.approved.txt");
+        Assert.That(PublicApiListing.Difference(typeof(PostgreSqlStorageOptions).Assembly, "PublicApi.approved.txt"), Is.Null);
 }

@@ -42,7 +42,8 @@ internal static class PublicApiListing
     }
 
     /// <summary>Compares the listing with the approved file next to the calling test; writes a .received file when they differ.</summary>
-    public static void AssertMatchesApproved(Assembly assembly, string approvedFileName, [CallerFilePath] string callerPath = "")
+    /// <returns><see langword="null"/> when the surface matches the approved listing; otherwise what to review.</returns>
+    public static string? Difference(Assembly assembly, string approvedFileName, [CallerFilePath] string callerPath = "")
     {
         var approvedPath = Path.Combine(Path.GetDirectoryName(callerPath)!, approvedFileName);
         var receivedPath = approvedPath.Replace(".approved.txt", ".received.txt", StringComparison.Ordinal);
@@ -51,11 +52,11 @@ internal static class PublicApiListing
         if (approved == actual)
         {
             File.Delete(receivedPath);
-            return;
+            return null;
         }
 
         File.WriteAllText(receivedPath, actual);
-        Assert.Fail($"The public API of {assembly.GetName().Name} changed. Review {receivedPath} and, if intended, copy it over {approvedPath}.");
+        return $"The public API of {assembly.GetName().Name} changed. Review {receivedPath} and, if intended, copy it over {approvedPath}.";
     }
 
     private static bool IsStatic(MemberInfo member) => member switch
