@@ -36,7 +36,14 @@ public static class SessionJson
         writer.WriteNumber("seq"u8, message.Sequence);
         writer.WriteString("ts"u8, message.Timestamp);
         writer.WritePropertyName("msg"u8);
-        JsonSerializer.Serialize(writer, message.Message, ChatMessageInfo);
+        if (IsPlainText(message.Message))
+        {
+            WritePlainTextMessage(writer, message.Message);
+        }
+        else
+        {
+            JsonSerializer.Serialize(writer, message.Message, ChatMessageInfo);
+        }
         if (message.ProviderName is { } provider) writer.WriteString("provider"u8, provider);
         if (message.ModelId is { } model) writer.WriteString("model"u8, model);
         if (message.Usage is { } usage)
@@ -222,6 +229,49 @@ public static class SessionJson
 
         if (reader.TokenType != JsonTokenType.EndObject) throw new JsonException("truncated usage object");
         return new SessionUsage { InputTokens = input, OutputTokens = output, TotalTokens = total, Cost = cost, Requests = requests };
+    }
+
+    /// <summary>Returns whether a message is plain text: a role and <see cref="TextContent"/> items, nothing else that serializes.</summary>
+    /// <remarks>Such messages are written and read without M.E.AI's polymorphic serializer, with byte-identical JSON.</remarks>
+    internal static bool IsPlainText(ChatMessage message)
+    {
+        if (message.GetType() != typeof(ChatMessage) || message.AuthorName is not null || message.MessageId is not null
+            || message.CreatedAt is not null || message.AdditionalProperties is not null || string.IsNullOrWhiteSpace(message.Role.Value))
+        {
+            return false;
+        }
+
+        var contents = message.Contents;
+        if (contents.Count == 0) return false;
+        for (int i = 0; i < contents.Count; i++)
+        {
+            if (contents[i] is not TextContent text || text.GetType() != typeof(TextContent) || text.Text is null
+                || text.Annotations is not null || text.AdditionalProperties is not null)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    // Writes exactly what M.E.AI's serializer writes for a plain-text message (a test pins this byte for byte), without
+    // paying that serializer's start-up cost on a process's first append.
+    private static void WritePlainTextMessage(Utf8JsonWriter writer, ChatMessage message)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("role"u8, message.Role.Value);
+        writer.WriteStartArray("contents"u8);
+        foreach (var content in message.Contents)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("$type"u8, "text"u8);
+            writer.WriteString("text"u8, ((TextContent)content).Text);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
     }
 
     // Most stored messages are plain text: {"role":…,"contents":[{"$type":"text","text":…},…]}. Reading those directly is

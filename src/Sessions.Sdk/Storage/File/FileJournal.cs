@@ -46,7 +46,11 @@ internal static class FileJournal
     }
 
     /// <summary>Writes one message line (the shared message JSON and <c>\n</c>) into <paramref name="output"/>.</summary>
-    public static void WriteMessage(IBufferWriter<byte> output, SessionMessage message) => FileMessageWriter.Write(output, message);
+    public static void WriteMessage(IBufferWriter<byte> output, SessionMessage message)
+    {
+        SessionJson.SerializeMessage(message, output);
+        output.Write("\n"u8);
+    }
 
     /// <summary>Reads the header line at the start of a journal.</summary>
     /// <exception cref="SessionFormatException">The header is missing, malformed or of a newer schema version.</exception>

@@ -117,7 +117,7 @@ internal sealed class FileTailCache
         /// <param name="roundTrips">Whether every field of <paramref name="message"/> reads back unchanged from the line (false for values written from memory that may not, e.g. a latency).</param>
         public static Item From(SessionMessage message, ReadOnlySpan<byte> line, bool roundTrips)
         {
-            if (roundTrips && FileMessageWriter.IsPlainText(message.Message))
+            if (roundTrips && SessionJson.IsPlainText(message.Message))
             {
                 var contents = message.Message.Contents;
                 var texts = new string[contents.Count];

@@ -1,11 +1,13 @@
 using System.Buffers;
+using System.Text;
+using System.Text.Json;
 using Microsoft.Extensions.AI;
 
 namespace Sessions.Sdk.Tests;
 
-/// <summary>The journal writer's plain-text fast path writes exactly what the shared serializer writes.</summary>
+/// <summary>SessionJson's plain-text fast path writes exactly what M.E.AI's serializer writes for the same message.</summary>
 [TestFixture]
-public sealed class FileMessageWriterTests
+public sealed class SessionJsonPlainTextTests
 {
     private static readonly DateTimeOffset T0 = new(2025, 3, 4, 5, 6, 7, 123, TimeSpan.FromHours(2));
 
@@ -40,17 +42,18 @@ public sealed class FileMessageWriterTests
     }
 
     [TestCaseSource(nameof(PlainMessages))]
-    public void Write_PlainText_MatchesSharedSerializerByteForByte(SessionMessage message)
+    public void WriteMessage_PlainText_MatchesSerializerByteForByte(SessionMessage message)
     {
-        Assert.That(FileMessageWriter.IsPlainText(message.Message), Is.True);
-        Assert.That(Written(message), Is.EqualTo(Shared(message)));
+        Assert.That(SessionJson.IsPlainText(message.Message), Is.True);
+        Assert.That(WrittenMsg(message), Is.EqualTo(SerializerMsg(message.Message)));
+        Assert.That(SessionJson.DeserializeMessage(SessionJson.SerializeMessage(message)), Is.EqualTo(message).Using<SessionMessage>(SameJson));
     }
 
     [TestCaseSource(nameof(OtherMessages))]
-    public void Write_NotPlainText_UsesSharedSerializer(SessionMessage message)
+    public void WriteMessage_NotPlainText_UsesSerializer(SessionMessage message)
     {
-        Assert.That(FileMessageWriter.IsPlainText(message.Message), Is.False);
-        Assert.That(Written(message), Is.EqualTo(Shared(message)));
+        Assert.That(SessionJson.IsPlainText(message.Message), Is.False);
+        Assert.That(WrittenMsg(message), Is.EqualTo(SerializerMsg(message.Message)));
     }
 
     [Test]
@@ -67,18 +70,25 @@ public sealed class FileMessageWriterTests
             .Select(p => p.Name)
             .ToArray();
 
-    private static byte[] Written(SessionMessage message)
+    // The "msg" member exactly as SessionJson wrote it.
+    private static string WrittenMsg(SessionMessage message)
     {
-        var buffer = new ArrayBufferWriter<byte>();
-        FileMessageWriter.Write(buffer, message);
-        return buffer.WrittenSpan.ToArray();
+        using var document = JsonDocument.Parse(SessionJson.SerializeMessage(message));
+        return document.RootElement.GetProperty("msg").GetRawText();
     }
 
-    private static byte[] Shared(SessionMessage message)
+    // The same ChatMessage written by M.E.AI's serializer into a writer with the same (default) escaping.
+    private static string SerializerMsg(ChatMessage message)
     {
         var buffer = new ArrayBufferWriter<byte>();
-        SessionJson.SerializeMessage(message, buffer);
-        buffer.Write("\n"u8);
-        return buffer.WrittenSpan.ToArray();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            JsonSerializer.Serialize(writer, message, AIJsonUtilities.DefaultOptions);
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
+
+    private static bool SameJson(SessionMessage a, SessionMessage b) =>
+        SessionJson.SerializeMessageToString(a) == SessionJson.SerializeMessageToString(b);
 }
