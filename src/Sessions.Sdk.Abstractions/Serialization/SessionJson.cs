@@ -16,13 +16,11 @@ public static class SessionJson
     /// <summary>The schema version this library writes.</summary>
     public const int CurrentSchemaVersion = 1;
 
-    private static readonly JsonTypeInfo<ChatMessage> ChatMessageInfo =
-        (JsonTypeInfo<ChatMessage>)AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(ChatMessage));
 
     private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
 
     /// <summary>Gets the serializer options for Sessions.Sdk records, chained with M.E.AI's for chat types.</summary>
-    public static JsonSerializerOptions DefaultOptions { get; } = CreateDefaultOptions();
+    public static JsonSerializerOptions DefaultOptions => Lazy.DefaultOptions;
 
     /// <summary>Writes a message as one JSON object.</summary>
     /// <param name="writer">The writer.</param>
@@ -42,7 +40,7 @@ public static class SessionJson
         }
         else
         {
-            JsonSerializer.Serialize(writer, message.Message, ChatMessageInfo);
+            JsonSerializer.Serialize(writer, message.Message, Lazy.ChatMessageInfo);
         }
         if (message.ProviderName is { } provider) writer.WriteString("provider"u8, provider);
         if (message.ModelId is { } model) writer.WriteString("model"u8, model);
@@ -159,7 +157,7 @@ public static class SessionJson
                 }
                 else
                 {
-                    msg = JsonSerializer.Deserialize(ref reader, ChatMessageInfo);
+                    msg = JsonSerializer.Deserialize(ref reader, Lazy.ChatMessageInfo);
                 }
             }
             else if (reader.ValueTextEquals("provider"u8)) { reader.Read(); provider = reader.GetString(); }
@@ -339,5 +337,15 @@ public static class SessionJson
         };
         options.MakeReadOnly();
         return options;
+    }
+
+    // Built on first use only: plain-text messages never need M.E.AI's serializer, and building its metadata
+    // costs a fresh process tens of milliseconds on its first append.
+    private static class Lazy
+    {
+        public static readonly JsonTypeInfo<ChatMessage> ChatMessageInfo =
+            (JsonTypeInfo<ChatMessage>)AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(ChatMessage));
+
+        public static readonly JsonSerializerOptions DefaultOptions = CreateDefaultOptions();
     }
 }
