@@ -20,10 +20,18 @@ internal sealed class FileListWorkload : IWorkload
         }
 
         Console.Error.WriteLine($"W3: fixture of 1,000 × 50 messages written through the store in {setup.Elapsed.TotalSeconds:0.0} s");
+        // The first listing after the fixture reads every session and writes the store's catalog (and a second one may still have
+        // to, until the directory's last change is older than the catalog by the timestamp margin): reported, then the steady state.
+        var first = await Harness.RunChildProcessAsync(FileListMeasurement.MeasurementName, directory);
+        await Task.Delay(TimeSpan.FromMilliseconds(300), cancellationToken);
+        var second = await Harness.RunChildProcessAsync(FileListMeasurement.MeasurementName, directory);
         var list = await harness.MeasureAsync(FileListMeasurement.MeasurementName, directory);
         var reference = await harness.MeasureAsync(FileListReferenceMeasurement.MeasurementName, referenceDirectory);
         harness.Add(Id, "new process: list 1,000 sessions (name, count, last-updated)", list["cold"], "ms", "≤ 30 ms", list["cold"] <= 30);
+        harness.Add(Id, "of which JIT compiling (methods compiled on first use)", list["jit"], "ms");
         harness.Add(Id, "list again in the same process (warm)", list["warm"], "ms");
+        harness.Add(Id, "first listing after the fixture was written (new process; reads every session, writes the catalog)", first["cold"], "ms");
+        harness.Add(Id, "second listing (new process)", second["cold"], "ms");
         harness.Add(Id, "reference (no library): readdir + stat of 1,000 files, new process", reference["cold"], "ms");
         double ratio = list["cold"] / reference["cold"];
         harness.Add(Id, "list ÷ readdir + stat", ratio, "x", "≤ 4×", ratio <= 4);
@@ -41,10 +49,12 @@ internal sealed class FileListMeasurement : IChildMeasurement
     public async Task<IReadOnlyDictionary<string, double>> RunAsync(string[] args)
     {
         var storage = FileBench.CreateStorage(args[0]);
+        var jitBefore = System.Runtime.JitInfo.GetCompilationTime();
         long start = Stopwatch.GetTimestamp();
         var sessions = new List<SessionInfo>();
         await foreach (var session in storage.ListAsync(new SessionQuery())) sessions.Add(session);
         double cold = Harness.ElapsedMs(start, Stopwatch.GetTimestamp());
+        double jit = (System.Runtime.JitInfo.GetCompilationTime() - jitBefore).TotalMilliseconds;
         int expected = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1000;
         if (sessions.Count != expected || sessions.Any(s => s.MessageCount != 50 || s.Id.Length != 5))
         {
@@ -56,7 +66,7 @@ internal sealed class FileListMeasurement : IChildMeasurement
         await foreach (var unused in storage.ListAsync(new SessionQuery())) again++;
         double warm = Harness.ElapsedMs(start, Stopwatch.GetTimestamp());
         FileBench.Dispose(storage);
-        return new Dictionary<string, double>(StringComparer.Ordinal) { ["cold"] = cold, ["warm"] = warm, ["count"] = again };
+        return new Dictionary<string, double>(StringComparer.Ordinal) { ["cold"] = cold, ["warm"] = warm, ["count"] = again, ["jit"] = jit };
     }
 }
 

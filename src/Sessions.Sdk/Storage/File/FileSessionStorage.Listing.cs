@@ -8,12 +8,101 @@ namespace Sessions.Sdk;
 /// <summary>Listing: the directory, the catalog cache, and the sessions read when the cache does not hold.</summary>
 internal sealed partial class FileSessionStorage
 {
+    private int _directoryListings;
+
+    /// <summary>Gets how many listings of this instance read the directory rather than trusting the catalog for it (diagnostics and tests).</summary>
+    internal int DirectoryListings => Volatile.Read(ref _directoryListings);
+
+    private string CatalogDirectory => Path.Combine(Root, FileSessionCatalog.DirectoryName);
+
+    private string CatalogPath => Path.Combine(Root, FileSessionCatalog.DirectoryName, FileSessionCatalog.FileName);
+
     private List<SessionInfo> ListMatching(SessionQuery query, CancellationToken cancellationToken)
     {
-        var result = new List<SessionInfo>();
-        if (!Directory.Exists(Root)) return result;
+        // The root's last-write time first: everything read after it is at least as new.
+        var root = new DirectoryInfo(Root);
+        if (!root.Exists) return [];
+        long rootWriteTicks = root.LastWriteTimeUtc.Ticks;
+        var catalog = FileSessionCatalog.TryRead(CatalogPath);
+        if (catalog is not null && FileSessionCatalog.CoversDirectory(catalog, rootWriteTicks) && ListFromCatalog(catalog, query, cancellationToken) is { } listed)
+        {
+            return listed;
+        }
 
-        // Created before the directory is read: its birth time, from the files' own clock, is the new catalog's snapshot time.
+        return ListFromDirectory(catalog, rootWriteTicks, query, cancellationToken);
+    }
+
+    /// <summary>
+    /// Lists without reading the directory: no session was created, deleted or renamed and no metadata document replaced since the
+    /// catalog was taken, so only the journals are checked; <see langword="null"/> when a journal went missing (read the directory).
+    /// </summary>
+    private List<SessionInfo>? ListFromCatalog(FileSessionCatalog.Snapshot catalog, SessionQuery query, CancellationToken cancellationToken)
+    {
+        var result = new List<SessionInfo>(catalog.Records.Count);
+        List<FileSessionCatalog.Line>? lines = null;
+        PendingCatalog? pending = null;
+        try
+        {
+            for (int i = 0; i < catalog.Records.Count; i++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var record = catalog.Records[i];
+                string id = record.Info.Id;
+                var file = new FileInfo(JournalPath(id));
+                if (!file.Exists) return null;
+                var journal = new FileStat(file.Length, file.LastWriteTimeUtc.Ticks);
+                SessionInfo? session = record.Info;
+                if (record.Journal != journal)
+                {
+                    // Appended to since: read this session's metadata and what its journal gained. Lines so far are kept as they were.
+                    if (lines is null)
+                    {
+                        // Created before any session is read: its birth time is the snapshot time of the catalog written below.
+                        pending = BeginCatalog();
+                        lines = new List<FileSessionCatalog.Line>(catalog.Records.Count);
+                        for (int k = 0; k < i; k++) lines.Add(new FileSessionCatalog.Line(catalog.Records[k].Meta, catalog.Records[k].Journal, catalog.Records[k].Info));
+                    }
+
+                    try
+                    {
+                        session = Guard(id, () => Load(id, journal));
+                    }
+                    catch (SessionFormatException ex)
+                    {
+                        LogSkipped(id, ex.Message);
+                        continue;
+                    }
+
+                    // Deleted just now (which the next listing sees in the directory's time).
+                    if (session is null) continue;
+                }
+
+                lines?.Add(new FileSessionCatalog.Line(record.Meta, journal, session));
+                if (query.Matches(session)) result.Add(session);
+            }
+
+            if (pending is { } p && lines is not null)
+            {
+                // The directory was unchanged when this listing began: the new catalog still covers it as of the same time.
+                CommitCatalog(p, catalog.RootWriteTicks, lines);
+                pending = null;
+            }
+
+            return result;
+        }
+        finally
+        {
+            if (pending is { } p) AbandonCatalog(p);
+        }
+    }
+
+    /// <summary>Lists by reading the directory: every metadata document and journal's length and time, the catalog's record where they still match, the session itself where not.</summary>
+    private List<SessionInfo> ListFromDirectory(FileSessionCatalog.Snapshot? catalog, long rootWriteTicks, SessionQuery query, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _directoryListings);
+        var result = new List<SessionInfo>();
+
+        // Created before the directory is read (and after the root's time was): its birth time is the new catalog's snapshot time.
         var pending = BeginCatalog();
         try
         {
@@ -21,24 +110,40 @@ internal sealed partial class FileSessionStorage
             // (Reference-type results keep the generic code shared and precompiled: a cold process lists sooner.)
             var metas = new Dictionary<string, FileStat>(StringComparer.Ordinal);
             var journals = new Dictionary<string, FileStat>(StringComparer.Ordinal);
+            bool legacy = false;
             var enumeration = new FileSystemEnumerable<string?>(Root, (ref FileSystemEntry entry) =>
             {
                 var name = entry.FileName;
+                if (name.SequenceEqual(FileSessionCatalog.LegacyFileName))
+                {
+                    legacy = true;
+                    return null;
+                }
+
                 var stat = new FileStat(entry.Length, entry.LastWriteTimeUtc.UtcTicks);
                 if (name.EndsWith(MetaSuffix, StringComparison.Ordinal)) metas[name[..^MetaSuffix.Length].ToString()] = stat;
                 else journals[name[..^JournalSuffix.Length].ToString()] = stat;
                 return null;
-            })
+            }, LegacyVisible)
             {
                 ShouldIncludePredicate = (ref FileSystemEntry entry) => !entry.IsDirectory &&
-                    (entry.FileName.EndsWith(MetaSuffix, StringComparison.Ordinal) || entry.FileName.EndsWith(JournalSuffix, StringComparison.Ordinal)),
+                    (entry.FileName.EndsWith(MetaSuffix, StringComparison.Ordinal) || entry.FileName.EndsWith(JournalSuffix, StringComparison.Ordinal)
+                    || entry.FileName.SequenceEqual(FileSessionCatalog.LegacyFileName)),
             };
             foreach (var unused in enumeration)
             {
             }
 
-            var catalog = FileSessionCatalog.TryRead(Path.Combine(Root, FileSessionCatalog.FileName));
-            bool changed = catalog is null || catalog.Records.Count != metas.Count;
+            if (legacy) DeleteLegacyCatalog();
+            Dictionary<string, FileSessionCatalog.Record>? known = null;
+            if (catalog is not null)
+            {
+                known = new Dictionary<string, FileSessionCatalog.Record>(catalog.Records.Count, StringComparer.Ordinal);
+                foreach (var record in catalog.Records) known[record.Info.Id] = record;
+            }
+
+            // Rewritten when anything changed, or when the new catalog would let the next listing skip the directory and the old one did not.
+            bool changed = catalog is null || catalog.Records.Count != metas.Count || !FileSessionCatalog.CoversDirectory(catalog, rootWriteTicks);
             var records = pending is null ? null : new List<FileSessionCatalog.Line>(metas.Count);
             foreach (var (id, meta) in metas)
             {
@@ -46,21 +151,12 @@ internal sealed partial class FileSessionStorage
                 if (!SessionIds.IsValid(id)) continue;
                 var journal = journals.GetValueOrDefault(id);
                 SessionInfo? session = null;
-                if (catalog is not null && journal is not null && catalog.Records.TryGetValue(id, out var record) && FileSessionCatalog.IsCurrent(catalog, record, meta, journal))
+                if (catalog is not null && journal is not null && known!.TryGetValue(id, out var record) && FileSessionCatalog.IsCurrent(catalog, record, meta, journal))
                 {
-                    try
-                    {
-                        session = FileSessionCatalog.ToInfo(id, record);
-                        records?.Add(new FileSessionCatalog.Line(id, meta, journal, record.Document));
-                    }
-                    catch (SessionFormatException)
-                    {
-                        // A damaged record: the catalog is only a cache, read the session itself.
-                        session = null;
-                    }
+                    session = record.Info;
+                    records?.Add(new FileSessionCatalog.Line(meta, journal, session));
                 }
-
-                if (session is null)
+                else
                 {
                     changed = true;
                     try
@@ -74,7 +170,7 @@ internal sealed partial class FileSessionStorage
                         continue;
                     }
 
-                    if (session is not null && journal is not null) records?.Add(new FileSessionCatalog.Line(id, meta, journal, FileSessionCatalog.ToDocument(session)));
+                    if (session is not null && journal is not null) records?.Add(new FileSessionCatalog.Line(meta, journal, session));
                 }
 
                 if (session is not null && query.Matches(session)) result.Add(session);
@@ -82,7 +178,7 @@ internal sealed partial class FileSessionStorage
 
             if (changed && pending is { } p && records is not null)
             {
-                CommitCatalog(p, records);
+                CommitCatalog(p, rootWriteTicks, records);
                 pending = null;
             }
         }
@@ -92,6 +188,20 @@ internal sealed partial class FileSessionStorage
         }
 
         return result;
+    }
+
+    /// <summary>Enumeration that sees the hidden legacy catalog (names starting with a dot are hidden on Unix).</summary>
+    private static readonly EnumerationOptions LegacyVisible = new() { AttributesToSkip = 0 };
+
+    private void DeleteLegacyCatalog()
+    {
+        try
+        {
+            File.Delete(Path.Combine(Root, FileSessionCatalog.LegacyFileName));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+        }
     }
 
     /// <summary>Creates the temporary file of a new catalog; <see langword="null"/> when the store cannot write one now.</summary>
@@ -114,18 +224,20 @@ internal sealed partial class FileSessionStorage
         }
     }
 
-    private void CommitCatalog(PendingCatalog pending, List<FileSessionCatalog.Line> records)
+    private void CommitCatalog(PendingCatalog pending, long rootWriteTicks, List<FileSessionCatalog.Line> records)
     {
         try
         {
-            var buffer = new ArrayBufferWriter<byte>(Math.Max(4096, records.Count * 600));
-            FileSessionCatalog.Write(buffer, pending.SnapshotTicks, records);
+            var buffer = new ArrayBufferWriter<byte>(Math.Max(4096, records.Count * 256));
+            FileSessionCatalog.Write(buffer, pending.SnapshotTicks, rootWriteTicks, records);
             using (pending.Handle)
             {
                 RandomAccess.Write(pending.Handle, buffer.WrittenSpan, 0);
             }
 
-            File.Move(pending.Path, Path.Combine(Root, FileSessionCatalog.FileName), overwrite: true);
+            // In its own directory: replacing it changes nothing in the root, whose time the next listing compares.
+            Directory.CreateDirectory(CatalogDirectory);
+            File.Move(pending.Path, CatalogPath, overwrite: true);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
