@@ -1,18 +1,46 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace Sessions.Sdk;
 
-/// <summary>Reads small files on Linux with three system calls (open, pread, close) instead of .NET's six.</summary>
+/// <summary>Linux system calls the file store uses directly where .NET's file API costs several calls for one: reading small
+/// files, taking <c>flock</c> on lock files kept open, and asking which inode a path names.</summary>
 /// <remarks>
 /// .NET's <see cref="File.OpenHandle"/> also runs fstat and takes and releases an advisory flock on every open; listing reads
-/// one small metadata document per session, where those calls dominate. Elsewhere, or when libc cannot be bound, callers
-/// fall back to the managed API.
+/// one small metadata document per session, and appends would reopen the journal and the lock file, where those calls
+/// dominate. Elsewhere, or when libc cannot be bound, <see cref="IsAvailable"/> is false and callers use the managed API.
+/// <c>statx</c> is used rather than <c>stat</c> because its structure has one layout on every architecture.
 /// </remarks>
 internal static class FileNative
 {
+    /// <summary>The <c>errno</c> of a missing file or directory (ENOENT).</summary>
+    public const int NoSuchFile = 2;
+
+    /// <summary>The <c>errno</c> of a lock held by another open file description (EWOULDBLOCK, EAGAIN on Linux).</summary>
+    public const int WouldBlock = 11;
+
     private const int ReadOnlyCloseOnExec = 0x80000; // O_RDONLY | O_CLOEXEC on Linux
-    private const int NoSuchFile = 2; // ENOENT
+    private const int ReadWriteCreateCloseOnExec = 0x80000 | 0x40 | 0x2; // O_CLOEXEC | O_CREAT | O_RDWR
+    private const int CreateMode = 0x1B6; // 0666, less the umask, as .NET creates files
+    private const int Interrupted = 4; // EINTR
+    private const int AtCurrentDirectory = -100; // AT_FDCWD
+    private const int AtEmptyPath = 0x1000; // AT_EMPTY_PATH
+    private const uint StatxBasicStats = 0x7ff; // STATX_BASIC_STATS (includes STATX_INO and STATX_SIZE)
+    private const int LockExclusiveNonBlocking = 2 | 4; // LOCK_EX | LOCK_NB
+    private const int Unlock = 8; // LOCK_UN
+    private static readonly byte[] EmptyPath = [0];
     private static volatile bool s_available = OperatingSystem.IsLinux();
+
+    /// <summary>Gets a value indicating whether the native calls can be used on this platform.</summary>
+    public static bool IsAvailable => s_available;
+
+    /// <summary>Encodes a path for the native calls: UTF-8, NUL-terminated (computed once per path by callers that repeat it).</summary>
+    public static byte[] ToNativePath(string path)
+    {
+        byte[] utf8Path = new byte[System.Text.Encoding.UTF8.GetByteCount(path) + 1];
+        System.Text.Encoding.UTF8.GetBytes(path, utf8Path);
+        return utf8Path;
+    }
 
     /// <summary>Reads a whole small file.</summary>
     /// <returns><see langword="true"/> when the native path ran; <paramref name="content"/> is <see langword="null"/> when the file does not exist.</returns>
@@ -23,9 +51,7 @@ internal static class FileNative
         try
         {
             // A NUL-terminated UTF-8 path, passed as bytes so no string marshalling is involved.
-            byte[] utf8Path = new byte[System.Text.Encoding.UTF8.GetByteCount(path) + 1];
-            System.Text.Encoding.UTF8.GetBytes(path, utf8Path);
-            int fd = Open(utf8Path, ReadOnlyCloseOnExec);
+            int fd = Open(ToNativePath(path), ReadOnlyCloseOnExec);
             if (fd < 0)
             {
                 int error = Marshal.GetLastPInvokeError();
@@ -56,12 +82,100 @@ internal static class FileNative
                 _ = Close(fd);
             }
         }
-        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException or MarshalDirectiveException)
+        catch (Exception ex) when (IsBindingFailure(ex))
         {
             s_available = false;
             return false;
         }
     }
+
+    /// <summary>Asks which file a path names (following symbolic links, as opening it would).</summary>
+    /// <returns>0 and the file's identity, or the <c>errno</c> (such as <see cref="NoSuchFile"/>); -1 when the native call is not available.</returns>
+    public static int TryStat(byte[] nativePath, out FileIdentity identity)
+    {
+        identity = default;
+        if (!s_available) return -1;
+        try
+        {
+            if (Statx(AtCurrentDirectory, nativePath, 0, StatxBasicStats, out var buffer) != 0) return Marshal.GetLastPInvokeError();
+            identity = buffer.ToIdentity();
+            return 0;
+        }
+        catch (Exception ex) when (IsBindingFailure(ex))
+        {
+            s_available = false;
+            return -1;
+        }
+    }
+
+    /// <summary>Asks which file an open handle refers to.</summary>
+    /// <returns>0 and the file's identity, or the <c>errno</c>; -1 when the native call is not available.</returns>
+    public static int TryStat(SafeFileHandle handle, out FileIdentity identity)
+    {
+        identity = default;
+        if (!s_available) return -1;
+        try
+        {
+            if (Statx(handle, EmptyPath, AtEmptyPath, StatxBasicStats, out var buffer) != 0) return Marshal.GetLastPInvokeError();
+            identity = buffer.ToIdentity();
+            return 0;
+        }
+        catch (Exception ex) when (IsBindingFailure(ex))
+        {
+            s_available = false;
+            return -1;
+        }
+    }
+
+    /// <summary>Opens (creating it when missing) a lock file without taking any lock on it, unlike <see cref="File.OpenHandle"/>.</summary>
+    /// <returns>The handle, or <see langword="null"/> with the <c>errno</c> (-1 when the native call is not available).</returns>
+    public static SafeFileHandle? TryOpenLockFile(byte[] nativePath, out int error)
+    {
+        error = -1;
+        if (!s_available) return null;
+        try
+        {
+            int fd = Open(nativePath, ReadWriteCreateCloseOnExec, CreateMode);
+            if (fd < 0)
+            {
+                error = Marshal.GetLastPInvokeError();
+                return null;
+            }
+
+            error = 0;
+            return new SafeFileHandle(fd, ownsHandle: true);
+        }
+        catch (Exception ex) when (IsBindingFailure(ex))
+        {
+            s_available = false;
+            return null;
+        }
+    }
+
+    /// <summary>Tries to take an exclusive <c>flock</c> on an open file without waiting.</summary>
+    /// <returns>0 when taken, <see cref="WouldBlock"/> when another open file description holds it, otherwise the <c>errno</c>.</returns>
+    public static int TryLockExclusive(SafeFileHandle handle)
+    {
+        while (true)
+        {
+            if (Flock(handle, LockExclusiveNonBlocking) == 0) return 0;
+            int error = Marshal.GetLastPInvokeError();
+            if (error != Interrupted) return error;
+        }
+    }
+
+    /// <summary>Releases a <c>flock</c> taken with <see cref="TryLockExclusive(SafeFileHandle)"/>.</summary>
+    /// <returns>Whether it was released; when not, the caller closes the handle, which releases it too.</returns>
+    public static bool TryUnlock(SafeFileHandle handle)
+    {
+        while (true)
+        {
+            if (Flock(handle, Unlock) == 0) return true;
+            if (Marshal.GetLastPInvokeError() != Interrupted) return false;
+        }
+    }
+
+    private static bool IsBindingFailure(Exception ex) => ex is DllNotFoundException or EntryPointNotFoundException or MarshalDirectiveException;
 
     private static nint PRead(int fd, byte[] buffer, int offset, int count, long position)
     {
@@ -80,6 +194,10 @@ internal static class FileNative
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     private static extern int Open(byte[] path, int flags);
 
+    [DllImport("libc.so.6", EntryPoint = "open", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int Open(byte[] path, int flags, int mode);
+
     [DllImport("libc.so.6", EntryPoint = "pread64", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     private static extern nint PRead(int fd, nint buffer, nint count, long offset);
@@ -87,4 +205,45 @@ internal static class FileNative
     [DllImport("libc.so.6", EntryPoint = "close")]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     private static extern int Close(int fd);
+
+    [DllImport("libc.so.6", EntryPoint = "statx", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int Statx(int directoryFd, byte[] path, int flags, uint mask, out StatxBuffer buffer);
+
+    [DllImport("libc.so.6", EntryPoint = "statx", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int Statx(SafeFileHandle directoryFd, byte[] path, int flags, uint mask, out StatxBuffer buffer);
+
+    [DllImport("libc.so.6", EntryPoint = "flock", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int Flock(SafeFileHandle fd, int operation);
+
+    /// <summary><c>struct statx</c> (linux/stat.h): 256 bytes, the same layout on every architecture; only the fields read are named.</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 256)]
+    private struct StatxBuffer
+    {
+        [FieldOffset(32)]
+        public ulong Inode;
+
+        [FieldOffset(40)]
+        public ulong Size;
+
+        [FieldOffset(136)]
+        public uint DeviceMajor;
+
+        [FieldOffset(140)]
+        public uint DeviceMinor;
+
+        public readonly FileIdentity ToIdentity() => new(((ulong)DeviceMajor << 32) | DeviceMinor, Inode, (long)Size);
+    }
+}
+
+/// <summary>Which file (device and inode) a path or handle refers to, and its length at the time it was asked.</summary>
+/// <param name="Device">The device, major and minor numbers combined.</param>
+/// <param name="Inode">The inode number; unique on its device while the file exists or is open.</param>
+/// <param name="Length">The file's length in bytes.</param>
+internal readonly record struct FileIdentity(ulong Device, ulong Inode, long Length)
+{
+    /// <summary>Returns whether both name the same file (whatever their lengths).</summary>
+    public bool IsSameFile(FileIdentity other) => Device == other.Device && Inode == other.Inode;
 }

@@ -24,6 +24,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly FileSessionLock?[] _stripes = new FileSessionLock?[FileSessionLock.Stripes];
     private readonly string _lockDirectory;
     private readonly string _tempDirectory;
     private readonly string _quarantineDirectory;
@@ -68,6 +69,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
             if (File.Exists(MetaPath(id))) throw new SessionAlreadyExistsException(id);
             var now = _timeProvider.GetUtcNow();
             var header = new FileJournalHeader(id, FileJournal.NewGeneration(), 1, now, SessionUsage.Empty);
+            entry.CloseJournal();
             var state = WriteNewJournal(id, header, messages, SessionUsage.Empty);
             entry.Tail.Clear();
             var info = StripStored(session) with
@@ -166,6 +168,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
             var header = new FileJournalHeader(sessionId, FileJournal.NewGeneration(), current + 1, now, Subtract(state.Usage, kept));
 
             // Renaming the new journal over the old one is the commit point; the metadata write after it only refreshes the summary.
+            entry.CloseJournal();
             var newState = WriteNewJournal(sessionId, header, messages, header.BaseUsage);
             entry.Tail.Clear();
             entry.State = newState;
@@ -188,6 +191,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         {
             // The metadata document goes first: without it the session no longer exists, whatever a crash leaves behind.
             bool existed = File.Exists(MetaPath(sessionId));
+            entry.CloseJournal();
             if (existed) File.Delete(MetaPath(sessionId));
             File.Delete(JournalPath(sessionId));
             if (existed && _options.FsyncOnAppend) FlushDirectory(Root);
@@ -248,6 +252,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         if (_disposed) return;
         _disposed = true;
         SaveSummaries();
+        CloseHandles();
     }
 
     /// <inheritdoc/>
@@ -318,7 +323,19 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
 
     private static void FlushToDisk(SafeFileHandle handle) => RandomAccess.FlushToDisk(handle);
 
-    private Entry GetEntry(string sessionId) => _entries.GetOrAdd(sessionId, static _ => new Entry());
+    private Entry GetEntry(string sessionId) => _entries.GetOrAdd(sessionId, static (id, self) => new Entry(self.StripeFor(id)), this);
+
+    private FileSessionLock StripeFor(string sessionId)
+    {
+        int index = FileSessionLock.StripeFor(sessionId);
+        var stripe = Volatile.Read(ref _stripes[index]);
+        if (stripe is not null) return stripe;
+        var created = new FileSessionLock(FileSessionLock.PathFor(_lockDirectory, sessionId), UseNative);
+        return Interlocked.CompareExchange(ref _stripes[index], created, null) ?? created;
+    }
+
+    /// <summary>Gets a value indicating whether the Linux fast paths (lock files and journals kept open) are in use.</summary>
+    private bool UseNative => _options.NativeFastPath && FileNative.IsAvailable;
 
     private async ValueTask<Held> LockAsync(Entry entry, string sessionId, CancellationToken cancellationToken)
     {
@@ -331,8 +348,8 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         try
         {
             EnsureRoot();
-            var handle = await FileSessionLock.AcquireAsync(FileSessionLock.PathFor(_lockDirectory, sessionId), _options.LockTimeout, cancellationToken).ConfigureAwait(false);
-            return new Held(entry.Gate, handle);
+            var handle = await entry.Lock.AcquireAsync(_options.LockTimeout, cancellationToken).ConfigureAwait(false);
+            return new Held(entry.Lock, handle);
         }
         catch
         {
@@ -404,9 +421,9 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
 
     private SessionMessage[] AppendLocked(Entry entry, string sessionId, IReadOnlyList<SessionMessage> messages)
     {
-        if (!File.Exists(MetaPath(sessionId))) throw new SessionNotFoundException(sessionId);
-        using var handle = OpenJournal(sessionId, FileAccess.ReadWrite);
-        var state = LoadState(entry, sessionId, handle, () => ReadDocument(sessionId)?.Summary, repair: true);
+        using var journal = OpenJournalLocked(entry, sessionId);
+        var handle = journal.Handle;
+        var state = LoadState(entry, sessionId, handle, journal.Header, journal.Length, static (self, id) => self.ReadDocument(id)?.Summary, repair: true);
         if (messages.Count == 0) return [];
 
         var buffer = new ArrayBufferWriter<byte>(1024 * messages.Count);
@@ -474,21 +491,74 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
 
     private FileJournalState LoadStateLocked(Entry entry, string sessionId, FileJournalSummary? summary)
     {
-        using var handle = OpenJournal(sessionId, FileAccess.ReadWrite);
-        return LoadState(entry, sessionId, handle, () => summary, repair: true);
+        using var journal = OpenJournalLocked(entry, sessionId);
+        return LoadState(entry, sessionId, journal.Handle, journal.Header, journal.Length, (_, _) => summary, repair: true);
+    }
+
+    /// <summary>Opens the session's journal for an operation holding its lock: on Linux the handle this entry keeps open, once
+    /// checked to still be the file at the journal's path; otherwise (or when it is not) a newly opened one.</summary>
+    /// <remarks>
+    /// Every change of the journal other than an append (replacement, deletion, quarantine) renames or unlinks the path under
+    /// the same lock, and an inode cannot be reused while a handle holds it open, so "the path names the inode of the kept
+    /// handle" proves the handle writes into the live journal. Its header cannot have changed either: a journal's header is
+    /// written once with the file, so the kept one is reused.
+    /// </remarks>
+    /// <exception cref="SessionNotFoundException">The session does not exist.</exception>
+    private OpenedJournal OpenJournalLocked(Entry entry, string sessionId)
+    {
+        if (entry.Journal is { } kept)
+        {
+            entry.NativeJournalPath ??= FileNative.ToNativePath(JournalPath(sessionId));
+            entry.NativeMetaPath ??= FileNative.ToNativePath(MetaPath(sessionId));
+            if (FileNative.TryStat(entry.NativeJournalPath, out var current) == 0 && current.IsSameFile(kept.Identity))
+            {
+                int meta = FileNative.TryStat(entry.NativeMetaPath, out _);
+                if (meta == 0) return new OpenedJournal(kept.Handle, kept.Header, current.Length, owned: false);
+
+                // File.Exists says no on any error too; only an unavailable native call is left to the managed check below.
+                if (meta > 0) throw new SessionNotFoundException(sessionId);
+            }
+
+            // Replaced, deleted or moved aside by another instance (or undecidable): never write through the old handle.
+            entry.CloseJournal();
+        }
+
+        if (!File.Exists(MetaPath(sessionId))) throw new SessionNotFoundException(sessionId);
+        var handle = OpenJournal(sessionId, FileAccess.ReadWrite);
+        try
+        {
+            var header = FileJournal.ReadHeader(handle, sessionId);
+            if (UseNative && !_disposed && FileNative.TryStat(handle, out var identity) == 0)
+            {
+                entry.Journal = new KeptJournal(handle, identity, header);
+                return new OpenedJournal(handle, header, identity.Length, owned: false);
+            }
+
+            return new OpenedJournal(handle, header, RandomAccess.GetLength(handle), owned: true);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Brings the journal's state up to date: from the cache or the summary when they still hold, scanning only what was appended since.</summary>
-    private FileJournalState LoadState(Entry? entry, string sessionId, SafeFileHandle handle, Func<FileJournalSummary?> summary, bool repair)
+    /// <param name="entry">The session's entry in this process, if any: its cached state is used and updated.</param>
+    /// <param name="sessionId">The session.</param>
+    /// <param name="handle">The journal.</param>
+    /// <param name="header">The journal's header, read from <paramref name="handle"/>.</param>
+    /// <param name="fileLength">The journal's length now.</param>
+    /// <param name="summary">Reads the saved summary; called only when the cached state does not hold.</param>
+    /// <param name="repair">Whether to truncate a torn tail (only under the session's lock).</param>
+    private FileJournalState LoadState(Entry? entry, string sessionId, SafeFileHandle handle, FileJournalHeader header, long fileLength, Func<FileSessionStorage, string, FileJournalSummary?> summary, bool repair)
     {
-        var header = FileJournal.ReadHeader(handle, sessionId);
-        long fileLength = RandomAccess.GetLength(handle);
         FileJournalState? start = null;
         if (entry?.State is { } cached && cached.Header.Generation == header.Generation && cached.Length <= fileLength)
         {
             start = cached;
         }
-        else if (summary() is { } s && s.Generation == header.Generation && s.Length >= header.Length && s.Length <= fileLength)
+        else if (summary(this, sessionId) is { } s && s.Generation == header.Generation && s.Length >= header.Length && s.Length <= fileLength)
         {
             start = new FileJournalState(header, s.Length, s.Count, s.Usage, s.UpdatedAt);
             if (entry is not null) entry.SummaryLength = s.Length;
@@ -664,7 +734,8 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         using (handle)
         {
             _entries.TryGetValue(sessionId, out var entry);
-            var state = LoadState(entry, sessionId, handle, () => document.Summary, repair: false);
+            var header = FileJournal.ReadHeader(handle, sessionId);
+            var state = LoadState(entry, sessionId, handle, header, RandomAccess.GetLength(handle), (_, _) => document.Summary, repair: false);
             return Compose(document.Info, state, bytes.Value.Length);
         }
     }
@@ -760,21 +831,54 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
                 if (!entry.Gate.Wait(_options.LockTimeout)) continue;
                 try
                 {
-                    using var handle = FileSessionLock.Acquire(FileSessionLock.PathFor(_lockDirectory, sessionId), _options.LockTimeout);
-                    if (!File.Exists(MetaPath(sessionId))) continue;
-                    using var journal = OpenJournal(sessionId, FileAccess.ReadWrite);
-                    var current = LoadState(entry, sessionId, journal, () => null, repair: true);
-                    SaveSummaryLocked(entry, sessionId, current);
+                    var handle = entry.Lock.Acquire(_options.LockTimeout);
+                    try
+                    {
+                        using var journal = OpenJournalLocked(entry, sessionId);
+                        var current = LoadState(entry, sessionId, journal.Handle, journal.Header, journal.Length, static (_, _) => null, repair: true);
+                        SaveSummaryLocked(entry, sessionId, current);
+                    }
+                    finally
+                    {
+                        entry.Lock.Release(handle);
+                    }
                 }
                 finally
                 {
                     entry.Gate.Release();
                 }
             }
+            catch (SessionNotFoundException)
+            {
+                // Deleted by another instance since this one last wrote it: nothing to summarize.
+            }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or SessionsException)
             {
                 // The summary is only a cache; the next reader recomputes it from the journal.
                 LogSummaryFailed(sessionId, ex);
+            }
+        }
+    }
+
+    /// <summary>Closes the journals and lock files kept open, each under its stripe's gate so no operation still uses it.</summary>
+    private void CloseHandles()
+    {
+        foreach (var stripe in _stripes)
+        {
+            if (stripe is null) continue;
+            bool entered = stripe.Gate.Wait(_options.LockTimeout);
+            try
+            {
+                foreach (var (_, entry) in _entries)
+                {
+                    if (ReferenceEquals(entry.Lock, stripe)) entry.CloseJournal();
+                }
+
+                stripe.Dispose();
+            }
+            finally
+            {
+                if (entered) stripe.Gate.Release();
             }
         }
     }
@@ -817,25 +921,59 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
     [LoggerMessage(EventId = 3005, Level = LogLevel.Debug, Message = "Session '{SessionId}': could not save the journal summary; readers will recompute it.")]
     private partial void LogSummaryFailed(string sessionId, Exception reason);
 
-    /// <summary>Per-session state within this process: the gate serializing its writers and the cached journal state.</summary>
-    private sealed class Entry
+    /// <summary>Per-session state within this process: its lock stripe (whose gate serializes its writers), the cached journal
+    /// state, and on Linux the journal kept open between operations.</summary>
+    private sealed class Entry(FileSessionLock stripe)
     {
-        public SemaphoreSlim Gate { get; } = new(1, 1);
+        public FileSessionLock Lock { get; } = stripe;
+
+        public SemaphoreSlim Gate => Lock.Gate;
 
         public volatile FileJournalState? State;
 
         public long SummaryLength = -1;
 
         public FileTailCache Tail { get; } = new();
+
+        /// <summary>The journal kept open; read and replaced only under the session's lock.</summary>
+        public KeptJournal? Journal;
+
+        public byte[]? NativeJournalPath;
+
+        public byte[]? NativeMetaPath;
+
+        public void CloseJournal()
+        {
+            Journal?.Handle.Dispose();
+            Journal = null;
+        }
     }
 
-    /// <summary>Holds the in-process gate and the cross-process lock file until disposed.</summary>
-    private readonly struct Held(SemaphoreSlim gate, SafeFileHandle handle) : IDisposable
+    /// <summary>A journal kept open: its handle, which file it is, and its header (written once with the file).</summary>
+    private sealed record KeptJournal(SafeFileHandle Handle, FileIdentity Identity, FileJournalHeader Header);
+
+    /// <summary>The journal an operation under the lock works on; disposes the handle only when it is not the one kept open.</summary>
+    private readonly struct OpenedJournal(SafeFileHandle handle, FileJournalHeader header, long length, bool owned) : IDisposable
+    {
+        public SafeFileHandle Handle => handle;
+
+        public FileJournalHeader Header => header;
+
+        public long Length => length;
+
+        public void Dispose()
+        {
+            if (owned) handle.Dispose();
+        }
+    }
+
+    /// <summary>Holds the in-process gate and the cross-process lock until disposed.</summary>
+    private readonly struct Held(FileSessionLock stripe, SafeFileHandle? handle) : IDisposable
     {
         public void Dispose()
         {
-            handle.Dispose();
-            gate.Release();
+            stripe.Release(handle);
+            stripe.Gate.Release();
         }
     }
 }

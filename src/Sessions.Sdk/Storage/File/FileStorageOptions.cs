@@ -24,6 +24,11 @@ public sealed class FileStorageOptions
     /// <value>The default value is 65,536 bytes.</value>
     public int SummaryInterval { get; set; } = 64 * 1024;
 
+    /// <summary>Gets or sets a value indicating whether the store may use its Linux system-call fast paths (lock files and
+    /// journals kept open between operations); when <see langword="false"/> it uses only the portable managed path.</summary>
+    /// <remarks>Internal: a switch for tests of the portable path, which every other platform takes.</remarks>
+    internal bool NativeFastPath { get; set; } = true;
+
     /// <summary>Throws when an option has a value the store cannot work with.</summary>
     /// <exception cref="ArgumentException">An option is out of range; the message names it.</exception>
     internal void Validate()
