@@ -178,8 +178,10 @@ public sealed class FileSessionCatalogTests
         await PrimeAsync(store);
 
         var reader = NewStore();
+        var catalogWritten = File.GetLastWriteTimeUtc(CatalogPath);
         await AssertListingExactAsync(reader);
         Assert.That(reader.DirectoryListings, Is.Zero, "an unchanged directory is not read again");
+        Assert.That(File.GetLastWriteTimeUtc(CatalogPath), Is.EqualTo(catalogWritten), "every record held: nothing to rewrite (journal times compare equal however they were read)");
 
         // Appends (another instance, as another process would) change only the journal: still no directory read, and exact.
         var other = NewStore();
