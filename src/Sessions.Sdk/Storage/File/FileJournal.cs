@@ -52,6 +52,43 @@ internal static class FileJournal
         output.Write("\n"u8);
     }
 
+    /// <summary>Serializes message lines into a buffer kept from one append to the next, with one JSON writer, so an append
+    /// allocates neither (a new buffer would also grow once or twice per message: the writer asks for room for the worst case).</summary>
+    /// <remarks>Not thread-safe: the owner uses it under the session's lock.</remarks>
+    internal sealed class LineWriter : IDisposable
+    {
+        private const int KeepAtMost = 256 * 1024;
+        private static readonly JsonWriterOptions Options = new() { SkipValidation = true };
+        private readonly ArrayBufferWriter<byte> _buffer = new(4096);
+        private readonly Utf8JsonWriter _writer;
+
+        public LineWriter() => _writer = new Utf8JsonWriter(_buffer, Options);
+
+        /// <summary>Empties the buffer for a new append.</summary>
+        /// <returns>The buffer the lines are written into.</returns>
+        public ArrayBufferWriter<byte> Start()
+        {
+            _buffer.ResetWrittenCount();
+            _writer.Reset(_buffer);
+            return _buffer;
+        }
+
+        /// <summary>Writes one message line exactly as <see cref="WriteMessage(IBufferWriter{byte}, SessionMessage)"/> does.</summary>
+        public void Write(SessionMessage message)
+        {
+            SessionJson.WriteMessage(_writer, message);
+            _writer.Flush();
+            _writer.Reset(_buffer);
+            _buffer.Write("\n"u8);
+        }
+
+        /// <summary>Ends an append.</summary>
+        /// <returns>Whether the writer is worth keeping: not after an append that grew the buffer past a few hundred KiB.</returns>
+        public bool Finish() => _buffer.Capacity <= KeepAtMost;
+
+        public void Dispose() => _writer.Dispose();
+    }
+
     /// <summary>Reads the header line at the start of a journal.</summary>
     /// <exception cref="SessionFormatException">The header is missing, malformed or of a newer schema version.</exception>
     public static FileJournalHeader ReadHeader(SafeFileHandle handle, string sessionId)

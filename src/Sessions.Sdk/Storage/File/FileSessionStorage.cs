@@ -426,14 +426,16 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         var state = LoadState(entry, sessionId, handle, journal.Header, journal.Length, static (self, id) => self.ReadDocument(id)?.Summary, repair: true);
         if (messages.Count == 0) return [];
 
-        var buffer = new ArrayBufferWriter<byte>(1024 * messages.Count);
+        // The entry's buffer and JSON writer are reused from append to append (the lock serializes their use).
+        var lines = entry.Lines ??= new FileJournal.LineWriter();
+        var buffer = lines.Start();
         var appended = new SessionMessage[messages.Count];
         var ends = new int[messages.Count];
         var usage = state.Usage;
         for (int i = 0; i < messages.Count; i++)
         {
             var message = messages[i] with { Sequence = state.Count + i + 1 };
-            FileJournal.WriteMessage(buffer, message);
+            lines.Write(message);
             ends[i] = buffer.WrittenCount;
             usage = usage.Add(message.Usage);
             appended[i] = message;
@@ -451,6 +453,11 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         };
         entry.State = newState;
         entry.Tail.Extend(state.Header.Generation, state.Length, newState.Length, TailItems(appended, buffer.WrittenSpan, ends));
+        if (!lines.Finish())
+        {
+            lines.Dispose();
+            entry.Lines = null;
+        }
         if (newState.Length - entry.SummaryLength >= _options.SummaryInterval)
         {
             SaveSummaryLocked(entry, sessionId, newState);
@@ -635,14 +642,23 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         return new FileJournalState(header with { Length = headerLength }, buffer.WrittenCount, messages.Count, usage, header.CreatedAt);
     }
 
-    private int WriteDocument(string sessionId, FileSessionDocument document)
+    /// <param name="sessionId">The session.</param>
+    /// <param name="document">The new document.</param>
+    /// <param name="durableRename">Whether, in durable mode, the rename itself must survive a power loss (see <see cref="WriteAtomically"/>).</param>
+    private int WriteDocument(string sessionId, FileSessionDocument document, bool durableRename = true)
     {
         var bytes = document.Serialize();
-        WriteAtomically(MetaPath(sessionId), bytes);
+        WriteAtomically(MetaPath(sessionId), bytes, durableRename);
         return bytes.Length;
     }
 
-    private void WriteAtomically(string path, ReadOnlySpan<byte> content)
+    /// <summary>Replaces a file through a temporary file and a rename, so readers see the old or the new content, never a mix.</summary>
+    /// <remarks>
+    /// In durable mode the content is flushed before the rename, so a power loss leaves the old file or the complete new one,
+    /// never an empty one. The directory is flushed after it too unless <paramref name="durableRename"/> is false: for a write
+    /// whose loss only brings the old, still valid file back (a summary refresh), which spares an fsync.
+    /// </remarks>
+    private void WriteAtomically(string path, ReadOnlySpan<byte> content, bool durableRename = true)
     {
         string temp = Path.Combine(_tempDirectory, Path.GetFileName(path) + "." + FileJournal.NewGeneration()[..12] + ".tmp");
         try
@@ -654,7 +670,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
             }
 
             File.Move(temp, path, overwrite: true);
-            if (_options.FsyncOnAppend) FlushDirectory(Root);
+            if (_options.FsyncOnAppend && durableRename) FlushDirectory(Root);
         }
         catch
         {
@@ -817,7 +833,9 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         var document = ReadDocument(sessionId);
         if (document is null) return;
         var updated = document with { Summary = state.ToSummary(LastWriteTicks(JournalPath(sessionId))) };
-        WriteDocument(sessionId, updated);
+
+        // Only the summary changes, a cache that readers check against the journal: losing this rename to a power cut is harmless.
+        WriteDocument(sessionId, updated, durableRename: false);
         entry.SummaryLength = state.Length;
     }
 
@@ -937,6 +955,9 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
 
         /// <summary>The journal kept open; read and replaced only under the session's lock.</summary>
         public KeptJournal? Journal;
+
+        /// <summary>The buffer appends serialize into; used only under the session's lock.</summary>
+        public FileJournal.LineWriter? Lines;
 
         public byte[]? NativeJournalPath;
 
