@@ -30,6 +30,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
     private readonly string _quarantineDirectory;
     private readonly ScanningSessionSearch _search;
     private volatile bool _rootReady;
+    private int _keptJournals;
     private volatile bool _disposed;
 
     public FileSessionStorage(FileStorageOptions options, TimeProvider timeProvider, ILogger logger)
@@ -69,7 +70,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
             if (File.Exists(MetaPath(id))) throw new SessionAlreadyExistsException(id);
             var now = _timeProvider.GetUtcNow();
             var header = new FileJournalHeader(id, FileJournal.NewGeneration(), 1, now, SessionUsage.Empty);
-            entry.CloseJournal();
+            CloseJournal(entry);
             var state = WriteNewJournal(id, header, messages, SessionUsage.Empty);
             entry.Tail.Clear();
             var info = StripStored(session) with
@@ -168,7 +169,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
             var header = new FileJournalHeader(sessionId, FileJournal.NewGeneration(), current + 1, now, Subtract(state.Usage, kept));
 
             // Renaming the new journal over the old one is the commit point; the metadata write after it only refreshes the summary.
-            entry.CloseJournal();
+            CloseJournal(entry);
             var newState = WriteNewJournal(sessionId, header, messages, header.BaseUsage);
             entry.Tail.Clear();
             entry.State = newState;
@@ -191,7 +192,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         {
             // The metadata document goes first: without it the session no longer exists, whatever a crash leaves behind.
             bool existed = File.Exists(MetaPath(sessionId));
-            entry.CloseJournal();
+            CloseJournal(entry);
             if (existed) File.Delete(MetaPath(sessionId));
             File.Delete(JournalPath(sessionId));
             if (existed && _options.FsyncOnAppend) FlushDirectory(Root);
@@ -527,7 +528,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
             }
 
             // Replaced, deleted or moved aside by another instance (or undecidable): never write through the old handle.
-            entry.CloseJournal();
+            CloseJournal(entry);
         }
 
         if (!File.Exists(MetaPath(sessionId))) throw new SessionNotFoundException(sessionId);
@@ -535,9 +536,10 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         try
         {
             var header = FileJournal.ReadHeader(handle, sessionId);
-            if (UseNative && !_disposed && FileNative.TryStat(handle, out var identity) == 0)
+            if (UseNative && !_disposed && HasRoomForKeptJournal(entry) && FileNative.TryStat(handle, out var identity) == 0)
             {
                 entry.Journal = new KeptJournal(handle, identity, header);
+                Interlocked.Increment(ref _keptJournals);
                 return new OpenedJournal(handle, header, identity.Length, owned: false);
             }
 
@@ -548,6 +550,48 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
             handle.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Closes the journal an entry keeps open, if any; the caller holds the entry's lock.</summary>
+    private void CloseJournal(Entry entry)
+    {
+        if (entry.CloseJournal()) Interlocked.Decrement(ref _keptJournals);
+    }
+
+    /// <summary>Returns whether one more journal may be kept open, first closing some kept by idle sessions when the limit is reached.</summary>
+    /// <remarks>
+    /// Bounds the file descriptors a process touching many sessions holds. Only entries whose lock is free right now (or is the
+    /// caller's own stripe, which it holds) are trimmed, so no operation loses its handle mid-use; a trimmed session simply
+    /// reopens its journal on its next operation. The caller holds <paramref name="current"/>'s lock.
+    /// </remarks>
+    private bool HasRoomForKeptJournal(Entry current)
+    {
+        int limit = _options.KeptJournalLimit;
+        if (Volatile.Read(ref _keptJournals) < limit) return true;
+        int closed = 0;
+        foreach (var (_, other) in _entries)
+        {
+            if (closed >= Math.Max(1, limit / 4)) break;
+            if (ReferenceEquals(other, current) || other.Journal is null) continue;
+
+            // Never waits while holding a gate: no lock-order problem between stripes.
+            bool held = ReferenceEquals(other.Lock, current.Lock);
+            if (!held && !other.Gate.Wait(0)) continue;
+            try
+            {
+                if (other.Journal is not null)
+                {
+                    CloseJournal(other);
+                    closed++;
+                }
+            }
+            finally
+            {
+                if (!held) other.Gate.Release();
+            }
+        }
+
+        return Volatile.Read(ref _keptJournals) < limit;
     }
 
     /// <summary>Brings the journal's state up to date: from the cache or the summary when they still hold, scanning only what was appended since.</summary>
@@ -889,7 +933,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
             {
                 foreach (var (_, entry) in _entries)
                 {
-                    if (ReferenceEquals(entry.Lock, stripe)) entry.CloseJournal();
+                    if (ReferenceEquals(entry.Lock, stripe)) CloseJournal(entry);
                 }
 
                 stripe.Dispose();
@@ -963,10 +1007,13 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
 
         public byte[]? NativeMetaPath;
 
-        public void CloseJournal()
+        /// <returns>Whether a journal was kept open.</returns>
+        public bool CloseJournal()
         {
-            Journal?.Handle.Dispose();
+            if (Journal is not { } kept) return false;
+            kept.Handle.Dispose();
             Journal = null;
+            return true;
         }
     }
 

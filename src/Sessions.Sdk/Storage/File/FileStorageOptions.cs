@@ -29,6 +29,10 @@ public sealed class FileStorageOptions
     /// <remarks>Internal: a switch for tests of the portable path, which every other platform takes.</remarks>
     internal bool NativeFastPath { get; set; } = true;
 
+    /// <summary>Gets or sets how many session journals the native path keeps open at most (file descriptors held between operations).</summary>
+    /// <remarks>Internal: a bound on resources, lowered by tests.</remarks>
+    internal int KeptJournalLimit { get; set; } = 256;
+
     /// <summary>Throws when an option has a value the store cannot work with.</summary>
     /// <exception cref="ArgumentException">An option is out of range; the message names it.</exception>
     internal void Validate()

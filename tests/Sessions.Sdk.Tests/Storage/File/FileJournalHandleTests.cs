@@ -213,6 +213,56 @@ public sealed class FileJournalHandleTests
     }
 
     [Test]
+    public async Task AppendMessagesAsync_MoreSessionsThanTheKeptJournalLimit_HoldsAtMostTheLimitOpenAndLosesNothing()
+    {
+        Assume.That(OperatingSystem.IsLinux(), "counts this process's open files through /proc");
+        var store = new FileSessionStorage(new FileStorageOptions { Directory = _root, KeptJournalLimit = 4 }, new FileSessionStorageTests.FixedClock(T0), NullLogger.Instance);
+        _stores.Add(store);
+        var ids = Enumerable.Range(0, 12).Select(i => "many" + i).ToArray();
+        foreach (var id in ids) await store.CreateAsync(FileSessionStorageTests.Session(id), []);
+        for (int round = 1; round <= 3; round++)
+        {
+            foreach (var id in ids)
+            {
+                var appended = await store.AppendMessagesAsync(id, [Message($"{id}-{round}")]);
+                Assert.That(appended.Single().Sequence, Is.EqualTo(round), id);
+                Assert.That(OpenFilesUnderRoot().Count(f => f.EndsWith(".jsonl", StringComparison.Ordinal)), Is.LessThanOrEqualTo(4));
+            }
+        }
+
+        Assert.That(OpenFilesUnderRoot().Count(f => f.EndsWith(".jsonl", StringComparison.Ordinal)), Is.GreaterThan(0), "the most recent ones stay open");
+        var reader = NewStore(native: false);
+        foreach (var id in ids)
+        {
+            Assert.That((await reader.GetMessagesAsync(id, MessageRange.All)).Select(m => m.Text), Is.EqualTo(new[] { id + "-1", id + "-2", id + "-3" }));
+        }
+    }
+
+    [Test]
+    public async Task AppendMessagesAsync_ConcurrentWritersWhileKeptJournalsAreTrimmed_LoseNothing()
+    {
+        var stores = Enumerable.Range(0, 2).Select(_ => new FileSessionStorage(new FileStorageOptions { Directory = _root, KeptJournalLimit = 2 }, new FileSessionStorageTests.FixedClock(T0), NullLogger.Instance)).ToArray();
+        _stores.AddRange(stores);
+        var ids = Enumerable.Range(0, 8).Select(i => "busy" + i).ToArray();
+        foreach (var id in ids) await stores[0].CreateAsync(FileSessionStorageTests.Session(id), []);
+        const int each = 25;
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
+        {
+            for (int i = 0; i < each; i++) await stores[w % 2].AppendMessagesAsync(ids[(w + i) % ids.Length], [Message($"w{w}-{i}")]);
+        })));
+
+        var all = new List<SessionMessage>();
+        foreach (var id in ids)
+        {
+            var messages = await NewStore(native: false).GetMessagesAsync(id, MessageRange.All);
+            Assert.That(messages.Select(m => m.Sequence), Is.EqualTo(Enumerable.Range(1, messages.Count).Select(i => (long)i)), id);
+            all.AddRange(messages);
+        }
+
+        Assert.That(all.Select(m => m.Text).Distinct().Count(), Is.EqualTo(8 * each));
+    }
+
+    [Test]
     public async Task AppendMessagesAsync_ManagedPath_KeepsNothingOpenBetweenOperations()
     {
         Assume.That(OperatingSystem.IsLinux(), "counts this process's open files through /proc");
