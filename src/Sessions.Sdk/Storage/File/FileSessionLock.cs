@@ -28,11 +28,15 @@ internal sealed class FileSessionLock : IDisposable
     private FileIdentity _identity;
     private bool _disposed;
 
-    public FileSessionLock(string path, bool native)
+    public FileSessionLock(int index, string path, bool native)
     {
+        Index = index;
         _path = path;
         _native = native;
     }
+
+    /// <summary>Gets which of the <see cref="Stripes"/> this is.</summary>
+    public int Index { get; }
 
     /// <summary>Gets the in-process gate; held for the whole operation, with the file lock taken inside it.</summary>
     public SemaphoreSlim Gate { get; } = new(1, 1);

@@ -25,6 +25,9 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly FileSessionLock?[] _stripes = new FileSessionLock?[FileSessionLock.Stripes];
+
+    // One per stripe, used by whoever holds the stripe's gate: a bounded number however many sessions are written.
+    private readonly FileJournal.LineWriter?[] _lineWriters = new FileJournal.LineWriter?[FileSessionLock.Stripes];
     private readonly string _lockDirectory;
     private readonly string _tempDirectory;
     private readonly string _quarantineDirectory;
@@ -331,7 +334,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         int index = FileSessionLock.StripeFor(sessionId);
         var stripe = Volatile.Read(ref _stripes[index]);
         if (stripe is not null) return stripe;
-        var created = new FileSessionLock(FileSessionLock.PathFor(_lockDirectory, sessionId), UseNative);
+        var created = new FileSessionLock(index, FileSessionLock.PathFor(_lockDirectory, sessionId), UseNative);
         return Interlocked.CompareExchange(ref _stripes[index], created, null) ?? created;
     }
 
@@ -427,8 +430,9 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         var state = LoadState(entry, sessionId, handle, journal.Header, journal.Length, static (self, id) => self.ReadDocument(id)?.Summary, repair: true);
         if (messages.Count == 0) return [];
 
-        // The entry's buffer and JSON writer are reused from append to append (the lock serializes their use).
-        var lines = entry.Lines ??= new FileJournal.LineWriter();
+        // The stripe's buffer and JSON writer are reused from append to append (its gate, which we hold, serializes their use).
+        ref var slot = ref _lineWriters[entry.Lock.Index];
+        var lines = slot ??= new FileJournal.LineWriter();
         var buffer = lines.Start();
         var appended = new SessionMessage[messages.Count];
         var ends = new int[messages.Count];
@@ -457,7 +461,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         if (!lines.Finish())
         {
             lines.Dispose();
-            entry.Lines = null;
+            slot = null;
         }
         if (newState.Length - entry.SummaryLength >= _options.SummaryInterval)
         {
@@ -999,9 +1003,6 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
 
         /// <summary>The journal kept open; read and replaced only under the session's lock.</summary>
         public KeptJournal? Journal;
-
-        /// <summary>The buffer appends serialize into; used only under the session's lock.</summary>
-        public FileJournal.LineWriter? Lines;
 
         public byte[]? NativeJournalPath;
 

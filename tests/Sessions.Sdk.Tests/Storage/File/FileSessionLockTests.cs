@@ -117,7 +117,7 @@ public sealed class FileSessionLockTests
 
     private FileSessionLock NewLock(bool native)
     {
-        var stripe = new FileSessionLock(_path, native);
+        var stripe = new FileSessionLock(FileSessionLock.StripeFor("session"), _path, native);
         _locks.Add(stripe);
         return stripe;
     }
