@@ -14,6 +14,8 @@ namespace Sessions.Sdk;
 /// session only while its files are unchanged), <c>.locks/</c> (cross-process lock stripes), <c>.tmp/</c>
 /// (files being written before they are renamed into place) and <c>.quarantine/</c> (damaged sessions moved aside).
 /// A session exists while its metadata document exists. Thread-safe; safe for several processes sharing one root.
+/// On Linux the store keeps its lock files and the journals of recently written sessions open between operations (closed by
+/// <see cref="Dispose"/>), checking under the lock that each is still the file at its path; elsewhere it opens them per operation.
 /// </remarks>
 internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSearch, IDisposable, IAsyncDisposable
 {
