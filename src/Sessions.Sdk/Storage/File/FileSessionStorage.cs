@@ -10,8 +10,8 @@ namespace Sessions.Sdk;
 /// <summary>Stores each session as two files: an append-only message journal and a small metadata document.</summary>
 /// <remarks>
 /// Layout under the root: <c>{id}.jsonl</c> (journal: a header line, then one message per line), <c>{id}.meta.json</c>
-/// (metadata and a journal summary, replaced atomically), <c>.catalog.json</c> (a listing cache of every session, trusted per
-/// session only while its files are unchanged), <c>.locks/</c> (cross-process lock stripes), <c>.tmp/</c>
+/// (metadata and a journal summary, replaced atomically), <c>.catalog/sessions.bin</c> (a listing cache of every session, trusted
+/// only while the root and the journals show no change since it was taken), <c>.locks/</c> (cross-process lock stripes), <c>.tmp/</c>
 /// (files being written before they are renamed into place) and <c>.quarantine/</c> (damaged sessions moved aside).
 /// A session exists while its metadata document exists. Thread-safe; safe for several processes sharing one root.
 /// On Linux the store keeps its lock files and the journals of recently written sessions open between operations (closed by
