@@ -809,6 +809,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
     private List<SessionMessage> ReadMessages(string sessionId, MessageRange range)
     {
         if (!File.Exists(MetaPath(sessionId))) throw new SessionNotFoundException(sessionId);
+        if (range.FromEnd && range.Take is > 0 and { } recent && TryReadKeptTail(sessionId, range.Skip, recent, out var kept)) return kept;
         using var handle = OpenJournal(sessionId, FileAccess.Read);
         var header = FileJournal.ReadHeader(handle, sessionId);
         long fileLength = RandomAccess.GetLength(handle);
@@ -862,6 +863,33 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         }
 
         return messages;
+    }
+
+    /// <summary>
+    /// Serves the last messages from the tail cache without opening the journal, when this process keeps the journal open and
+    /// one <c>statx</c> of its path shows the same file (so the same generation) at the length the cache holds.
+    /// </summary>
+    /// <remarks>
+    /// No lock: the kept journal is read, the path is stat'ed, and the kept journal is read again. Still the same object means
+    /// its handle was open the whole time, so the inode the path named could not have been freed and reused in between.
+    /// </remarks>
+    private bool TryReadKeptTail(string sessionId, int skip, int take, out List<SessionMessage> messages)
+    {
+        messages = null!;
+        if (!_entries.TryGetValue(sessionId, out var entry) || Volatile.Read(ref entry.Journal) is not { } kept)
+        {
+            return false;
+        }
+
+        // Set by writers under the lock too; racing them here is harmless (the same bytes either way).
+        var path = Volatile.Read(ref entry.NativeJournalPath) ?? (entry.NativeJournalPath = FileNative.ToNativePath(JournalPath(sessionId)));
+
+        if (FileNative.TryStat(path, out var current) != 0 || !current.IsSameFile(kept.Identity) || !ReferenceEquals(Volatile.Read(ref entry.Journal), kept))
+        {
+            return false;
+        }
+
+        return entry.Tail.TryGet(kept.Header.Generation, current.Length, skip, take, sessionId, out messages);
     }
 
     /// <summary>The average message line length this process knows of for a session, to size tail reads.</summary>

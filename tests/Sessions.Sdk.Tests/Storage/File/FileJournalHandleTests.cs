@@ -121,6 +121,45 @@ public sealed class FileJournalHandleTests
     }
 
     [Test]
+    public async Task GetMessagesAsync_Last_JournalReplacedByAnotherInstanceWithTheSameLength_ReadsTheNewJournal([Values] bool native)
+    {
+        // A new journal of exactly the old length: only which file the path names (or its generation) tells the cached tail is stale.
+        var store = NewStore(native);
+        var created = await store.CreateAsync(FileSessionStorageTests.Session("s"), []);
+        await store.AppendMessagesAsync("s", [Message("m1"), Message("m2")]);
+        Assert.That((await store.GetMessagesAsync("s", MessageRange.Last(2))).Select(m => m.Text), Is.EqualTo(new[] { "m1", "m2" }));
+        long length = new FileInfo(store.JournalPath("s")).Length;
+        var stored = await store.GetMessagesAsync("s", MessageRange.All);
+
+        await NewStore(native).ReplaceMessagesAsync("s", [.. stored.Select(m => m with { Message = new ChatMessage(m.Role, m.Text.Replace('m', 'x')), Sequence = 0 })], created.Version);
+        Assert.That(new FileInfo(store.JournalPath("s")).Length, Is.EqualTo(length));
+        var tail = await store.GetMessagesAsync("s", MessageRange.Last(2));
+
+        Assert.That(tail.Select(m => m.Text), Is.EqualTo(new[] { "x1", "x2" }));
+    }
+
+    [Test]
+    public async Task GetMessagesAsync_Last_AfterOwnAndAnotherInstancesAppends_IsTheJournalsTail([Values] bool native)
+    {
+        var store = NewStore(native);
+        var other = NewStore(native);
+        await store.CreateAsync(FileSessionStorageTests.Session("s"), []);
+        for (int i = 1; i <= 6; i++)
+        {
+            await (i % 3 == 0 ? other : store).AppendMessagesAsync("s", [Message("m" + i)]);
+            var expected = Enumerable.Range(Math.Max(1, i - 2), Math.Min(3, i)).Select(k => "m" + k);
+            Assert.That((await store.GetMessagesAsync("s", MessageRange.Last(3))).Select(m => m.Text), Is.EqualTo(expected), $"after append {i}");
+            Assert.That((await store.GetMessagesAsync("s", MessageRange.Last(3))).Select(m => m.Sequence), Is.EqualTo(Enumerable.Range(Math.Max(1, i - 2), Math.Min(3, i)).Select(k => (long)k)));
+        }
+
+        var version = (await other.GetAsync("s"))!.Version;
+        await other.ReplaceMessagesAsync("s", [Message("only")], version);
+        Assert.That((await store.GetMessagesAsync("s", MessageRange.Last(3))).Select(m => m.Text), Is.EqualTo(new[] { "only" }));
+        Assert.That(await NewStore(native).DeleteAsync("s"), Is.True);
+        await Assert.ThrowsAsync<SessionNotFoundException>(async () => await store.GetMessagesAsync("s", MessageRange.Last(3)));
+    }
+
+    [Test]
     public async Task AppendMessagesAsync_JournalMovedAsideWhileMetadataStays_ReportsTheMissingJournal([Values] bool native)
     {
         var store = NewStore(native);
