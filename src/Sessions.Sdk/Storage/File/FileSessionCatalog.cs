@@ -168,7 +168,7 @@ internal static class FileSessionCatalog
         catalog.RootWriteTicks == rootWriteTicks && IsSettled(rootWriteTicks, catalog.SnapshotTicks);
 
     /// <summary>Writes a catalog into <paramref name="output"/>.</summary>
-    public static void Write(IBufferWriter<byte> output, long snapshotTicks, long rootWriteTicks, List<Line> records)
+    public static void Write(IBufferWriter<byte> output, long snapshotTicks, long rootWriteTicks, List<Record> records)
     {
         var writer = new Writer(output);
         writer.WriteUInt32(Magic);
@@ -225,14 +225,11 @@ internal static class FileSessionCatalog
         return fileTicks < snapshotTicks - margin;
     }
 
-    /// <summary>One session's record of a catalog being written.</summary>
-    /// <remarks>A class, not a tuple: the list of them stays on shared, precompiled generic code.</remarks>
-    public sealed record Line(FileStat Meta, FileStat Journal, SessionInfo Info);
-
     /// <summary>A parsed catalog: its snapshot time, the root's last-write time it was taken with, and the records in file order.</summary>
     public sealed record Snapshot(long SnapshotTicks, long RootWriteTicks, List<Record> Records);
 
     /// <summary>One session's record: the files' state it was taken at and the listed session.</summary>
+    /// <remarks>A class, not a tuple: lists of them stay on shared, precompiled generic code.</remarks>
     public sealed record Record(FileStat Meta, FileStat Journal, SessionInfo Info);
 
     /// <summary>Reads the catalog's primitives; any read past the end throws <see cref="ArgumentOutOfRangeException"/>.</summary>

@@ -39,7 +39,7 @@ internal sealed partial class FileSessionStorage
     private List<SessionInfo>? ListFromCatalog(FileSessionCatalog.Snapshot catalog, SessionQuery query, CancellationToken cancellationToken)
     {
         var result = new List<SessionInfo>(catalog.Records.Count);
-        List<FileSessionCatalog.Line>? lines = null;
+        List<FileSessionCatalog.Record>? rewritten = null;
         PendingCatalog? pending = null;
         try
         {
@@ -54,13 +54,13 @@ internal sealed partial class FileSessionStorage
                 SessionInfo? session = record.Info;
                 if (record.Journal != journal)
                 {
-                    // Appended to since: read this session's metadata and what its journal gained. Lines so far are kept as they were.
-                    if (lines is null)
+                    // Appended to since: read this session's metadata and what its journal gained. Records so far are kept as they were.
+                    if (rewritten is null)
                     {
                         // Created before any session is read: its birth time is the snapshot time of the catalog written below.
                         pending = BeginCatalog();
-                        lines = new List<FileSessionCatalog.Line>(catalog.Records.Count);
-                        for (int k = 0; k < i; k++) lines.Add(new FileSessionCatalog.Line(catalog.Records[k].Meta, catalog.Records[k].Journal, catalog.Records[k].Info));
+                        rewritten = new List<FileSessionCatalog.Record>(catalog.Records.Count);
+                        rewritten.AddRange(catalog.Records.Take(i));
                     }
 
                     try
@@ -77,14 +77,14 @@ internal sealed partial class FileSessionStorage
                     if (session is null) continue;
                 }
 
-                lines?.Add(new FileSessionCatalog.Line(record.Meta, journal, session));
+                rewritten?.Add(ReferenceEquals(session, record.Info) ? record : new FileSessionCatalog.Record(record.Meta, journal, session));
                 if (query.Matches(session)) result.Add(session);
             }
 
-            if (pending is { } p && lines is not null)
+            if (pending is { } p && rewritten is not null)
             {
                 // The directory was unchanged when this listing began: the new catalog still covers it as of the same time.
-                CommitCatalog(p, catalog.RootWriteTicks, lines);
+                CommitCatalog(p, catalog.RootWriteTicks, rewritten);
                 pending = null;
             }
 
@@ -144,7 +144,7 @@ internal sealed partial class FileSessionStorage
 
             // Rewritten when anything changed, or when the new catalog would let the next listing skip the directory and the old one did not.
             bool changed = catalog is null || catalog.Records.Count != metas.Count || !FileSessionCatalog.CoversDirectory(catalog, rootWriteTicks);
-            var records = pending is null ? null : new List<FileSessionCatalog.Line>(metas.Count);
+            var records = pending is null ? null : new List<FileSessionCatalog.Record>(metas.Count);
             foreach (var (id, meta) in metas)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -154,7 +154,7 @@ internal sealed partial class FileSessionStorage
                 if (catalog is not null && journal is not null && known!.TryGetValue(id, out var record) && FileSessionCatalog.IsCurrent(catalog, record, meta, journal))
                 {
                     session = record.Info;
-                    records?.Add(new FileSessionCatalog.Line(meta, journal, session));
+                    records?.Add(new FileSessionCatalog.Record(meta, journal, session));
                 }
                 else
                 {
@@ -170,7 +170,7 @@ internal sealed partial class FileSessionStorage
                         continue;
                     }
 
-                    if (session is not null && journal is not null) records?.Add(new FileSessionCatalog.Line(meta, journal, session));
+                    if (session is not null && journal is not null) records?.Add(new FileSessionCatalog.Record(meta, journal, session));
                 }
 
                 if (session is not null && query.Matches(session)) result.Add(session);
@@ -224,7 +224,7 @@ internal sealed partial class FileSessionStorage
         }
     }
 
-    private void CommitCatalog(PendingCatalog pending, long rootWriteTicks, List<FileSessionCatalog.Line> records)
+    private void CommitCatalog(PendingCatalog pending, long rootWriteTicks, List<FileSessionCatalog.Record> records)
     {
         try
         {

@@ -137,7 +137,7 @@ public sealed class FileSessionCatalogTests
     {
         var info = RichSession("s1");
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        FileSessionCatalog.Write(buffer, 5_000_000, 4_000_000, [new FileSessionCatalog.Line(new FileStat(10, 20), new FileStat(30, 40), info)]);
+        FileSessionCatalog.Write(buffer, 5_000_000, 4_000_000, [new FileSessionCatalog.Record(new FileStat(10, 20), new FileStat(30, 40), info)]);
         byte[] good = buffer.WrittenSpan.ToArray();
         Assert.That(FileSessionCatalog.TryParse(good), Is.Not.Null);
         for (int length = 0; length < good.Length; length++)
@@ -158,7 +158,7 @@ public sealed class FileSessionCatalogTests
     {
         var sessions = new[] { RichSession("s1"), FileSessionStorageTests.Session("s2") with { CreatedAt = T0, UpdatedAt = T0 } };
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        FileSessionCatalog.Write(buffer, 5_000_000, 4_000_000, [.. sessions.Select((s, i) => new FileSessionCatalog.Line(new FileStat(i, i + 1), new FileStat(i + 2, i + 3), s))]);
+        FileSessionCatalog.Write(buffer, 5_000_000, 4_000_000, [.. sessions.Select((s, i) => new FileSessionCatalog.Record(new FileStat(i, i + 1), new FileStat(i + 2, i + 3), s))]);
 
         var parsed = FileSessionCatalog.TryParse(buffer.WrittenSpan);
 
