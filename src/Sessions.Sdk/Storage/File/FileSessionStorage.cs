@@ -372,6 +372,9 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
             Directory.CreateDirectory(Root);
             Directory.CreateDirectory(_lockDirectory);
             Directory.CreateDirectory(_tempDirectory);
+
+            // Now rather than at the first listing, whose catalog would otherwise change the root it records the time of.
+            Directory.CreateDirectory(CatalogDirectory);
             CleanTemporaryFiles();
             _rootReady = true;
         }

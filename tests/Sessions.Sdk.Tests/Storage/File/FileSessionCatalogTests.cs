@@ -197,6 +197,21 @@ public sealed class FileSessionCatalogTests
     }
 
     [Test]
+    public async Task ListAsync_FirstListingOfASettledStore_WritesACatalogThatCoversTheDirectory()
+    {
+        var store = NewStore();
+        for (int i = 1; i <= 3; i++) await store.CreateAsync(FileSessionStorageTests.Session("s" + i), FileSessionStorageTests.Messages(i, "m"));
+        Settle();
+
+        var first = NewStore();
+        await AssertListingExactAsync(first);
+        var second = NewStore();
+        await AssertListingExactAsync(second);
+
+        Assert.That((first.DirectoryListings, second.DirectoryListings), Is.EqualTo((1, 0)));
+    }
+
+    [Test]
     public async Task ListAsync_AfterChangesThatTouchTheDirectory_ReadsItAgainAndIsExact()
     {
         var store = NewStore();
