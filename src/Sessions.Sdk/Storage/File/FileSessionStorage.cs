@@ -547,7 +547,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
             var header = FileJournal.ReadHeader(handle, sessionId);
             if (UseNative && !_disposed && HasRoomForKeptJournal(entry) && FileNative.TryStat(handle, out var identity) == 0)
             {
-                entry.Journal = new KeptJournal(handle, identity, header);
+                Volatile.Write(ref entry.Journal, new KeptJournal(handle, identity, header));
                 Interlocked.Increment(ref _keptJournals);
                 return new OpenedJournal(handle, header, identity.Length, owned: false);
             }
@@ -886,7 +886,6 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
 
         // Set by writers under the lock too; racing them here is harmless (the same bytes either way).
         var path = Volatile.Read(ref entry.NativeJournalPath) ?? (entry.NativeJournalPath = FileNative.ToNativePath(JournalPath(sessionId)));
-
         if (FileNative.TryStat(path, out var current) != 0 || !current.IsSameFile(kept.Identity) || !ReferenceEquals(Volatile.Read(ref entry.Journal), kept))
         {
             return false;
@@ -1045,8 +1044,10 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         public bool CloseJournal()
         {
             if (Journal is not { } kept) return false;
+
+            // Unpublished before the handle closes: a lock-free reader that still sees it knows the inode was held open.
+            Volatile.Write(ref Journal, null);
             kept.Handle.Dispose();
-            Journal = null;
             return true;
         }
     }
