@@ -162,15 +162,15 @@ public sealed class SessionsServiceCollectionExtensionsTests
     }
 
     [Test]
-    public void AddSessions_InvalidOption_IsCheckedAtStartup()
+    public async Task AddSessions_InvalidOption_IsCheckedAtStartup()
     {
         var services = new ServiceCollection();
         services.AddSessions(o => o.MaxHistoryMessages = -1).UseStorage(new CoreTestStorage());
 
         using var provider = services.BuildServiceProvider();
-        var startup = provider.GetRequiredService<IStartupValidator>();
+        var startup = provider.GetRequiredService<IAsyncStartupValidator>();
 
-        Assert.Throws<OptionsValidationException>(() => startup.Validate());
+        await Assert.ThatAsync(async () => await startup.ValidateAsync(CancellationToken.None), Throws.TypeOf<OptionsValidationException>());
     }
 
     [Test]
