@@ -34,14 +34,31 @@ public sealed class AnthropicSessionsBuilderExtensionsTests
     }
 
     [Test]
-    public void AddAnthropicProvider_OfficialEndpointWithoutKey_FailsValidationNamingApiKey()
+    public async Task AddAnthropicProvider_OfficialEndpointWithoutKey_ResolvesAndFailsFirstCallNamingApiKey()
     {
         using var env = new EnvironmentScope(("ANTHROPIC_API_KEY", null), ("ANTHROPIC_BASE_URL", null));
-        using var services = BuildServices(b => b.AddAnthropicProvider());
+        await using var services = BuildServices(b => b.AddAnthropicProvider());
 
-        var ex = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IChatProvider>());
+        // Registration, validation and resolution succeed: only a call needs the key.
+        await services.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(CancellationToken.None);
+        var client = services.GetRequiredService<IChatProvider>().GetChatClient();
+        var ex = await Assert.ThrowsAsync<ChatProviderException>(() => client.GetResponseAsync("hi"));
+        var streamed = await Assert.ThrowsAsync<ChatProviderException>(async () =>
+        {
+            await foreach (var _ in client.GetStreamingResponseAsync("hi"))
+            {
+            }
+        });
 
-        Assert.That(ex!.Message, Does.Contain("AnthropicProviderOptions.ApiKey").And.Contain("ANTHROPIC_API_KEY"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(ex!.Message, Does.Contain("ANTHROPIC_API_KEY").And.Contain("AnthropicProviderOptions.ApiKey").And.Contain("AddAnthropicProvider"));
+            Assert.That(ex.Message, Does.Not.Contain("\n"), "one line");
+            Assert.That(ex.ProviderName, Is.EqualTo("anthropic"));
+            Assert.That(ex.IsTransient, Is.False, "retrying cannot find a key");
+            Assert.That(ex.StatusCode, Is.Null);
+            Assert.That(streamed!.Message, Is.EqualTo(ex.Message));
+        });
     }
 
     [Test]
@@ -92,7 +109,7 @@ public sealed class AnthropicSessionsBuilderExtensionsTests
     }
 
     [Test]
-    public void GetChatClient_NoModelAnywhere_ThrowsInvalidOperationNamingTheFix()
+    public void GetChatClient_NoModelAnywhere_ThrowsChatProviderExceptionNamingTheFix()
     {
         using var services = BuildServices(b => b.AddAnthropicProvider(configure: o =>
         {
@@ -100,9 +117,9 @@ public sealed class AnthropicSessionsBuilderExtensionsTests
             o.DefaultModel = null;
         }));
 
-        var ex = Assert.Throws<InvalidOperationException>(() => services.GetRequiredService<IChatProvider>().GetChatClient());
+        var ex = Assert.Throws<ChatProviderException>(() => services.GetRequiredService<IChatProvider>().GetChatClient());
 
-        Assert.That(ex!.Message, Does.Contain("DefaultModel"));
+        Assert.That(ex!.Message, Does.Contain("AnthropicProviderOptions.DefaultModel"));
     }
 
     [Test]
