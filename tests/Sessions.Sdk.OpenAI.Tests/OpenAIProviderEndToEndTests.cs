@@ -198,6 +198,24 @@ public sealed class OpenAIProviderEndToEndTests
         });
     }
 
+    [Test]
+    public async Task SendAsync_NoProviderRegistered_MessageNamesRegistrationMethodsThatExist()
+    {
+        var services = new ServiceCollection();
+        services.AddSessions().UseMemoryStorage();
+        await using var provider = services.BuildServiceProvider();
+        var session = await provider.GetRequiredService<ISessionManager>().Create().CreateAsync();
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => session.SendAsync("hi"));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(ex!.Message, Does.Contain("AddChatProvider").And.Contain("AddOpenAIProvider").And.Contain("AddAnthropicProvider"));
+            Assert.That(ex.Message, Does.Not.Contain("UseOpenAI").And.Not.Contain("UseAnthropic"));
+            Assert.That(typeof(OpenAISessionsBuilderExtensions).GetMethod(nameof(OpenAISessionsBuilderExtensions.AddOpenAIProvider), [typeof(ISessionsBuilder), typeof(string), typeof(Action<OpenAIProviderOptions>)]), Is.Not.Null);
+        });
+    }
+
     private ServiceProvider BuildServices(Action<ISessionsBuilder> storage)
     {
         var services = new ServiceCollection();
