@@ -9,7 +9,7 @@ namespace Sessions.Sdk;
 /// <summary>Writes readable transcripts (Markdown, plain text, HTML) one message at a time.</summary>
 internal abstract class ExportTranscript : IAsyncDisposable
 {
-    private const int FlushThreshold = 64 * 1024;
+    private static readonly JsonSerializerOptions CompactJson = CreateCompactJson();
     private int _pending;
 
     protected ExportTranscript(Stream stream)
@@ -114,6 +114,13 @@ internal abstract class ExportTranscript : IAsyncDisposable
         _ => (content.GetType().Name, Json(content)),
     };
 
+    private static JsonSerializerOptions CreateCompactJson()
+    {
+        var options = new JsonSerializerOptions(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
+        options.MakeReadOnly();
+        return options;
+    }
+
     private static string ResultText(object? result) => result switch
     {
         null => "null",
@@ -127,7 +134,7 @@ internal abstract class ExportTranscript : IAsyncDisposable
         if (value is null) return string.Empty;
         try
         {
-            return JsonSerializer.Serialize(value, value.GetType(), AIJsonUtilities.DefaultOptions);
+            return JsonSerializer.Serialize(value, value.GetType(), CompactJson);
         }
         catch (Exception ex) when (ex is NotSupportedException or InvalidOperationException or JsonException)
         {

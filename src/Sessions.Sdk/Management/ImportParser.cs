@@ -178,7 +178,7 @@ internal static class ImportParser
         var kind = SessionKind.Chat;
         if (format == ChannelCoder)
         {
-            id = OptionalString(session, "id", P) ?? OptionalString(session, "currentSessionId", P);
+            id = OptionalString(session, "id", P);
             if (metaObject)
             {
                 title = OptionalString(metadata, "name", n => P("metadata." + n));
@@ -190,7 +190,7 @@ internal static class ImportParser
                 created = updated = null;
             }
 
-            id ??= title;
+            id ??= title ?? OptionalString(session, "currentSessionId", P);
             if (session.TryGetProperty("sessionChain", out var chain))
             {
                 if (chain.ValueKind != JsonValueKind.Array) throw Error(P("sessionChain"), "expected an array of session ids");
