@@ -7,7 +7,20 @@ internal static class MessageJson
 {
     public static SessionMessage Read(ReadOnlySpan<byte> json, string path, string? sessionId)
     {
-        Check(json, path, sessionId);
+        try
+        {
+            return ReadCore(json, path, sessionId);
+        }
+        catch (SessionFormatException)
+        {
+            // Only a bad record pays for the field-by-field check that names the bad field; it throws when it finds one.
+            Check(json, path, sessionId);
+            throw;
+        }
+    }
+
+    private static SessionMessage ReadCore(ReadOnlySpan<byte> json, string path, string? sessionId)
+    {
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = SessionFormat.MaxDepth });
         try
         {

@@ -5,7 +5,9 @@ namespace Sessions.Sdk;
 /// <summary>Writes sessions read from storage a page of messages at a time, in any export format, redacting on request.</summary>
 internal static class SessionExporter
 {
-    private const int PageSize = 256;
+    // Large enough that stores whose forward range reads rescan the session (the file store reads from its start) pass
+    // over it a few times only; small enough that a page (a few MB) keeps memory flat however long the session is.
+    private const int PageSize = 4096;
 
     public static async Task<int> ExportAsync(ISessionStorage storage, IReadOnlyList<SessionInfo> sessions, bool bundle, Stream stream, SessionExportOptions options, CancellationToken cancellationToken)
     {
