@@ -111,6 +111,7 @@ internal abstract class ExportTranscript : IAsyncDisposable
         UriContent uri => ("link", $"{uri.Uri} ({uri.MediaType})"),
         ErrorContent error => ("error", error.Message ?? string.Empty),
         UsageContent => ("usage", string.Empty),
+        SessionStateContent state => ("state", $"{state.StateType} {state.EventName} {state.Data.GetRawText()}"),
         _ => (content.GetType().Name, Json(content)),
     };
 
