@@ -114,7 +114,7 @@ internal sealed class SessionManager : ISessionManager
 
     private async IAsyncEnumerable<SessionSearchHit> SearchCoreAsync(SessionSearchQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var search = Storage as ISessionSearch ?? (_scanningSearch ??= new ScanningSessionSearch(Storage));
+        var search = Storage.GetCapability<ISessionSearch>() ?? (_scanningSearch ??= new ScanningSessionSearch(Storage));
         await foreach (var hit in search.SearchAsync(query, cancellationToken).ConfigureAwait(false))
         {
             yield return hit;
