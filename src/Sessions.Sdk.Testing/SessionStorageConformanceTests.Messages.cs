@@ -73,7 +73,7 @@ public abstract partial class SessionStorageConformanceTests
     {
         string id = NewId("missing");
 
-        var ex = await Assert.ThrowsAsync<SessionNotFoundException>(() => Storage.GetMessagesAsync(id, MessageRange.Last(5)).AsTask()).ConfigureAwait(false);
+        var ex = await ConformanceAssert.ThrowsAsync<SessionNotFoundException>(() => Storage.GetMessagesAsync(id, MessageRange.Last(5)).AsTask()).ConfigureAwait(false);
 
         Assert.That(ex!.SessionId, Is.EqualTo(id));
     }

@@ -368,7 +368,7 @@ public abstract partial class SessionStorageConformanceTests
             _ => () => ListAllAsync(Storage, new SessionQuery { Tag = marker }, token),
         };
 
-        await Assert.CatchAsync<OperationCanceledException>(() => call()).ConfigureAwait(false);
+        await ConformanceAssert.CatchAsync<OperationCanceledException>(() => call()).ConfigureAwait(false);
 
         var after = await Storage.GetAsync(existing.Id).ConfigureAwait(false);
         using (Assert.EnterMultipleScope())
