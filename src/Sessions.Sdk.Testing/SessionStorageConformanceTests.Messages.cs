@@ -292,7 +292,7 @@ public abstract partial class SessionStorageConformanceTests
             Assert.That(user.AdditionalProperties?["client"]?.ToString(), Is.EqualTo("cli"));
             Assert.That(user.AdditionalProperties?["attempt"]?.ToString(), Is.EqualTo("2"));
             Assert.That(user.Contents, Has.Count.EqualTo(3));
-            Assert.That(user.Contents[0], Is.TypeOf<TextContent>().With.Property(nameof(TextContent.Text)).EqualTo("What is the weather in Paris? See the image."));
+            Assert.That(user.Contents[0], Is.TypeOf(typeof(TextContent)).With.Property(nameof(TextContent.Text)).EqualTo("What is the weather in Paris? See the image."));
             var data = user.Contents[1] as DataContent;
             Assert.That(data, Is.Not.Null, "DataContent lost");
             Assert.That(data?.MediaType, Is.EqualTo("image/png"));
