@@ -7,7 +7,6 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Sessions.Quickstart;
 using Sessions.Sdk;
 
 try
