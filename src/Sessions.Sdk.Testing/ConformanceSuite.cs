@@ -159,11 +159,13 @@ public static class ConformanceSuite
             }
         }
 
-        // Names must be unique to be chosen by name; number any repeats.
+        // Names must be unique to be chosen by name, and plain ASCII so that every framework passes them back intact
+        // (xUnit's serialization replaces a lone surrogate); number any repeats.
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < cases.Count; i++)
         {
-            var name = cases[i].Name;
+            var name = Printable(cases[i].Name);
+            cases[i] = cases[i] with { Name = name };
             if (seen.TryGetValue(name, out int count))
             {
                 seen[name] = count + 1;
@@ -227,6 +229,29 @@ public static class ConformanceSuite
         }
 
         return result;
+    }
+
+    private static string Printable(string name)
+    {
+        if (name.All(c => c is >= ' ' and <= '~'))
+        {
+            return name;
+        }
+
+        var sb = new System.Text.StringBuilder(name.Length + 16);
+        foreach (char c in name)
+        {
+            if (c is >= ' ' and <= '~')
+            {
+                sb.Append(c);
+            }
+            else
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}");
+            }
+        }
+
+        return sb.ToString();
     }
 
     private static string Display(object? value) => value switch
