@@ -15,7 +15,7 @@ public sealed class ConformanceSuiteTests
             // The same 162 cases NUnit runs for an inheriting fixture (Testing/README.md).
             Assert.That(names, Has.Count.EqualTo(162));
             Assert.That(names, Is.Unique);
-            Assert.That(names, Has.All.Matches<string>(n => n.All(c => c is >= ' ' and <= '~')), "names are plain ASCII, so every framework passes them back intact");
+            Assert.That(names, Has.All.Matches<string>(n => n is not null && n.All(c => c is >= ' ' and <= '~')), "names are plain ASCII, so every framework passes them back intact");
             Assert.That(names, Does.Contain("CreateAsync_DuplicateId_ThrowsSessionAlreadyExistsAndKeepsOriginal"));
             Assert.That(names, Does.Contain("AllOperations_HostileId_ThrowArgumentExceptionNamingParameter(traversal)"));
             Assert.That(names, Does.Contain("ListAsync_OrderBy_SortsWithIdTieBreak(UpdatedAt, descending)"));
