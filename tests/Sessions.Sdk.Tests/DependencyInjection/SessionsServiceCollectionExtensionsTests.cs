@@ -39,7 +39,7 @@ public sealed class SessionsServiceCollectionExtensionsTests
     {
         var services = new ServiceCollection();
 
-        services.AddSessions(o => o.DefaultProvider = "a");
+        services.AddSessions(o => o.DefaultProvider = "a").AddDemoProvider("a");
         services.AddSessions(o => o.MaxHistoryMessages = 7);
         int countAfterTwo = services.Count;
         services.AddSessions();
