@@ -334,7 +334,7 @@ public abstract class SessionSearchConformanceTests
     [TestCase("\t\n")]
     public async Task SearchAsync_EmptyText_ThrowsArgumentException(string text)
     {
-        await Assert.CatchAsync<ArgumentException>(() => SearchAllAsync(new SessionSearchQuery { Text = text })).ConfigureAwait(false);
+        await ConformanceAssert.CatchAsync<ArgumentException>(() => SearchAllAsync(new SessionSearchQuery { Text = text })).ConfigureAwait(false);
     }
 
     /// <summary>Checks that a null query is rejected.</summary>
@@ -342,7 +342,7 @@ public abstract class SessionSearchConformanceTests
     [Test]
     public async Task SearchAsync_NullQuery_ThrowsArgumentNullException()
     {
-        await Assert.ThrowsAsync<ArgumentNullException>(() => SearchAllAsync(null!)).ConfigureAwait(false);
+        await ConformanceAssert.ThrowsAsync<ArgumentNullException>(() => SearchAllAsync(null!)).ConfigureAwait(false);
     }
 
     /// <summary>Checks that a word nobody wrote finds nothing.</summary>
@@ -403,7 +403,7 @@ public abstract class SessionSearchConformanceTests
         using var cts = new CancellationTokenSource();
         await cts.CancelAsync().ConfigureAwait(false);
 
-        await Assert.CatchAsync<OperationCanceledException>(() => SearchAllAsync(new SessionSearchQuery { Text = word }, cts.Token)).ConfigureAwait(false);
+        await ConformanceAssert.CatchAsync<OperationCanceledException>(() => SearchAllAsync(new SessionSearchQuery { Text = word }, cts.Token)).ConfigureAwait(false);
     }
 
     /// <summary>Creates a word no other test or data set contains: <c>zq</c> and consonants, unchanged by stemmers.</summary>

@@ -79,10 +79,10 @@ public abstract partial class SessionStorageConformanceTests
 
         var appended = await reopened.AppendMessagesAsync(created.Id, TextMessages(2, "a")).ConfigureAwait(false);
         AssertSequences(appended, 4, 5);
-        await Assert.ThrowsAsync<SessionConcurrencyException>(() => reopened.UpdateAsync(created with { Title = "stale" }).AsTask()).ConfigureAwait(false);
+        await ConformanceAssert.ThrowsAsync<SessionConcurrencyException>(() => reopened.UpdateAsync(created with { Title = "stale" }).AsTask()).ConfigureAwait(false);
         var again = await reopened.UpdateAsync(updated with { Title = "v3" }).ConfigureAwait(false);
         Assert.That(again.Version, Is.EqualTo(3));
-        await Assert.ThrowsAsync<SessionAlreadyExistsException>(() => reopened.CreateAsync(NewSession(created.Id), []).AsTask()).ConfigureAwait(false);
+        await ConformanceAssert.ThrowsAsync<SessionAlreadyExistsException>(() => reopened.CreateAsync(NewSession(created.Id), []).AsTask()).ConfigureAwait(false);
         Assert.That((await ReadAllAsync(created.Id, reopened).ConfigureAwait(false)).Select(m => m.Text), Is.EqualTo(new[] { "m1", "m2", "m3", "a1", "a2" }));
     }
 }

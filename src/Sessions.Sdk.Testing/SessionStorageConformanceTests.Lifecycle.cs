@@ -174,7 +174,7 @@ public abstract partial class SessionStorageConformanceTests
     {
         var original = await CreateWithMessagesAsync(2).ConfigureAwait(false);
 
-        var ex = await Assert.ThrowsAsync<SessionAlreadyExistsException>(
+        var ex = await ConformanceAssert.ThrowsAsync<SessionAlreadyExistsException>(
             () => Storage.CreateAsync(NewSession(original.Id, "Impostor"), TextMessages(5, "x")).AsTask()).ConfigureAwait(false);
 
         Assert.That(ex!.SessionId, Is.EqualTo(original.Id));
@@ -220,9 +220,9 @@ public abstract partial class SessionStorageConformanceTests
     [Test]
     public async Task CreateAsync_NullArguments_ThrowArgumentNullException()
     {
-        await Assert.ThrowsAsync<ArgumentNullException>(() => Storage.CreateAsync(null!, []).AsTask()).ConfigureAwait(false);
+        await ConformanceAssert.ThrowsAsync<ArgumentNullException>(() => Storage.CreateAsync(null!, []).AsTask()).ConfigureAwait(false);
         var session = NewSession();
-        await Assert.ThrowsAsync<ArgumentNullException>(() => Storage.CreateAsync(session, null!).AsTask()).ConfigureAwait(false);
+        await ConformanceAssert.ThrowsAsync<ArgumentNullException>(() => Storage.CreateAsync(session, null!).AsTask()).ConfigureAwait(false);
         Assert.That(await Storage.ExistsAsync(session.Id).ConfigureAwait(false), Is.False);
     }
 
@@ -334,7 +334,7 @@ public abstract partial class SessionStorageConformanceTests
     {
         string id = NewId("missing");
 
-        var ex = await Assert.ThrowsAsync<SessionNotFoundException>(() => Storage.AppendMessagesAsync(id, TextMessages(1)).AsTask()).ConfigureAwait(false);
+        var ex = await ConformanceAssert.ThrowsAsync<SessionNotFoundException>(() => Storage.AppendMessagesAsync(id, TextMessages(1)).AsTask()).ConfigureAwait(false);
 
         Assert.That(ex!.SessionId, Is.EqualTo(id));
         Assert.That(await Storage.ExistsAsync(id).ConfigureAwait(false), Is.False);
@@ -347,7 +347,7 @@ public abstract partial class SessionStorageConformanceTests
     {
         var created = await CreateWithMessagesAsync(1).ConfigureAwait(false);
 
-        await Assert.ThrowsAsync<ArgumentNullException>(() => Storage.AppendMessagesAsync(created.Id, null!).AsTask()).ConfigureAwait(false);
+        await ConformanceAssert.ThrowsAsync<ArgumentNullException>(() => Storage.AppendMessagesAsync(created.Id, null!).AsTask()).ConfigureAwait(false);
 
         Assert.That((await Storage.GetAsync(created.Id).ConfigureAwait(false))!.MessageCount, Is.EqualTo(1));
     }
@@ -467,7 +467,7 @@ public abstract partial class SessionStorageConformanceTests
         var created = await CreateWithMessagesAsync(1).ConfigureAwait(false);
         await Storage.UpdateAsync(created with { Title = "first writer" }).ConfigureAwait(false);
 
-        var ex = await Assert.ThrowsAsync<SessionConcurrencyException>(
+        var ex = await ConformanceAssert.ThrowsAsync<SessionConcurrencyException>(
             () => Storage.UpdateAsync(created with { Title = "second writer" }).AsTask()).ConfigureAwait(false);
 
         using (Assert.EnterMultipleScope())
@@ -531,7 +531,7 @@ public abstract partial class SessionStorageConformanceTests
     {
         var session = NewSession() with { Version = 1 };
 
-        var ex = await Assert.ThrowsAsync<SessionNotFoundException>(() => Storage.UpdateAsync(session).AsTask()).ConfigureAwait(false);
+        var ex = await ConformanceAssert.ThrowsAsync<SessionNotFoundException>(() => Storage.UpdateAsync(session).AsTask()).ConfigureAwait(false);
 
         Assert.That(ex!.SessionId, Is.EqualTo(session.Id));
         Assert.That(await Storage.ExistsAsync(session.Id).ConfigureAwait(false), Is.False);
@@ -613,7 +613,7 @@ public abstract partial class SessionStorageConformanceTests
         var created = await CreateWithMessagesAsync(3).ConfigureAwait(false);
         await Storage.UpdateAsync(created with { Title = "bumped" }).ConfigureAwait(false);
 
-        var ex = await Assert.ThrowsAsync<SessionConcurrencyException>(
+        var ex = await ConformanceAssert.ThrowsAsync<SessionConcurrencyException>(
             () => Storage.ReplaceMessagesAsync(created.Id, TextMessages(1, "r"), created.Version).AsTask()).ConfigureAwait(false);
 
         using (Assert.EnterMultipleScope())
@@ -634,7 +634,7 @@ public abstract partial class SessionStorageConformanceTests
     {
         string id = NewId("missing");
 
-        var ex = await Assert.ThrowsAsync<SessionNotFoundException>(() => Storage.ReplaceMessagesAsync(id, TextMessages(1), 1).AsTask()).ConfigureAwait(false);
+        var ex = await ConformanceAssert.ThrowsAsync<SessionNotFoundException>(() => Storage.ReplaceMessagesAsync(id, TextMessages(1), 1).AsTask()).ConfigureAwait(false);
 
         Assert.That(ex!.SessionId, Is.EqualTo(id));
         Assert.That(await Storage.ExistsAsync(id).ConfigureAwait(false), Is.False);
@@ -658,7 +658,7 @@ public abstract partial class SessionStorageConformanceTests
             Assert.That(await ListAllAsync(Storage, new SessionQuery { Tag = marker }).ConfigureAwait(false), Is.Empty);
         }
 
-        await Assert.ThrowsAsync<SessionNotFoundException>(() => Storage.GetMessagesAsync(created.Id, MessageRange.All).AsTask()).ConfigureAwait(false);
+        await ConformanceAssert.ThrowsAsync<SessionNotFoundException>(() => Storage.GetMessagesAsync(created.Id, MessageRange.All).AsTask()).ConfigureAwait(false);
         Assert.That(await Storage.DeleteAsync(created.Id).ConfigureAwait(false), Is.False);
     }
 

@@ -347,6 +347,6 @@ public abstract partial class SessionStorageConformanceTests
     [Test]
     public async Task ListAsync_NullQuery_ThrowsArgumentNullException()
     {
-        await Assert.ThrowsAsync<ArgumentNullException>(() => ListAllAsync(Storage, null!)).ConfigureAwait(false);
+        await ConformanceAssert.ThrowsAsync<ArgumentNullException>(() => ListAllAsync(Storage, null!)).ConfigureAwait(false);
     }
 }

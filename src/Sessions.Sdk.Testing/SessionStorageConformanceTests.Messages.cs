@@ -73,7 +73,7 @@ public abstract partial class SessionStorageConformanceTests
     {
         string id = NewId("missing");
 
-        var ex = await Assert.ThrowsAsync<SessionNotFoundException>(() => Storage.GetMessagesAsync(id, MessageRange.Last(5)).AsTask()).ConfigureAwait(false);
+        var ex = await ConformanceAssert.ThrowsAsync<SessionNotFoundException>(() => Storage.GetMessagesAsync(id, MessageRange.Last(5)).AsTask()).ConfigureAwait(false);
 
         Assert.That(ex!.SessionId, Is.EqualTo(id));
     }
@@ -323,7 +323,7 @@ public abstract partial class SessionStorageConformanceTests
             Assert.That(user.AdditionalProperties?["client"]?.ToString(), Is.EqualTo("cli"));
             Assert.That(user.AdditionalProperties?["attempt"]?.ToString(), Is.EqualTo("2"));
             Assert.That(user.Contents, Has.Count.EqualTo(3));
-            Assert.That(user.Contents[0], Is.TypeOf<TextContent>().With.Property(nameof(TextContent.Text)).EqualTo("What is the weather in Paris? See the image."));
+            Assert.That(user.Contents[0], Is.TypeOf(typeof(TextContent)).With.Property(nameof(TextContent.Text)).EqualTo("What is the weather in Paris? See the image."));
             var data = user.Contents[1] as DataContent;
             Assert.That(data, Is.Not.Null, "DataContent lost");
             Assert.That(data?.MediaType, Is.EqualTo("image/png"));

@@ -111,7 +111,7 @@ public abstract partial class SessionStorageConformanceTests
                 caught = ex;
             }
 
-            Assert.That(caught, Is.InstanceOf<ArgumentException>(), $"{name} must reject the id with ArgumentException, not {caught?.GetType().Name ?? "success"}");
+            Assert.That(caught, Is.InstanceOf(typeof(ArgumentException)), $"{name} must reject the id with ArgumentException, not {caught?.GetType().Name ?? "success"}");
             var argumentException = (ArgumentException)caught!;
             if (paramName is null)
             {
@@ -216,7 +216,7 @@ public abstract partial class SessionStorageConformanceTests
                 caught = ex;
             }
 
-            Assert.That(caught, Is.InstanceOf<SessionsException>().Or.InstanceOf<ArgumentException>().Or.InstanceOf<OperationCanceledException>(), $"bad call {i} must fail");
+            Assert.That(caught, Is.InstanceOf(typeof(SessionsException)).Or.InstanceOf(typeof(ArgumentException)).Or.InstanceOf(typeof(OperationCanceledException)), $"bad call {i} must fail");
         }
 
         var after = await Storage.GetAsync(created.Id).ConfigureAwait(false);
@@ -368,7 +368,7 @@ public abstract partial class SessionStorageConformanceTests
             _ => () => ListAllAsync(Storage, new SessionQuery { Tag = marker }, token),
         };
 
-        await Assert.CatchAsync<OperationCanceledException>(() => call()).ConfigureAwait(false);
+        await ConformanceAssert.CatchAsync<OperationCanceledException>(() => call()).ConfigureAwait(false);
 
         var after = await Storage.GetAsync(existing.Id).ConfigureAwait(false);
         using (Assert.EnterMultipleScope())

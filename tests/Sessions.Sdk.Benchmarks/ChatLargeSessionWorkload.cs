@@ -5,7 +5,7 @@ namespace Sessions.Sdk.Benchmarks;
 /// <summary>W8: open a 100,000-message session (file storage) in a fresh process and SendAsync with a history window of 50.</summary>
 internal sealed class ChatLargeSessionWorkload : IWorkload
 {
-    public const int MessageCount = 100_000;
+    public static readonly int MessageCount = Harness.Size(100_000, 500);
     public const int Window = 50;
 
     public string Id => "W8";

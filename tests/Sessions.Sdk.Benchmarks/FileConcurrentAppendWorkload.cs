@@ -6,7 +6,7 @@ namespace Sessions.Sdk.Benchmarks;
 /// <summary>W4: two processes append 500 messages each to the same session at the same instant, persisting each; a third counts (file store).</summary>
 internal sealed class FileConcurrentAppendWorkload : IWorkload
 {
-    private const int PerProcess = 500;
+    private static readonly int PerProcess = Harness.Size(500, 20);
 
     public string Id => "W4";
 

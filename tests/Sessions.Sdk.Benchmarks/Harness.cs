@@ -16,6 +16,15 @@ internal sealed class Harness : IDisposable
         Directory.CreateDirectory(WorkDirectory);
     }
 
+    /// <summary>The environment variable that puts the harness and its child processes in smoke mode.</summary>
+    public const string SmokeVariable = "SESSIONS_BENCH_SMOKE";
+
+    /// <summary>Gets a value indicating whether this is a smoke run (tiny sizes, one repetition): it proves the harness builds and runs, and measures nothing worth reporting.</summary>
+    public static bool Smoke => Environment.GetEnvironmentVariable(SmokeVariable) == "1";
+
+    /// <summary>Returns the full size of a workload, or its tiny size in a smoke run.</summary>
+    public static int Size(int full, int tiny) => Smoke ? tiny : full;
+
     /// <summary>Gets a scratch directory removed when the harness ends.</summary>
     public string WorkDirectory { get; }
 

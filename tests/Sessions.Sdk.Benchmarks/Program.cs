@@ -3,6 +3,8 @@ using Sessions.Sdk.Benchmarks;
 
 // Usage:
 //   dotnet run -c Release --project tests/Sessions.Sdk.Benchmarks -- [W1 W2 ...]     run workloads (all when none named)
+//   dotnet run -c Release --project tests/Sessions.Sdk.Benchmarks -- --smoke         CI: the workloads that have tiny sizes
+//                                                                                    (W4, W8), one repetition, end to end
 //   (internal) --child <measurement> <args...>                                      one measurement in a fresh process
 if (args.Length > 0 && args[0] == "--child")
 {
@@ -17,8 +19,18 @@ var workloads = typeof(Program).Assembly.GetTypes()
     .OrderBy(w => w.Id.Contains("PostgreSql", StringComparison.Ordinal) ? 1 : 0)
     .ThenBy(w => w.Id, StringComparer.Ordinal)
     .ToList();
+// The workloads whose sizes shrink in smoke mode (Harness.Size); the others run only at full size.
+string[] smokeWorkloads = ["W4", "W8"];
+bool smoke = args.Contains("--smoke", StringComparer.Ordinal);
+if (smoke)
+{
+    // Child processes inherit the variable, so they run the tiny sizes too.
+    Environment.SetEnvironmentVariable(Harness.SmokeVariable, "1");
+    args = [.. args.Where(a => a != "--smoke"), .. args.Length == 1 ? smokeWorkloads : []];
+}
+
 var selected = args.Length == 0 ? workloads : workloads.Where(w => args.Contains(w.Id, StringComparer.OrdinalIgnoreCase)).ToList();
-using var harness = new Harness();
+using var harness = new Harness { Repetitions = smoke ? 1 : 3 };
 foreach (var workload in selected)
 {
     Console.Error.WriteLine($"running {workload.Id} ...");
@@ -26,4 +38,9 @@ foreach (var workload in selected)
 }
 
 Console.WriteLine(harness.ToMarkdown());
+if (smoke)
+{
+    Console.WriteLine($"Smoke run: {selected.Count} workload(s) at tiny sizes, one repetition; the figures above are not measurements.");
+}
+
 return 0;

@@ -34,9 +34,27 @@ public sealed record SessionSearchQuery
     public string HighlightEnd { get; init; } = "]";
 
     /// <summary>Gets how many hits to skip.</summary>
-    public int Skip { get; init; }
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public int Skip
+    {
+        get;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value, nameof(Skip));
+            field = value;
+        }
+    }
 
     /// <summary>Gets how many hits to return at most.</summary>
     /// <value>The default value is 20.</value>
-    public int Take { get; init; } = 20;
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public int Take
+    {
+        get;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value, nameof(Take));
+            field = value;
+        }
+    } = 20;
 }

@@ -49,10 +49,34 @@ public sealed record SessionQuery
     public bool Descending { get; init; } = true;
 
     /// <summary>Gets how many matching sessions to skip.</summary>
-    public int Skip { get; init; }
+    /// <value>The default value is 0; never negative.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public int Skip
+    {
+        get;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value, nameof(Skip));
+            field = value;
+        }
+    }
 
     /// <summary>Gets how many sessions to return at most; <see langword="null"/> for all.</summary>
-    public int? Take { get; init; }
+    /// <value>The default value is <see langword="null"/>; otherwise 0 or more.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public int? Take
+    {
+        get;
+        init
+        {
+            if (value is { } take)
+            {
+                ArgumentOutOfRangeException.ThrowIfNegative(take, nameof(Take));
+            }
+
+            field = value;
+        }
+    }
 
     /// <summary>Returns whether <paramref name="session"/> passes every filter of this query (paging and order aside).</summary>
     /// <param name="session">The session to test.</param>

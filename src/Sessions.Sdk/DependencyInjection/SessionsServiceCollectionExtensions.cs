@@ -31,6 +31,7 @@ public static class SessionsServiceCollectionExtensions
             services.AddSingleton<SessionsMarker>();
             services.AddOptions<SessionsOptions>().ValidateOnStart();
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SessionsOptions>, SessionsOptionsValidator>());
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SessionsOptions>, SessionsStartupValidator>());
             services.TryAddSingleton(TimeProvider.System);
             services.TryAddSingleton<ChatProviderRegistry>();
             services.TryAddSingleton<ISessionManager>(CreateManager);

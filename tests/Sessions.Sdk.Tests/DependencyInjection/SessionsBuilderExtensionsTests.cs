@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Moq;
@@ -185,14 +186,14 @@ public sealed class SessionsBuilderExtensionsTests
     }
 
     [Test]
-    public async Task SendAsync_UnknownDefaultProvider_ThrowsListingRegisteredNames()
+    public void ManagerResolution_UnknownDefaultProvider_ThrowsListingRegisteredNames()
     {
+        // Issue 10: a misspelled DefaultProvider fails at startup (the manager's options), not at the first send.
         using var provider = Build(x => x.UseStorage(new CoreTestStorage()).AddChatProvider("openai", CoreTestChatClient.Echo()).AddChatProvider("anthropic", CoreTestChatClient.Echo()), o => o.DefaultProvider = "ollama");
-        var s = await provider.GetRequiredService<ISessionManager>().Create("s").CreateAsync();
 
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => s.SendAsync("hi"));
+        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<ISessionManager>());
 
-        Assert.That(ex!.Message, Is.EqualTo("No chat provider named 'ollama' is registered. Registered providers: anthropic, openai."));
+        Assert.That(ex!.Message, Is.EqualTo("SessionsOptions.DefaultProvider is 'ollama', but no chat provider of that name is registered (registered: anthropic, openai). Fix the name, or register a provider with that name."));
     }
 
     [Test]

@@ -39,13 +39,14 @@ public sealed class SessionsServiceCollectionExtensionsTests
     {
         var services = new ServiceCollection();
 
-        services.AddSessions(o => o.DefaultProvider = "a");
+        services.AddSessions(o => o.DefaultProvider = "a").AddDemoProvider("a");
         services.AddSessions(o => o.MaxHistoryMessages = 7);
         int countAfterTwo = services.Count;
         services.AddSessions();
 
         Assert.That(services.Count(d => d.ServiceType == typeof(ISessionManager)), Is.EqualTo(1));
-        Assert.That(services.Count(d => d.ServiceType == typeof(IValidateOptions<SessionsOptions>)), Is.EqualTo(1));
+        Assert.That(services.Count(d => d.ServiceType == typeof(IValidateOptions<SessionsOptions>) && d.ImplementationType == typeof(SessionsOptionsValidator)), Is.EqualTo(1));
+        Assert.That(services.Count(d => d.ServiceType == typeof(IValidateOptions<SessionsOptions>) && d.ImplementationType == typeof(SessionsStartupValidator)), Is.EqualTo(1));
         Assert.That(services.Count(d => d.ServiceType == typeof(ISessionStorage)), Is.LessThanOrEqualTo(1));
         Assert.That(services, Has.Count.EqualTo(countAfterTwo));
         using var provider = services.BuildServiceProvider();
@@ -190,7 +191,7 @@ public sealed class SessionsServiceCollectionExtensionsTests
         }).Build();
         var services = new ServiceCollection();
 
-        services.AddSessions(configuration.GetSection("Sessions")).UseStorage(new CoreTestStorage());
+        services.AddSessions(configuration.GetSection("Sessions")).UseStorage(new CoreTestStorage()).AddDemoProvider("anthropic");
 
         using var provider = services.BuildServiceProvider();
         var o = provider.GetRequiredService<IOptions<SessionsOptions>>().Value;

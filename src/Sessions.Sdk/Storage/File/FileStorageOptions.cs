@@ -4,8 +4,13 @@ namespace Sessions.Sdk;
 public sealed class FileStorageOptions
 {
     /// <summary>Gets or sets the directory that holds the sessions; created on first write.</summary>
-    /// <value>The default value is <see langword="null"/>: <c>Sessions.Sdk/sessions</c> under the per-user local application data directory.</value>
+    /// <value>The default value is <see langword="null"/>: <c>{ApplicationName}/sessions</c> under the per-user local application data directory.</value>
     public string? Directory { get; set; }
+
+    /// <summary>Gets or sets the application name that separates this application's default store from other applications' stores.</summary>
+    /// <remarks>Used only when <see cref="Directory"/> is <see langword="null"/>: the store is then <c>LocalApplicationData/{ApplicationName}/sessions</c>.</remarks>
+    /// <value>The default value is <see langword="null"/>: the entry assembly's name (<c>Sessions.Sdk</c> when there is none).</value>
+    public string? ApplicationName { get; set; }
 
     /// <summary>Gets or sets a value indicating whether every write is flushed to the disk (fsync) before the call returns.</summary>
     /// <remarks>
@@ -46,6 +51,11 @@ public sealed class FileStorageOptions
             throw new ArgumentException($"{nameof(FileStorageOptions)}.{nameof(Directory)} must not be empty or white space; leave it null for the default directory.", nameof(Directory));
         }
 
+        if (ApplicationName is not null && (string.IsNullOrWhiteSpace(ApplicationName) || ApplicationName is "." or ".." || ApplicationName.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || ApplicationName.Contains('/', StringComparison.Ordinal) || ApplicationName.Contains('\\', StringComparison.Ordinal)))
+        {
+            throw new ArgumentException($"{nameof(FileStorageOptions)}.{nameof(ApplicationName)} '{ApplicationName}' must be a folder name (no path separators or invalid characters); leave it null for the entry assembly's name.", nameof(ApplicationName));
+        }
+
         if (LockTimeout <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(LockTimeout), LockTimeout, $"{nameof(FileStorageOptions)}.{nameof(LockTimeout)} must be positive.");
@@ -57,20 +67,27 @@ public sealed class FileStorageOptions
         }
     }
 
-    /// <summary>Returns the directory to use: <see cref="Directory"/> or the per-user default.</summary>
+    /// <summary>Returns the directory to use: <see cref="Directory"/> or this application's per-user default.</summary>
     /// <returns>A full path.</returns>
-    internal string ResolveDirectory() => Path.GetFullPath(Directory ?? DefaultDirectory());
+    internal string ResolveDirectory() => Path.GetFullPath(Directory ?? DefaultDirectory(ApplicationName));
 
-    /// <summary>Returns the per-user default directory, <c>Sessions.Sdk/sessions</c> under local application data.</summary>
+    /// <summary>Returns the per-user default directory of an application, <c>{applicationName}/sessions</c> under local application data.</summary>
+    /// <param name="applicationName">The application name; <see langword="null"/> for the entry assembly's name.</param>
     /// <returns>The path.</returns>
-    internal static string DefaultDirectory()
+    internal static string DefaultDirectory(string? applicationName = null)
     {
+        applicationName ??= System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name;
+        if (string.IsNullOrWhiteSpace(applicationName) || applicationName.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0)
+        {
+            applicationName = "Sessions.Sdk";
+        }
+
         var baseDirectory = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify);
         if (string.IsNullOrEmpty(baseDirectory))
         {
             baseDirectory = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile, Environment.SpecialFolderOption.DoNotVerify), ".local", "share");
         }
 
-        return Path.Combine(baseDirectory, "Sessions.Sdk", "sessions");
+        return Path.Combine(baseDirectory, applicationName, "sessions");
     }
 }

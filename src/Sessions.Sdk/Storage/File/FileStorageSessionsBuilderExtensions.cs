@@ -40,9 +40,13 @@ public static class FileStorageSessionsBuilderExtensions
         services.TryAddSingleton<ISessionStorage>(sp => Create(sp, new FileStorageOptions()));
     }
 
-    private static FileSessionStorage Create(IServiceProvider services, FileStorageOptions options) =>
-        new(
+    private static FileSessionStorage Create(IServiceProvider services, FileStorageOptions options)
+    {
+        // Fail when the storage is first resolved (at host start with ValidateOnStart, else with the session manager), not at the first write.
+        FileStorageLocation.Validate(options.ResolveDirectory());
+        return new(
             options,
             services.GetService<TimeProvider>() ?? TimeProvider.System,
             services.GetService<ILoggerFactory>()?.CreateLogger<FileSessionStorage>() ?? NullLogger<FileSessionStorage>.Instance);
+    }
 }

@@ -355,7 +355,8 @@ public sealed class FileSessionStorageTests
         Assert.That(interval!.ParamName, Is.EqualTo("SummaryInterval"));
         var directory = Assert.Throws<ArgumentException>(() => new FileStorageOptions { Directory = " " }.Validate());
         Assert.That(directory!.Message, Does.Contain("FileStorageOptions.Directory"));
-        Assert.That(FileStorageOptions.DefaultDirectory(), Does.EndWith(Path.Combine("Sessions.Sdk", "sessions")));
+        string entryName = System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name ?? "Sessions.Sdk";
+        Assert.That(FileStorageOptions.DefaultDirectory(), Does.EndWith(Path.Combine(entryName, "sessions")));
     }
 
     private static async Task AssertRejectedAsync(Func<Task> action, string paramName, string shown)

@@ -1,47 +1,62 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 
-namespace Sessions.Quickstart;
+namespace Sessions.Sdk;
 
 /// <summary>
-/// A tiny local stand-in for a real model, so the quickstart runs with no server and no API key.
-/// It answers by echoing the last user message and saying how much of the conversation it was given,
-/// which shows that the session sends its stored history with every call.
+/// An offline stand-in for a model, for demos, samples and tests: it answers by echoing the last user message and
+/// saying how many messages it was given (which shows that a session sends its stored history). Not a language model.
 /// </summary>
-internal sealed class OfflineEchoChatClient : IChatClient
+/// <remarks>Deterministic and thread-safe; reports whitespace-separated words as token usage.</remarks>
+internal sealed class DemoChatClient : IChatClient
 {
-    public const string ModelName = "offline-echo";
+    /// <summary>The model id the demo client reports.</summary>
+    public const string ModelId = "demo-echo";
 
+    /// <inheritdoc/>
     public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(messages);
+        cancellationToken.ThrowIfCancellationRequested();
         var history = messages.ToList();
         string reply = Answer(history);
-        var response = new ChatResponse(new ChatMessage(ChatRole.Assistant, reply))
+        return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, reply))
         {
-            ModelId = options?.ModelId ?? ModelName,
+            ModelId = options?.ModelId ?? ModelId,
             Usage = Usage(history, reply),
-        };
-        return Task.FromResult(response);
+        });
     }
 
+    /// <inheritdoc/>
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(messages);
         var history = messages.ToList();
         string reply = Answer(history);
         string[] words = reply.Split(' ');
         for (int i = 0; i < words.Length; i++)
         {
-            await Task.Delay(15, cancellationToken);
-            string piece = i == 0 ? words[i] : " " + words[i];
-            yield return new ChatResponseUpdate(ChatRole.Assistant, piece) { ModelId = options?.ModelId ?? ModelName, MessageId = "reply" };
+            cancellationToken.ThrowIfCancellationRequested();
+            await Task.Yield();
+            yield return new ChatResponseUpdate(ChatRole.Assistant, i == 0 ? words[i] : " " + words[i])
+            {
+                ModelId = options?.ModelId ?? ModelId,
+                MessageId = "demo-reply",
+            };
         }
 
         yield return new ChatResponseUpdate { Contents = [new UsageContent(Usage(history, reply))] };
     }
 
-    public object? GetService(Type serviceType, object? serviceKey = null) => serviceType == typeof(IChatClient) ? this : null;
+    /// <inheritdoc/>
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        return serviceKey is null && serviceType.IsInstanceOfType(this) ? this : null;
+    }
 
+    /// <inheritdoc/>
     public void Dispose()
     {
     }
@@ -51,7 +66,7 @@ internal sealed class OfflineEchoChatClient : IChatClient
         string last = history.LastOrDefault(m => m.Role == ChatRole.User)?.Text ?? string.Empty;
         int userTurns = history.Count(m => m.Role == ChatRole.User);
         bool hasSystemPrompt = history.Any(m => m.Role == ChatRole.System);
-        return $"You said \"{last}\". I was given {history.Count} messages ({userTurns} from you{(hasSystemPrompt ? ", plus the system prompt" : string.Empty)}).";
+        return $"(demo model) You said \"{last}\". I was given {history.Count} messages ({userTurns} from you{(hasSystemPrompt ? ", plus the system prompt" : string.Empty)}).";
     }
 
     private static UsageDetails Usage(List<ChatMessage> history, string reply)

@@ -1,0 +1,57 @@
+using Microsoft.Extensions.Options;
+
+namespace Sessions.Sdk;
+
+/// <summary>Checks, before the file store is first used, that its directory is a folder this process can write to.</summary>
+internal static class FileStorageLocation
+{
+    /// <summary>Throws when the directory is a file (or under one) or cannot be created or written to.</summary>
+    /// <param name="directory">The store's full directory path.</param>
+    /// <exception cref="OptionsValidationException">The location is unusable; the message names <c>FileStorageOptions.Directory</c> and the fix.</exception>
+    public static void Validate(string directory)
+    {
+        string? failure = Check(directory);
+        if (failure is not null)
+        {
+            throw new OptionsValidationException(Options.DefaultName, typeof(FileStorageOptions), [failure]);
+        }
+    }
+
+    /// <summary>Returns why the directory cannot hold the store, or <see langword="null"/> when it can.</summary>
+    /// <param name="directory">The store's full directory path.</param>
+    /// <returns>The failure message, or <see langword="null"/>.</returns>
+    public static string? Check(string directory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        const string Setting = "FileStorageOptions.Directory (UseFileStorage(directory))";
+        for (string? path = directory; !string.IsNullOrEmpty(path); path = Path.GetDirectoryName(path))
+        {
+            if (File.Exists(path))
+            {
+                return path == directory
+                    ? $"{Setting} is '{directory}', which is a file, not a folder. Point it at a folder (or leave it unset for the per-application default), or move the file away."
+                    : $"{Setting} is '{directory}', but '{path}' is a file, not a folder. Point it at a folder (or leave it unset for the per-application default), or move the file away.";
+            }
+
+            if (System.IO.Directory.Exists(path))
+            {
+                break;
+            }
+        }
+
+        string probe = Path.Combine(directory, $".write-check-{Guid.NewGuid():N}");
+        try
+        {
+            System.IO.Directory.CreateDirectory(directory);
+            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))
+            {
+            }
+
+            return null;
+        }
+        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException or NotSupportedException)
+        {
+            return $"{Setting} is '{directory}', which this process cannot create or write to ({ex.Message}). Choose a folder this user can write to, or fix its permissions.";
+        }
+    }
+}
