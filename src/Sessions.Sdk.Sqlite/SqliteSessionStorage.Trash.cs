@@ -61,14 +61,11 @@ internal sealed partial class SqliteSessionStorage : ISessionTrash
         SessionIds.Validate(sessionId, nameof(sessionId));
         return RunAsync(write: true, sessionId, "restore", lease =>
         {
-            var live = lease.Command("SELECT 1 FROM sessions WHERE id = $id");
-            SqliteLease.Set(live, "$id", sessionId);
-            bool exists = live.ExecuteScalar() is not null;
-            var update = lease.Command("UPDATE sessions SET id = $id, trashed_at = NULL WHERE id = $trashed AND NOT EXISTS (SELECT 1 FROM sessions WHERE id = $id)");
+            // No live session can hold the id meanwhile: the index on ltrim(id, '~') keeps it taken.
+            var update = lease.Command("UPDATE sessions SET id = $id, trashed_at = NULL WHERE id = $trashed");
             SqliteLease.Set(update, "$id", sessionId);
             SqliteLease.Set(update, "$trashed", TrashPrefix + sessionId);
-            if (update.ExecuteNonQuery() > 0) return true;
-            return exists ? throw new SessionAlreadyExistsException(sessionId) : false;
+            return update.ExecuteNonQuery() > 0;
         }, cancellationToken);
     }
 
