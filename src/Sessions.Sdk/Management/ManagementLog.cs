@@ -14,9 +14,6 @@ internal static partial class ManagementLog
     [LoggerMessage(EventId = 5102, Level = LogLevel.Information, Message = "Purged session {SessionId} from the trash")]
     public static partial void Purged(ILogger logger, string sessionId);
 
-    [LoggerMessage(EventId = 5103, Level = LogLevel.Information, Message = "Deleted session {SessionId} permanently")]
-    public static partial void DeletedPermanently(ILogger logger, string sessionId);
-
     [LoggerMessage(EventId = 5110, Level = LogLevel.Information, Message = "Retention{DryRun}: trashing session {SessionId}, idle since {UpdatedAt:O}")]
     public static partial void RetentionTrash(ILogger logger, string dryRun, string sessionId, DateTimeOffset updatedAt);
 

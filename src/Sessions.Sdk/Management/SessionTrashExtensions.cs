@@ -31,7 +31,7 @@ public static class SessionTrashExtensions
             deleted = await trash.PurgeAsync(sessionId, cancellationToken).ConfigureAwait(false);
         }
 
-        if (deleted) ManagementLog.DeletedPermanently(LoggerOf(manager), sessionId);
+        if (deleted) SessionsLog.SessionDeleted(LoggerOf(manager), sessionId);
         return deleted;
     }
 
