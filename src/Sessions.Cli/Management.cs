@@ -8,12 +8,8 @@ internal static partial class Cli
 {
     private static async Task<bool> DeleteOneAsync(CliHost host, string id, bool permanent, CancellationToken ct)
     {
-        if (!permanent)
-        {
-            throw new CliException("This version of the store has no trash yet; pass --permanent to delete for good.", CliExitCode.Usage);
-        }
-
-        return await host.Sessions.DeleteAsync(id, ct);
+        // Without --permanent: to the trash (restorable); a store without a trash refuses (NotSupportedException), deleting nothing.
+        return permanent ? await host.Sessions.DeleteAsync(id, permanent: true, ct) : await host.Sessions.DeleteAsync(id, ct);
     }
 
     private static async Task<int> WriteStoreStatisticsAsync(Terminal terminal, CliHost host, bool json, CancellationToken ct)

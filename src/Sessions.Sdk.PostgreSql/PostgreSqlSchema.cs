@@ -5,6 +5,10 @@ namespace Sessions.Sdk;
 /// Migrations only ever get appended; a shipped migration is never edited. Each runs once per schema, inside the
 /// transaction that holds the schema's advisory lock, and records itself in <c>schema_migrations</c>.
 /// Times are stored as UTC ticks (<c>bigint</c>) so they round-trip exactly; <c>seq</c> is 1-based and contiguous.
+/// Since migration 3 (trash) the session rows live in the table <c>session_rows</c> and <c>sessions</c> is a simple (automatically
+/// updatable) view of the rows not in the trash, so every query by id, listing and search skips trashed sessions and the primary
+/// key keeps a trashed id taken. A later migration that adds a column to <c>session_rows</c> must recreate the view
+/// (<c>CREATE OR REPLACE VIEW … AS SELECT * …</c>): a view's <c>*</c> is expanded when it is created.
 /// </remarks>
 internal static class PostgreSqlSchema
 {
@@ -63,6 +67,12 @@ internal static class PostgreSqlSchema
             ALTER TABLE {0}.sessions ALTER COLUMN title_tsv SET NOT NULL;
             CREATE INDEX sessions_title_tsv_idx ON {0}.sessions USING gin (title_tsv);
             CREATE INDEX sessions_tags_norm_idx ON {0}.sessions USING gin (tags_norm);
+            """),
+        ("trash", """
+            ALTER TABLE {0}.sessions RENAME TO session_rows;
+            ALTER TABLE {0}.session_rows ADD COLUMN trashed_ticks bigint;
+            CREATE INDEX session_rows_trashed_idx ON {0}.session_rows (trashed_ticks) WHERE trashed_ticks IS NOT NULL;
+            CREATE VIEW {0}.sessions AS SELECT * FROM {0}.session_rows WHERE trashed_ticks IS NULL;
             """),
     ];
 

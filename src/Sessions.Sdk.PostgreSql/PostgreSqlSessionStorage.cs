@@ -654,7 +654,14 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
     private async Task<List<SessionInfo>> ListPageAsync(SessionQuery query, CancellationToken cancellationToken)
     {
         await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
-        var sql = new StringBuilder("SELECT ").Append(SessionColumns).Append(" FROM ").Append(_sessions).Append(" WHERE true");
+        var (sql, parameters) = Filters(query, "SELECT " + SessionColumns);
+        return await ListPageAsync(query, sql, parameters, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Selects from the live sessions (the <c>sessions</c> view) with the query's filters; also used by statistics.</summary>
+    private (StringBuilder Sql, List<NpgsqlParameter> Parameters) Filters(SessionQuery query, string select)
+    {
+        var sql = new StringBuilder(select).Append(" FROM ").Append(_sessions).Append(" WHERE true");
         var parameters = new List<NpgsqlParameter>();
         string Arg(NpgsqlParameter parameter)
         {
@@ -681,6 +688,17 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
             {
                 sql.Append(" AND (metadata -> ").Append(Arg(Text(key))).Append(") IS NOT NULL");
             }
+        }
+
+        return (sql, parameters);
+    }
+
+    private async Task<List<SessionInfo>> ListPageAsync(SessionQuery query, StringBuilder sql, List<NpgsqlParameter> parameters, CancellationToken cancellationToken)
+    {
+        string Arg(NpgsqlParameter parameter)
+        {
+            parameters.Add(parameter);
+            return "$" + parameters.Count.ToString(CultureInfo.InvariantCulture);
         }
 
         string direction = query.Descending ? " DESC" : " ASC";

@@ -81,6 +81,11 @@ internal static class SqliteSchema
             CREATE INDEX sessions_updated_at ON sessions(updated_at DESC, id);
             CREATE INDEX sessions_created_at ON sessions(created_at DESC, id);
             """),
+        ("trash", """
+            ALTER TABLE sessions ADD COLUMN trashed_at INTEGER;
+            CREATE UNIQUE INDEX sessions_id_taken ON sessions(ltrim(id, '~'));
+            CREATE INDEX sessions_trashed_at ON sessions(trashed_at) WHERE trashed_at IS NOT NULL;
+            """),
     ];
 
     /// <summary>Gets the schema version this library creates and understands.</summary>

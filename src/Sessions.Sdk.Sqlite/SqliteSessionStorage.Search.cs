@@ -35,7 +35,7 @@ internal sealed partial class SqliteSessionStorage
     private static List<SessionSearchHit> SearchPage(SqliteLease lease, SessionSearchQuery query, string match)
     {
         // Phase 1 ranks every match but reads only ids and scores; phase 2 builds snippets for the page alone.
-        var filters = new List<string>();
+        var filters = new List<string> { "s.trashed_at IS NULL" };
         var values = new List<(string Name, object? Value)> { ("$q", match) };
         var tags = query.Tags ?? [];
         for (int i = 0; i < tags.Count; i++)
@@ -60,7 +60,7 @@ internal sealed partial class SqliteSessionStorage
 
         if (query.From is { } from) values.Add(("$from", from.UtcTicks));
         if (query.To is { } to) values.Add(("$to", to.UtcTicks));
-        string sessionFilter = filters.Count == 0 ? string.Empty : " AND " + string.Join(" AND ", filters);
+        string sessionFilter = " AND " + string.Join(" AND ", filters);
         string messageTime = (query.From is null ? string.Empty : " AND m.ts >= $from") + (query.To is null ? string.Empty : " AND m.ts < $to");
         string titleTime = (query.From is null ? string.Empty : " AND s.updated_at >= $from") + (query.To is null ? string.Empty : " AND s.updated_at < $to");
 

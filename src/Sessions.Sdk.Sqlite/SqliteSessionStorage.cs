@@ -63,7 +63,7 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
                 "INSERT INTO sessions (id, title, kind, tags, metadata, system_prompt, provider, model, parent_id, branched_at, message_count, " +
                 "created_at, updated_at, size_bytes, usage_input, usage_output, usage_total, usage_cost, usage_requests, version) " +
                 "VALUES ($id, $title, $kind, $tags, $metadata, $system_prompt, $provider, $model, $parent_id, $branched_at, $count, " +
-                "$created_at, $updated_at, 0, $ui, $uo, $ut, $uc, $ur, 1) ON CONFLICT (id) DO NOTHING RETURNING pk");
+                "$created_at, $updated_at, 0, $ui, $uo, $ut, $uc, $ur, 1) ON CONFLICT DO NOTHING RETURNING pk"); // nor a trashed one's id (the trash migration's index)
             SqliteLease.Set(insert, "$id", session.Id);
             SqliteLease.Set(insert, "$title", session.Title ?? string.Empty);
             SqliteLease.Set(insert, "$kind", session.Kind.Value);
@@ -475,7 +475,14 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
 
     private static List<SessionInfo> ListPage(SqliteLease lease, SessionQuery query)
     {
-        var where = new List<string>();
+        var (where, values) = Filters(query);
+        return ListPage(lease, query, where, values);
+    }
+
+    /// <summary>The query's filters as SQL conditions on <c>sessions</c>, trashed sessions excluded (also used by statistics).</summary>
+    private static (List<string> Where, List<(string Name, object? Value)> Values) Filters(SessionQuery query)
+    {
+        var where = new List<string> { "trashed_at IS NULL" };
         var values = new List<(string Name, object? Value)>();
         if (query.TitleContains is { Length: > 0 } title)
         {
@@ -520,6 +527,11 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
             if (query.MetadataValue is { } mv) values.Add(("$mv", mv));
         }
 
+        return (where, values);
+    }
+
+    private static List<SessionInfo> ListPage(SqliteLease lease, SessionQuery query, List<string> where, List<(string Name, object? Value)> values)
+    {
         string direction = query.Descending ? "DESC" : "ASC";
         string order = query.OrderBy switch
         {

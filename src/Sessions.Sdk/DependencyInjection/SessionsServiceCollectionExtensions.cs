@@ -66,7 +66,10 @@ public static class SessionsServiceCollectionExtensions
             services.GetRequiredService<IOptions<SessionsOptions>>(),
             services.GetRequiredService<TimeProvider>(),
             loggerFactory?.CreateLogger("Sessions.Sdk"),
-            services.GetRequiredService<ChatPipelineFactory>());
+            services.GetRequiredService<ChatPipelineFactory>())
+        {
+            Templates = services.GetService<SessionTemplateRegistry>() ?? new([]),
+        };
     }
 
     /// <summary>Marks a service collection that AddSessions already configured.</summary>

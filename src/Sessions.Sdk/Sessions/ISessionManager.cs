@@ -53,10 +53,12 @@ public interface ISessionManager
     /// <exception cref="ArgumentException">The query text is empty.</exception>
     IAsyncEnumerable<SessionSearchHit> SearchAsync(SessionSearchQuery query, CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes a session and its messages.</summary>
+    /// <summary>Moves a session to the trash, from which it can be restored until it is purged.</summary>
     /// <param name="sessionId">The session id.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
-    /// <returns><see langword="true"/> when a session was deleted; <see langword="false"/> when none existed.</returns>
+    /// <returns><see langword="true"/> when a session was trashed; <see langword="false"/> when no live session had that id.</returns>
+    /// <remarks>To delete permanently use <c>DeleteAsync(id, permanent: true)</c> (<see cref="SessionTrashExtensions"/>).</remarks>
     /// <exception cref="ArgumentException"><paramref name="sessionId"/> is not a valid session id.</exception>
+    /// <exception cref="NotSupportedException">The store has no trash (<see cref="ISessionTrash"/>); nothing was deleted.</exception>
     Task<bool> DeleteAsync(string sessionId, CancellationToken cancellationToken = default);
 }

@@ -44,6 +44,9 @@ internal sealed class SessionManager : ISessionManager
     /// <summary>Gets the chat pipelines (tools, resilience, telemetry, context policy), built once per provider and model.</summary>
     internal ChatPipelineFactory Pipelines { get; }
 
+    /// <summary>Gets the session templates registered by name (Management/SessionTemplates.cs).</summary>
+    internal SessionTemplateRegistry Templates { get; init; } = new([]);
+
     /// <inheritdoc/>
     public SessionBuilder Create(string? sessionId = null)
     {
@@ -95,13 +98,7 @@ internal sealed class SessionManager : ISessionManager
     public async Task<bool> DeleteAsync(string sessionId, CancellationToken cancellationToken = default)
     {
         SessionIds.Validate(sessionId, nameof(sessionId));
-        bool deleted = await Storage.DeleteAsync(sessionId, cancellationToken).ConfigureAwait(false);
-        if (deleted)
-        {
-            SessionsLog.SessionDeleted(Logger, sessionId);
-        }
-
-        return deleted;
+        return await SessionTrashExtensions.TrashAsync(Storage, Logger, sessionId, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Stores a new session with its initial messages and returns it opened.</summary>

@@ -14,7 +14,7 @@ public enum CoreStoreKind
 }
 
 /// <summary>Wraps a real store (memory or file) for the core tests: counts what is read and can run a hook before appends.</summary>
-internal sealed class CoreTestStorage : ISessionStorage, ISessionSearch, IDisposable
+internal sealed class CoreTestStorage : ISessionStorage, ISessionSearch, ISessionTrash, IDisposable
 {
     private readonly ISessionStorage _inner;
     private readonly string? _directory;
@@ -70,6 +70,14 @@ internal sealed class CoreTestStorage : ISessionStorage, ISessionSearch, IDispos
         _inner.ReplaceMessagesAsync(sessionId, messages, expectedVersion, cancellationToken);
 
     public ValueTask<bool> DeleteAsync(string sessionId, CancellationToken cancellationToken = default) => _inner.DeleteAsync(sessionId, cancellationToken);
+
+    public ValueTask<bool> TrashAsync(string sessionId, CancellationToken cancellationToken = default) => ((ISessionTrash)_inner).TrashAsync(sessionId, cancellationToken);
+
+    public IAsyncEnumerable<TrashedSession> ListTrashAsync(CancellationToken cancellationToken = default) => ((ISessionTrash)_inner).ListTrashAsync(cancellationToken);
+
+    public ValueTask<bool> RestoreAsync(string sessionId, CancellationToken cancellationToken = default) => ((ISessionTrash)_inner).RestoreAsync(sessionId, cancellationToken);
+
+    public ValueTask<bool> PurgeAsync(string sessionId, CancellationToken cancellationToken = default) => ((ISessionTrash)_inner).PurgeAsync(sessionId, cancellationToken);
 
     public ValueTask<bool> ExistsAsync(string sessionId, CancellationToken cancellationToken = default) => _inner.ExistsAsync(sessionId, cancellationToken);
 

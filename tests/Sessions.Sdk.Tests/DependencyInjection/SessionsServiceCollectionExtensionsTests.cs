@@ -101,10 +101,11 @@ public sealed class SessionsServiceCollectionExtensionsTests
         var sessions = provider.GetRequiredService<ISessionManager>();
 
         await sessions.Create("logged").CreateAsync();
-        await sessions.DeleteAsync("logged");
+        await sessions.DeleteAsync("logged");                    // to the trash: 5100
+        await sessions.DeleteAsync("logged", permanent: true);   // purged from it: 1003
 
         var mine = loggers.Entries.Where(e => e.Category == "Sessions.Sdk").ToList();
-        Assert.That(mine.Select(e => e.EventId), Is.SupersetOf(new[] { 1001, 1003 }));
+        Assert.That(mine.Select(e => e.EventId), Is.SupersetOf(new[] { 1001, 5100, 1003 }));
         Assert.That(mine.Single(e => e.EventId == 1001).Message, Is.EqualTo("Created session logged (0 messages)"));
     }
 

@@ -72,7 +72,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         using var held = await LockAsync(entry, id, cancellationToken).ConfigureAwait(false);
         return Guard(id, () =>
         {
-            if (File.Exists(MetaPath(id))) throw new SessionAlreadyExistsException(id);
+            if (File.Exists(MetaPath(id)) || IsTrashed(id)) throw new SessionAlreadyExistsException(id);
             var now = _timeProvider.GetUtcNow();
             var header = new FileJournalHeader(id, FileJournal.NewGeneration(), 1, now, SessionUsage.Empty);
             CloseJournal(entry);

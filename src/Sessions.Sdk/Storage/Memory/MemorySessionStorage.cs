@@ -10,7 +10,7 @@ namespace Sessions.Sdk;
 /// Stored messages are shallow copies of what callers passed, and every returned list is a fresh copy, so callers
 /// cannot reorder or drop stored messages. Search scans the stored messages (<see cref="ScanningSessionSearch"/>).
 /// </remarks>
-internal sealed class MemorySessionStorage : ISessionStorage, ISessionSearch
+internal sealed partial class MemorySessionStorage : ISessionStorage, ISessionSearch
 {
     private readonly ConcurrentDictionary<string, Entry> _sessions = new(StringComparer.Ordinal);
     private readonly TimeProvider _timeProvider;
@@ -57,7 +57,7 @@ internal sealed class MemorySessionStorage : ISessionStorage, ISessionSearch
             Version = 1,
         };
 
-        if (!_sessions.TryAdd(session.Id, entry)) throw new SessionAlreadyExistsException(session.Id);
+        if (!TryAddLive(session.Id, entry)) throw new SessionAlreadyExistsException(session.Id);
         return ValueTask.FromResult(entry.Info);
     }
 
