@@ -64,6 +64,10 @@ internal static class PostgreSqlSchema
             CREATE INDEX sessions_title_tsv_idx ON {0}.sessions USING gin (title_tsv);
             CREATE INDEX sessions_tags_norm_idx ON {0}.sessions USING gin (tags_norm);
             """),
+        ("appends advance the version", """
+            ALTER TABLE {0}.sessions ADD COLUMN edit_version bigint NOT NULL DEFAULT 1;
+            UPDATE {0}.sessions SET edit_version = version;
+            """),
     ];
 
     /// <summary>Gets the schema version this library writes.</summary>

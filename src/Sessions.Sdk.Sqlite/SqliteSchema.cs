@@ -81,6 +81,10 @@ internal static class SqliteSchema
             CREATE INDEX sessions_updated_at ON sessions(updated_at DESC, id);
             CREATE INDEX sessions_created_at ON sessions(created_at DESC, id);
             """),
+        ("appends advance the version", """
+            ALTER TABLE sessions ADD COLUMN edit_version INTEGER NOT NULL DEFAULT 0;
+            UPDATE sessions SET edit_version = version;
+            """),
     ];
 
     /// <summary>Gets the schema version this library creates and understands.</summary>
