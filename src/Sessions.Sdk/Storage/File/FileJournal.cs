@@ -131,7 +131,7 @@ internal static class FileJournal
         }
 
         /// <summary>Writes one message line exactly as <see cref="WriteMessage(ArrayBufferWriter{byte}, SessionMessage, bool)"/> does.</summary>
-        public void Write(SessionMessage message, bool checksum)
+        public void Write(SessionMessage message, bool checksum = true)
         {
             int start = _buffer.WrittenCount;
             SessionJson.WriteMessage(_writer, message);

@@ -1075,6 +1075,19 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
             }
         }
 
+        // A record of a newer format (whose checksum this library may not know how to check) is reported as such, never as damage.
+        try
+        {
+            SessionJson.DeserializeMessage(line, sessionId);
+        }
+        catch (SessionFormatException ex) when (FileJournal.IsNewerVersion(ex))
+        {
+            throw;
+        }
+        catch (SessionFormatException)
+        {
+        }
+
         throw DamagedRecord(sessionId, sequence, offset, damage, null);
     }
 
