@@ -170,7 +170,9 @@ public abstract partial class SessionStorageConformanceTests
                 string text = $"w{w}-{i}";
                 await storage.AppendMessagesAsync(sessionId, [TextMessage(ChatRole.User, text)], CancellationToken.None).ConfigureAwait(false);
                 acknowledged.Enqueue(text);
-                await Task.Yield();
+
+                // Paced, so some replacements find a quiet moment; the others conflict, which is the point.
+                await Task.Delay(i % 3, CancellationToken.None).ConfigureAwait(false);
             }
         }, CancellationToken.None)).ToArray();
         try

@@ -964,7 +964,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
                 {
                     message = ParseMessage(line, sessionId, header.Checksums, null, offset);
                 }
-                catch (SessionFormatException ex) when (ex.Offset is not null)
+                catch (SessionFormatException ex) when (ex.Offset is not null && !FileJournal.IsNewerVersion(ex))
                 {
                     // Named below, once a neighbour's sequence tells which one it is.
                     damaged ??= (keep - 1, offset, ex);
@@ -1082,7 +1082,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         }
         catch (SessionFormatException ex) when (FileJournal.IsNewerVersion(ex))
         {
-            throw;
+            throw new SessionFormatException(ex.Message, sessionId, sequence ?? FileJournal.TryReadSequence(line), offset, ex);
         }
         catch (SessionFormatException)
         {
