@@ -224,6 +224,20 @@ public sealed class FileStoreHardeningTests
         Assert.That(unnamed, Is.Zero, "every report names the session and the sequence");
     }
 
+    /// <summary>RELIABILITY.md "Replace racing appends" on the file and memory stores: ≥ 200 races each, 0 acknowledged appends lost,
+    /// including appends from a second store instance (another process's view of the same folder). Prints its figures.</summary>
+    [Test]
+    public async Task ReplaceRacingAppends_TwoHundredRaces_NothingLost([Values("file", "memory")] string kind)
+    {
+        using var file = NewStore();
+        ISessionStorage store = kind == "file" ? file : new MemorySessionStorage();
+        await store.CreateAsync(FileSessionStorageTests.Session("race"), FileSessionStorageTests.Messages(2, "seed"));
+        var figures = await Sessions.Sdk.Testing.SessionStorageConformanceTests.RaceReplaceAgainstAppendsAsync(store, "race", races: 200, CancellationToken.None);
+        await TestContext.Out.WriteLineAsync($"replace racing appends ({kind}): {figures}");
+        Assert.That(figures.Lost, Is.Zero);
+        Assert.That(figures.Races, Is.GreaterThanOrEqualTo(200));
+    }
+
     private FileSessionStorage NewStore() =>
         new(new FileStorageOptions { Directory = _root }, new FileSessionStorageTests.FixedClock(T0), NullLogger.Instance);
 }
