@@ -74,6 +74,12 @@ internal static class PostgreSqlSchema
             CREATE INDEX session_rows_trashed_idx ON {0}.session_rows (trashed_ticks) WHERE trashed_ticks IS NOT NULL;
             CREATE VIEW {0}.sessions AS SELECT * FROM {0}.session_rows WHERE trashed_ticks IS NULL;
             """),
+        // Columns go on session_rows; the 'sessions' view of live rows is recreated to show them (new columns come last).
+        ("appends advance the version", """
+            ALTER TABLE {0}.session_rows ADD COLUMN edit_version bigint NOT NULL DEFAULT 1;
+            UPDATE {0}.session_rows SET edit_version = version;
+            CREATE OR REPLACE VIEW {0}.sessions AS SELECT * FROM {0}.session_rows WHERE trashed_ticks IS NULL;
+            """),
     ];
 
     /// <summary>Gets the schema version this library writes.</summary>

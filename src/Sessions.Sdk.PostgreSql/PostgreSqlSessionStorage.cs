@@ -93,14 +93,16 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
             """;
         _appendSql = $"""
             UPDATE {_sessions} SET message_count = message_count + $2, updated_ticks = greatest(updated_ticks, $3), size_bytes = size_bytes + $4,
-                input_tokens = input_tokens + $5, output_tokens = output_tokens + $6, total_tokens = total_tokens + $7, cost = cost + $8, requests = requests + $9
+                input_tokens = input_tokens + $5, output_tokens = output_tokens + $6, total_tokens = total_tokens + $7, cost = cost + $8, requests = requests + $9,
+                version = version + $2
             WHERE id = $1
             RETURNING message_count
             """;
         _appendSingleStatementSql = $"""
             WITH s AS (
                 UPDATE {_sessions} SET message_count = message_count + $2, updated_ticks = greatest(updated_ticks, $3), size_bytes = size_bytes + $4,
-                    input_tokens = input_tokens + $5, output_tokens = output_tokens + $6, total_tokens = total_tokens + $7, cost = cost + $8, requests = requests + $9
+                    input_tokens = input_tokens + $5, output_tokens = output_tokens + $6, total_tokens = total_tokens + $7, cost = cost + $8, requests = requests + $9,
+                version = version + $2
                 WHERE id = $1
                 RETURNING message_count - $2 AS base)
             INSERT INTO {_messages} (session_id, seq, role, ts_ticks, payload, content, tsv)
@@ -127,12 +129,12 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
         _updateSql = $"""
             UPDATE {_sessions} SET title = $3, title_norm = $4, kind = $5, kind_norm = $6, tags = $7, tags_norm = $8, metadata = $9::jsonb,
                 system_prompt = $10, provider_name = $11, provider_norm = $12, model_id = $13, model_norm = $14,
-                updated_ticks = greatest(updated_ticks, $15), version = version + 1, title_tsv = to_tsvector('simple'::regconfig, $16)
-            WHERE id = $1 AND version = $2
+                updated_ticks = greatest(updated_ticks, $15), version = version + 1, edit_version = version + 1, title_tsv = to_tsvector('simple'::regconfig, $16)
+            WHERE id = $1 AND $2 >= edit_version AND $2 <= version
             RETURNING {SessionColumns}
             """;
         _replaceSql = $"""
-            UPDATE {_sessions} SET message_count = $3, size_bytes = $4, updated_ticks = greatest(updated_ticks, $5), version = version + 1
+            UPDATE {_sessions} SET message_count = $3, size_bytes = $4, updated_ticks = greatest(updated_ticks, $5), version = version + 1, edit_version = version + 1
             WHERE id = $1 AND version = $2
             RETURNING {SessionColumns}
             """;
@@ -165,11 +167,12 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(messages);
         SessionIds.Validate(session.Id, nameof(session));
+        StoreRules.ValidateInfo(session, nameof(session));
         cancellationToken.ThrowIfCancellationRequested();
         var rows = MessageRows.Create(messages, 1, _maxIndexedTextLength);
         var now = _time.GetUtcNow();
         var metadata = CopyMetadata(session.Metadata);
-        var tags = session.Tags.ToArray();
+        var tags = StoreRules.NormalizeTags(session.Tags);
         await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -316,9 +319,10 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
     {
         ArgumentNullException.ThrowIfNull(session);
         SessionIds.Validate(session.Id, nameof(session));
+        StoreRules.ValidateInfo(session, nameof(session));
         cancellationToken.ThrowIfCancellationRequested();
         var now = _time.GetUtcNow();
-        var tags = session.Tags.ToArray();
+        var tags = StoreRules.NormalizeTags(session.Tags);
         await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -1012,6 +1016,15 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
         public SessionUsage Usage { get; }
 
         public static MessageRows Create(IReadOnlyList<SessionMessage> messages, long firstSequence, int maxIndexed) =>
+            Build(Checked(messages), firstSequence, maxIndexed);
+
+        private static IReadOnlyList<SessionMessage> Checked(IReadOnlyList<SessionMessage> messages)
+        {
+            StoreRules.ValidateMessages(messages, nameof(messages));
+            return messages;
+        }
+
+        private static MessageRows Build(IReadOnlyList<SessionMessage> messages, long firstSequence, int maxIndexed) =>
             new(messages, firstSequence, maxIndexed);
 
         /// <summary>Sets the sequences an append was given and writes them into the payloads.</summary>

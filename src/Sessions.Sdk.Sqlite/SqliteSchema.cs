@@ -86,6 +86,10 @@ internal static class SqliteSchema
             CREATE UNIQUE INDEX sessions_id_taken ON sessions(ltrim(id, '~'));
             CREATE INDEX sessions_trashed_at ON sessions(trashed_at) WHERE trashed_at IS NOT NULL;
             """),
+        ("appends advance the version", """
+            ALTER TABLE sessions ADD COLUMN edit_version INTEGER NOT NULL DEFAULT 0;
+            UPDATE sessions SET edit_version = version;
+            """),
     ];
 
     /// <summary>Gets the schema version this library creates and understands.</summary>

@@ -51,6 +51,7 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(messages);
         SessionIds.Validate(session.Id, nameof(session));
+        StoreRules.ValidateInfo(session, nameof(session));
         ValidateMessages(messages);
         var tags = DistinctTags(session.Tags);
         string tagsJson = SqliteJson.WriteTags(tags);
@@ -61,9 +62,9 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
         {
             var insert = lease.Command(
                 "INSERT INTO sessions (id, title, kind, tags, metadata, system_prompt, provider, model, parent_id, branched_at, message_count, " +
-                "created_at, updated_at, size_bytes, usage_input, usage_output, usage_total, usage_cost, usage_requests, version) " +
+                "created_at, updated_at, size_bytes, usage_input, usage_output, usage_total, usage_cost, usage_requests, version, edit_version) " +
                 "VALUES ($id, $title, $kind, $tags, $metadata, $system_prompt, $provider, $model, $parent_id, $branched_at, $count, " +
-                "$created_at, $updated_at, 0, $ui, $uo, $ut, $uc, $ur, 1) ON CONFLICT DO NOTHING RETURNING pk"); // nor a trashed one's id (the trash migration's index)
+                "$created_at, $updated_at, 0, $ui, $uo, $ut, $uc, $ur, 1, 1) ON CONFLICT DO NOTHING RETURNING pk"); // nor a trashed one's id (the trash migration's index)
             SqliteLease.Set(insert, "$id", session.Id);
             SqliteLease.Set(insert, "$title", session.Title ?? string.Empty);
             SqliteLease.Set(insert, "$kind", session.Kind.Value);
@@ -132,8 +133,9 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
         return RunAsync<IReadOnlyList<SessionMessage>>(write: true, sessionId, "append", lease =>
         {
             // The session row is the sequence counter: the write lock serializes appenders, so each reads its own range.
+            // Every appended message advances the version, so a replacement based on an older read cannot drop it.
             var claim = lease.Command(
-                "UPDATE sessions SET message_count = message_count + $n, updated_at = max(updated_at, $now), size_bytes = size_bytes + $size " +
+                "UPDATE sessions SET message_count = message_count + $n, updated_at = max(updated_at, $now), size_bytes = size_bytes + $size, version = version + $n " +
                 "WHERE id = $id RETURNING pk, message_count, usage_input, usage_output, usage_total, usage_cost, usage_requests");
             SqliteLease.Set(claim, "$n", (long)messages.Count);
             SqliteLease.Set(claim, "$now", now);
@@ -199,7 +201,7 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
                 while (reader.Read())
                 {
                     long seq = reader.GetInt64(0);
-                    var message = ReadPayload(reader, 1, sessionId);
+                    var message = ReadPayload(reader, 1, sessionId, seq);
                     result.Add(message.Sequence == seq ? message : message with { Sequence = seq });
                 }
             }
@@ -213,6 +215,7 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
     {
         ArgumentNullException.ThrowIfNull(session);
         SessionIds.Validate(session.Id, nameof(session));
+        StoreRules.ValidateInfo(session, nameof(session));
         string tagsJson = SqliteJson.WriteTags(DistinctTags(session.Tags));
         string metadataJson = SqliteJson.WriteMetadata(session.Metadata);
         long now = _timeProvider.GetUtcNow().UtcTicks;
@@ -220,8 +223,8 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
         {
             var update = lease.Command(
                 "UPDATE sessions SET title = $title, kind = $kind, tags = $tags, metadata = $metadata, system_prompt = $system_prompt, " +
-                "provider = $provider, model = $model, updated_at = max(updated_at, $now), version = version + 1 " +
-                $"WHERE id = $id AND version = $expected RETURNING {SessionColumns}");
+                "provider = $provider, model = $model, updated_at = max(updated_at, $now), version = version + 1, edit_version = version + 1 " +
+                $"WHERE id = $id AND $expected >= edit_version AND $expected <= version RETURNING {SessionColumns}");
             SqliteLease.Set(update, "$title", session.Title ?? string.Empty);
             SqliteLease.Set(update, "$kind", session.Kind.Value);
             SqliteLease.Set(update, "$tags", tagsJson);
@@ -261,7 +264,7 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
             delete.ExecuteNonQuery();
             long size = InsertMessages(lease, pk, messages, firstSequence: 1);
             var update = lease.Command(
-                "UPDATE sessions SET message_count = $count, size_bytes = $size, updated_at = max(updated_at, $now), version = version + 1 " +
+                "UPDATE sessions SET message_count = $count, size_bytes = $size, updated_at = max(updated_at, $now), version = version + 1, edit_version = version + 1 " +
                 $"WHERE pk = $pk RETURNING {SessionColumns}");
             SqliteLease.Set(update, "$count", (long)messages.Count);
             SqliteLease.Set(update, "$size", size);
@@ -338,27 +341,9 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
         }
     }
 
-    private static void ValidateMessages(IReadOnlyList<SessionMessage> messages)
-    {
-        for (int i = 0; i < messages.Count; i++)
-        {
-            if (messages[i] is null) throw new ArgumentException($"The message at index {i} is null.", nameof(messages));
-            if (messages[i].Message is null) throw new ArgumentException($"The message at index {i} has no chat message.", nameof(messages));
-        }
-    }
+    private static void ValidateMessages(IReadOnlyList<SessionMessage> messages) => StoreRules.ValidateMessages(messages, nameof(messages));
 
-    private static List<string> DistinctTags(IReadOnlyList<string>? tags)
-    {
-        var result = new List<string>(tags?.Count ?? 0);
-        if (tags is null) return result;
-        foreach (var tag in tags)
-        {
-            if (string.IsNullOrWhiteSpace(tag)) continue;
-            if (!result.Contains(tag, StringComparer.OrdinalIgnoreCase)) result.Add(tag);
-        }
-
-        return result;
-    }
+    private static string[] DistinctTags(IReadOnlyList<string>? tags) => StoreRules.NormalizeTags(tags);
 
     private const string InsertMessageSql =
         "INSERT INTO session_messages (session_pk, seq, role, ts, text, payload) VALUES ($pk, $seq, $role, $ts, $text, $payload)";
@@ -390,11 +375,26 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
         insert.ExecuteNonQuery();
     }
 
-    private static SessionMessage ReadPayload(SqliteDataReader reader, int ordinal, string sessionId)
+    private static SessionMessage ReadPayload(SqliteDataReader reader, int ordinal, string sessionId, long sequence)
     {
-        if (reader.IsDBNull(ordinal)) throw new SessionFormatException($"Invalid data in session '{sessionId}': a message has no payload.", sessionId);
-        return SessionJson.DeserializeMessage(reader.GetFieldValue<byte[]>(ordinal), sessionId);
+        try
+        {
+            if (reader.IsDBNull(ordinal)) throw new SessionFormatException("a message has no payload", sessionId);
+            return SessionJson.DeserializeMessage(reader.GetFieldValue<byte[]>(ordinal), sessionId);
+        }
+        catch (Exception ex) when ((ex is SessionFormatException or InvalidCastException or FormatException) && !IsNewerVersion(ex))
+        {
+            throw new SessionFormatException(
+                $"Session '{sessionId}': the message row with sequence {sequence} is damaged ({ex.Message}). The session's other messages stay readable; "
+                + "ISessionRecovery.SalvageAsync keeps every readable message and drops the damaged row.",
+                sessionId,
+                sequence,
+                null,
+                ex);
+        }
     }
+
+    private static bool IsNewerVersion(Exception ex) => ex.Message.Contains("newer than", StringComparison.Ordinal);
 
     private static void SetUsage(SqliteCommand command, SessionUsage usage)
     {
@@ -428,6 +428,19 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
     }
 
     private static SessionInfo ReadSession(SqliteDataReader r)
+    {
+        string id = r.IsDBNull(1) ? "?" : Convert.ToString(r.GetValue(1), CultureInfo.InvariantCulture) ?? "?";
+        try
+        {
+            return ReadSessionFields(r);
+        }
+        catch (Exception ex) when (ex is FormatException or OverflowException or InvalidCastException or InvalidOperationException or ArgumentException)
+        {
+            throw new SessionFormatException($"Session '{id}': its row in the SQLite database is damaged ({ex.Message}); ISessionRecovery.SalvageAsync repairs it.", id, ex);
+        }
+    }
+
+    private static SessionInfo ReadSessionFields(SqliteDataReader r)
     {
         string id = r.GetString(1);
         return new SessionInfo
@@ -473,7 +486,7 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
         }
     }
 
-    private static List<SessionInfo> ListPage(SqliteLease lease, SessionQuery query)
+    private List<SessionInfo> ListPage(SqliteLease lease, SessionQuery query)
     {
         var (where, values) = Filters(query);
         return ListPage(lease, query, where, values);
@@ -530,7 +543,7 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
         return (where, values);
     }
 
-    private static List<SessionInfo> ListPage(SqliteLease lease, SessionQuery query, List<string> where, List<(string Name, object? Value)> values)
+    private List<SessionInfo> ListPage(SqliteLease lease, SessionQuery query, List<string> where, List<(string Name, object? Value)> values)
     {
         string direction = query.Descending ? "DESC" : "ASC";
         string order = query.OrderBy switch
@@ -552,7 +565,19 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
         SqliteLease.Set(select, "$skip", skip);
         var result = new List<SessionInfo>();
         using var reader = select.ExecuteReader();
-        while (reader.Read()) result.Add(ReadSession(reader));
+        while (reader.Read())
+        {
+            // One damaged row must not break listing for all: it is skipped and reported (GetAsync names it; ISessionRecovery repairs it).
+            try
+            {
+                result.Add(ReadSession(reader));
+            }
+            catch (SessionFormatException ex)
+            {
+                SqliteStorageLog.SkippedDamaged(_logger, ex.SessionId ?? "?", ex.Message);
+            }
+        }
+
         return result;
     }
 
@@ -595,6 +620,7 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
             catch (SqliteException ex)
             {
                 SqliteStorageLog.OperationFailed(_logger, ex, operation, _dataSource);
+                if (ex.SqliteErrorCode == 13) ReleaseWalSpace(); // SQLITE_FULL
                 throw new SessionStorageException(
                     sessionId is null
                         ? $"SQLite {operation} failed on '{_dataSource}': {ex.Message}"
@@ -615,6 +641,21 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
             }
 
             await Task.Delay(delayMs, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>On a full disk, checkpoints the write-ahead log and truncates it, so the space it holds is given back: otherwise the
+    /// log keeps the size it grew to, and space the user frees is used up again by the next few transactions.</summary>
+    private void ReleaseWalSpace()
+    {
+        if (_inMemory) return;
+        try
+        {
+            ConnectionSetting("PRAGMA wal_checkpoint(TRUNCATE)");
+        }
+        catch (SqliteException)
+        {
+            // Best effort: a reader may hold the log; the next failure tries again.
         }
     }
 

@@ -16,4 +16,7 @@ internal static partial class SqliteStorageLog
 
     [LoggerMessage(EventId = 4103, Level = LogLevel.Debug, Message = "Opened SQLite session database '{DataSource}' in journal mode {JournalMode}.")]
     public static partial void Opened(ILogger logger, string dataSource, string journalMode);
+
+    [LoggerMessage(EventId = 4110, Level = LogLevel.Warning, Message = "Session '{SessionId}' was left out of a listing: {Reason}")]
+    public static partial void SkippedDamaged(ILogger logger, string sessionId, string reason);
 }

@@ -288,10 +288,11 @@ public abstract partial class SessionStorageConformanceTests
         Assert.That(stored.Select(m => m.Text), Is.EqualTo(Enumerable.Range(1, 20).Select(i => $"n{i}")));
     }
 
-    /// <summary>Checks that an append updates the count, usage and last-update time but not the version.</summary>
+    /// <summary>Checks that an append updates the count, usage and last-update time, and advances the version by one per message
+    /// (so a replacement based on an older read cannot drop it).</summary>
     /// <returns>A task that completes when the test is done.</returns>
     [Test]
-    public async Task AppendMessagesAsync_UpdatesCountUsageAndUpdatedAtButNotVersion()
+    public async Task AppendMessagesAsync_UpdatesCountUsageUpdatedAtAndVersion()
     {
         var (storage, clock) = await CreateClockedStorageAsync().ConfigureAwait(false);
         var usage = new SessionUsage { InputTokens = 3, OutputTokens = 4, TotalTokens = 7, Cost = 0.25m, Requests = 1 };
@@ -305,7 +306,7 @@ public abstract partial class SessionStorageConformanceTests
         {
             Assert.That(after!.MessageCount, Is.EqualTo(3));
             Assert.That(after.Usage, Is.EqualTo(usage.Add(usage)));
-            Assert.That(after.Version, Is.EqualTo(created.Version));
+            Assert.That(after.Version, Is.EqualTo(created.Version + 2));
             Assert.That(after.UpdatedAt, Is.GreaterThan(created.UpdatedAt));
             Assert.That(after.CreatedAt, Is.EqualTo(created.CreatedAt));
             if (clock is not null) Assert.That(after.UpdatedAt, Is.EqualTo(clock.GetUtcNow()));
@@ -485,14 +486,15 @@ public abstract partial class SessionStorageConformanceTests
     /// <summary>Checks that appends do not make a metadata update stale.</summary>
     /// <returns>A task that completes when the test is done.</returns>
     [Test]
-    public async Task UpdateAsync_AfterAppends_SucceedsWithUnchangedVersion()
+    public async Task UpdateAsync_AfterAppends_SucceedsFromTheVersionReadBeforeThem()
     {
         var created = await CreateWithMessagesAsync(1).ConfigureAwait(false);
         await Storage.AppendMessagesAsync(created.Id, TextMessages(3, "a")).ConfigureAwait(false);
 
+        // Appends since the caller's read are merged, never a conflict for a metadata edit.
         var updated = await Storage.UpdateAsync(created with { Title = "after appends" }).ConfigureAwait(false);
 
-        Assert.That(updated.Version, Is.EqualTo(2));
+        Assert.That(updated.Version, Is.EqualTo(created.Version + 3 + 1));
         Assert.That(updated.MessageCount, Is.EqualTo(4));
     }
 

@@ -331,7 +331,7 @@ public abstract partial class SessionStorageConformanceTests
         using (Assert.EnterMultipleScope())
         {
             Assert.That(fetched!.Title, Is.EqualTo("title 9"));
-            Assert.That(fetched.Version, Is.EqualTo(11));
+            Assert.That(fetched.Version, Is.EqualTo(51), "10 edits and 40 appended messages after version 1");
             Assert.That(fetched.MessageCount, Is.EqualTo(40));
             Assert.That((await ReadAllAsync(created.Id).ConfigureAwait(false)).Select(m => m.Text), Is.EqualTo(Enumerable.Range(0, 40).Select(i => $"a{i}")));
         }
@@ -402,6 +402,6 @@ public abstract partial class SessionStorageConformanceTests
         var listed = await ListAllAsync(Storage, new SessionQuery { Tag = marker }).ConfigureAwait(false);
         Assert.That(listed.Select(s => s.Id), Is.EquivalentTo(ids));
         Assert.That(listed.Select(s => s.MessageCount), Is.All.EqualTo(1));
-        Assert.That(listed.Select(s => s.Version), Is.All.EqualTo(3));
+        Assert.That(listed.Select(s => s.Version), Is.All.EqualTo(6), "created 1, three appended messages, one edit, one replacement");
     }
 }

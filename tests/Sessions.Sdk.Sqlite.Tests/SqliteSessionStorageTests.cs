@@ -133,7 +133,7 @@ public sealed class SqliteSessionStorageTests
         {
             var created = await store.CreateAsync(Session($"s{i}", $"title {i}"), [Message(ChatRole.User, $"first {i}")]);
             await store.AppendMessagesAsync(created.Id, [Message(ChatRole.Assistant, $"second {i}")]);
-            if (i % 3 == 0) await store.ReplaceMessagesAsync(created.Id, [Message(ChatRole.User, $"replaced {i}")], created.Version);
+            if (i % 3 == 0) await store.ReplaceMessagesAsync(created.Id, [Message(ChatRole.User, $"replaced {i}")], (await store.GetAsync(created.Id))!.Version);
             if (i % 4 == 0) await store.UpdateAsync(created with { Title = $"renamed {i}", Version = (await store.GetAsync(created.Id))!.Version });
             if (i % 5 == 0) await store.DeleteAsync(created.Id);
         }

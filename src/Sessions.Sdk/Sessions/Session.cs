@@ -238,11 +238,24 @@ public sealed class Session
         try
         {
             await FlushCoreAsync(cancellationToken).ConfigureAwait(false);
-            IReadOnlyList<SessionMessage> kept = keepLast == 0
-                ? []
-                : await _manager.Storage.GetMessagesAsync(Id, MessageRange.Last(keepLast), cancellationToken).ConfigureAwait(false);
-            var stored = await _manager.Storage.ReplaceMessagesAsync(Id, kept, _info.Version, cancellationToken).ConfigureAwait(false);
-            SetInfo(stored);
+            for (int attempt = 0; ; attempt++)
+            {
+                // The version is read before the tail: every append advances it, so one that lands in between fails the
+                // replacement (and the loop reads again) instead of being dropped.
+                var current = await _manager.Storage.GetAsync(Id, cancellationToken).ConfigureAwait(false) ?? throw new SessionNotFoundException(Id);
+                IReadOnlyList<SessionMessage> kept = keepLast == 0
+                    ? []
+                    : await _manager.Storage.GetMessagesAsync(Id, MessageRange.Last(keepLast), cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    var stored = await _manager.Storage.ReplaceMessagesAsync(Id, kept, current.Version, cancellationToken).ConfigureAwait(false);
+                    SetInfo(stored);
+                    return;
+                }
+                catch (SessionConcurrencyException) when (attempt < 8)
+                {
+                }
+            }
         }
         finally
         {

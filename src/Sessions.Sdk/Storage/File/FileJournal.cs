@@ -8,14 +8,23 @@ namespace Sessions.Sdk;
 /// <summary>Reads and writes a session's append-only journal (<c>{id}.jsonl</c>).</summary>
 /// <remarks>
 /// Line 1 is a header naming the schema version, the session, the journal's generation (new for every replacement), the
-/// session version and the usage carried over from replaced messages. Every further line is one message exactly as
-/// <see cref="SessionJson.SerializeMessage(SessionMessage)"/> writes it, followed by <c>\n</c>. A trailing fragment without
+/// session version, the number of messages written with the header (schema 2) and the usage carried over from replaced
+/// messages. Every further line is one message as <see cref="SessionJson.SerializeMessage(SessionMessage)"/> writes it,
+/// followed by <c>\n</c>; from schema 2 the object ends with a checksum, <c>,"crc":"xxxxxxxx"}</c>: the CRC-32C of the line's
+/// bytes before <c>,"crc"</c>, verified on every read, so a flipped bit is reported, never returned as altered data.
+/// Schema 1 journals (no checksums) stay readable, and appends to them stay schema 1. A trailing fragment without
 /// <c>\n</c> is a torn append: readers ignore it and the next writer truncates it.
 /// </remarks>
 internal static class FileJournal
 {
     /// <summary>The schema version of the journal header this library writes.</summary>
-    public const int CurrentSchemaVersion = 1;
+    public const int CurrentSchemaVersion = 2;
+
+    /// <summary>The first schema version whose message lines carry checksums.</summary>
+    public const int ChecksumSchemaVersion = 2;
+
+    // ,"crc":"xxxxxxxx"} replaces the closing brace of a record.
+    private const int ChecksumSuffixLength = 18;
 
     private const int BlockSize = 64 * 1024;
     private const int MaxHeaderLength = 64 * 1024;
@@ -31,11 +40,12 @@ internal static class FileJournal
         using (var writer = new Utf8JsonWriter(output))
         {
             writer.WriteStartObject();
-            writer.WriteNumber("schemaVersion"u8, CurrentSchemaVersion);
+            writer.WriteNumber("schemaVersion"u8, header.SchemaVersion);
             writer.WriteString("type"u8, "sessions.journal"u8);
             writer.WriteString("sessionId"u8, header.SessionId);
             writer.WriteString("generation"u8, header.Generation);
             writer.WriteNumber("version"u8, header.Version);
+            if (header.SchemaVersion >= ChecksumSchemaVersion) writer.WriteNumber("count"u8, header.InitialCount);
             writer.WriteString("createdAt"u8, header.CreatedAt);
             writer.WritePropertyName("baseUsage"u8);
             SessionJson.WriteUsage(writer, header.BaseUsage);
@@ -45,11 +55,58 @@ internal static class FileJournal
         output.Write("\n"u8);
     }
 
-    /// <summary>Writes one message line (the shared message JSON and <c>\n</c>) into <paramref name="output"/>.</summary>
-    public static void WriteMessage(IBufferWriter<byte> output, SessionMessage message)
+    /// <summary>Writes one message line (the shared message JSON, its checksum when <paramref name="checksum"/>, and <c>\n</c>) into <paramref name="output"/>.</summary>
+    public static void WriteMessage(ArrayBufferWriter<byte> output, SessionMessage message, bool checksum = true)
     {
+        int start = output.WrittenCount;
         SessionJson.SerializeMessage(message, output);
+        if (checksum) Seal(output, start);
         output.Write("\n"u8);
+    }
+
+    /// <summary>Replaces the closing brace of the record written since <paramref name="start"/> with its checksum property.</summary>
+    public static void Seal(ArrayBufferWriter<byte> output, int start)
+    {
+        int end = output.WrittenCount - 1; // the record's closing brace
+        uint crc = Crc32C(output.WrittenSpan[start..end]);
+        output.ResetWrittenCount();
+        output.Advance(end); // keep everything before the brace (ResetWrittenCount leaves the bytes in place)
+        var suffix = output.GetSpan(ChecksumSuffixLength);
+        ",\"crc\":\""u8.CopyTo(suffix);
+        System.Buffers.Text.Utf8Formatter.TryFormat(crc, suffix[8..], out _, new System.Buffers.StandardFormat('x', 8));
+        "\"}"u8.CopyTo(suffix[16..]);
+        output.Advance(ChecksumSuffixLength);
+    }
+
+    /// <summary>CRC-32C (Castagnoli) of <paramref name="data"/>, hardware-accelerated where the CPU has it.</summary>
+    public static uint Crc32C(ReadOnlySpan<byte> data)
+    {
+        uint crc = uint.MaxValue;
+        while (data.Length >= 8)
+        {
+            crc = System.Numerics.BitOperations.Crc32C(crc, System.Runtime.InteropServices.MemoryMarshal.Read<ulong>(data));
+            data = data[8..];
+        }
+
+        foreach (byte b in data) crc = System.Numerics.BitOperations.Crc32C(crc, b);
+        return ~crc;
+    }
+
+    /// <summary>Checks a message line's checksum.</summary>
+    /// <param name="line">The line, without its newline.</param>
+    /// <param name="required">Whether the journal's schema requires checksums.</param>
+    /// <returns>Null when the line is intact (or has no checksum in a schema 1 journal); otherwise what is wrong.</returns>
+    public static string? CheckRecord(ReadOnlySpan<byte> line, bool required)
+    {
+        if (line.Length > ChecksumSuffixLength && line[^ChecksumSuffixLength..].StartsWith(",\"crc\":\""u8) && line.EndsWith("\"}"u8))
+        {
+            var hex = line[^10..^2];
+            if (!System.Buffers.Text.Utf8Parser.TryParse(hex, out uint stored, out int consumed, 'x') || consumed != 8) return "its checksum is not 8 hex digits";
+            uint actual = Crc32C(line[..^ChecksumSuffixLength]);
+            return actual == stored ? null : $"its checksum does not match (stored {stored:x8}, computed {actual:x8})";
+        }
+
+        return required ? "it has no checksum" : null;
     }
 
     /// <summary>Serializes message lines into a buffer kept from one append to the next, with one JSON writer, so an append
@@ -73,13 +130,22 @@ internal static class FileJournal
             return _buffer;
         }
 
-        /// <summary>Writes one message line exactly as <see cref="WriteMessage(IBufferWriter{byte}, SessionMessage)"/> does.</summary>
-        public void Write(SessionMessage message)
+        /// <summary>Writes one message line exactly as <see cref="WriteMessage(ArrayBufferWriter{byte}, SessionMessage, bool)"/> does.</summary>
+        public void Write(SessionMessage message, bool checksum = true)
         {
+            int start = _buffer.WrittenCount;
             SessionJson.WriteMessage(_writer, message);
             _writer.Flush();
             _writer.Reset(_buffer);
+            if (checksum) Seal(_buffer, start);
             _buffer.Write("\n"u8);
+        }
+
+        /// <summary>Drops what a failed <see cref="Write"/> left, so the writer can be reused.</summary>
+        public void Abandon()
+        {
+            _writer.Reset(_buffer);
+            _buffer.ResetWrittenCount();
         }
 
         /// <summary>Ends an append.</summary>
@@ -135,7 +201,7 @@ internal static class FileJournal
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) throw FileSessionDocument.Invalid("the journal header is not a JSON object", sessionId);
             int schemaVersion = 0;
             string? id = null, generation = null;
-            long version = 0;
+            long version = 0, initialCount = 0;
             DateTimeOffset? created = null;
             SessionUsage baseUsage = SessionUsage.Empty;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -144,6 +210,7 @@ internal static class FileJournal
                 else if (reader.ValueTextEquals("sessionId"u8)) { reader.Read(); id = reader.GetString(); }
                 else if (reader.ValueTextEquals("generation"u8)) { reader.Read(); generation = reader.GetString(); }
                 else if (reader.ValueTextEquals("version"u8)) { reader.Read(); version = reader.GetInt64(); }
+                else if (reader.ValueTextEquals("count"u8)) { reader.Read(); initialCount = reader.GetInt64(); }
                 else if (reader.ValueTextEquals("createdAt"u8)) { reader.Read(); created = reader.GetDateTimeOffset(); }
                 else if (reader.ValueTextEquals("baseUsage"u8)) { reader.Read(); baseUsage = SessionJson.ReadUsage(ref reader); }
                 else { reader.Read(); reader.Skip(); }
@@ -158,7 +225,8 @@ internal static class FileJournal
 
             if (generation is null || created is null) throw FileSessionDocument.Invalid("the journal header lacks 'generation' or 'createdAt'", sessionId);
             if (!string.Equals(id, sessionId, StringComparison.Ordinal)) throw FileSessionDocument.Invalid($"the journal belongs to session '{id}'", sessionId);
-            return new FileJournalHeader(sessionId, generation, version, created.Value, baseUsage);
+            if (initialCount < 0 || version < 0) throw FileSessionDocument.Invalid("the journal header has a negative version or count", sessionId);
+            return new FileJournalHeader(sessionId, generation, version, created.Value, baseUsage) { SchemaVersion = schemaVersion, InitialCount = initialCount };
         }
         catch (JsonException ex)
         {
@@ -319,8 +387,9 @@ internal static class FileJournal
 
     /// <summary>Reads the fields of a message line that the journal summary needs, without materializing the message.</summary>
     /// <exception cref="SessionFormatException">The line is not a message record, or is of a newer schema version.</exception>
-    public static SessionUsage? ReadLineUsage(ReadOnlySpan<byte> line, string sessionId)
+    public static SessionUsage? ReadLineUsage(ReadOnlySpan<byte> line, string sessionId, bool checksums = false)
     {
+        if (CheckRecord(line, checksums) is { } damage) throw FileSessionDocument.Invalid("a journal line is damaged: " + damage, sessionId);
         try
         {
             var reader = new Utf8JsonReader(line);
@@ -359,6 +428,32 @@ internal static class FileJournal
         }
     }
 
+    /// <summary>Reads the <c>seq</c> of a message line, or <see langword="null"/> when the line is too damaged to tell.</summary>
+    public static long? TryReadSequence(ReadOnlySpan<byte> line)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(line);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return null;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("seq"u8))
+                {
+                    reader.Read();
+                    return reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out long seq) ? seq : null;
+                }
+
+                reader.Read();
+                reader.Skip();
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return null;
+    }
+
     /// <summary>Returns whether a format error is about data newer than this library (kept as is) rather than damage.</summary>
     public static bool IsNewerVersion(SessionFormatException exception) =>
         exception.Message.Contains("newer than", StringComparison.Ordinal);
@@ -375,6 +470,15 @@ internal static class FileJournal
 /// <param name="BaseUsage">Usage accumulated by messages no longer in the journal.</param>
 internal sealed record FileJournalHeader(string SessionId, string Generation, long Version, DateTimeOffset CreatedAt, SessionUsage BaseUsage)
 {
+    /// <summary>Gets the header's schema version: from <see cref="FileJournal.ChecksumSchemaVersion"/> on, every message line carries a checksum.</summary>
+    public int SchemaVersion { get; init; } = FileJournal.CurrentSchemaVersion;
+
+    /// <summary>Gets how many messages were written with the header (create, replace); appends after them advance the session version.</summary>
+    public long InitialCount { get; init; }
+
+    /// <summary>Gets a value indicating whether message lines carry checksums.</summary>
+    public bool Checksums => SchemaVersion >= FileJournal.ChecksumSchemaVersion;
+
     /// <summary>Gets the header line's length in bytes, including its newline; where the first message starts.</summary>
     public int Length { get; init; }
 }
@@ -383,5 +487,5 @@ internal sealed record FileJournalHeader(string SessionId, string Generation, lo
 internal sealed record FileJournalState(FileJournalHeader Header, long Length, long Count, SessionUsage Usage, DateTimeOffset UpdatedAt)
 {
     public FileJournalSummary ToSummary(long lastWriteTicks) =>
-        new(Header.Generation, Header.Version, Length, lastWriteTicks, Count, Usage, UpdatedAt);
+        new(Header.Generation, Header.Version, Length, lastWriteTicks, Count, Usage, UpdatedAt) { SchemaVersion = Header.SchemaVersion, InitialCount = Header.InitialCount };
 }

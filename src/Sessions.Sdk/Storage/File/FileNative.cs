@@ -19,7 +19,9 @@ internal static class FileNative
     /// <summary>The <c>errno</c> of a lock held by another open file description (EWOULDBLOCK, EAGAIN on Linux).</summary>
     public const int WouldBlock = 11;
 
-    private const int ReadOnlyCloseOnExec = 0x80000; // O_RDONLY | O_CLOEXEC on Linux
+    private const int ReadOnlyCloseOnExec = 0x80000 | 0x20000 | 0x800; // O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK on Linux
+    private const int SymbolicLinkLoop = 40; // ELOOP: O_NOFOLLOW met a symbolic link
+    private const int AtSymlinkNoFollow = 0x100; // AT_SYMLINK_NOFOLLOW
     private const int ReadWriteCreateCloseOnExec = 0x80000 | 0x40 | 0x2; // O_CLOEXEC | O_CREAT | O_RDWR
     private const int CreateMode = 0x1B6; // 0666, less the umask, as .NET creates files
     private const int Interrupted = 4; // EINTR
@@ -42,8 +44,40 @@ internal static class FileNative
         return utf8Path;
     }
 
-    /// <summary>Reads a whole small file.</summary>
+    /// <summary>The file type bits of <c>stx_mode</c> (S_IFMT) and the regular-file type (S_IFREG).</summary>
+    public const int TypeMask = 0xF000;
+
+    /// <summary>The type of a regular file in <c>stx_mode</c>.</summary>
+    public const int RegularFile = 0x8000;
+
+    /// <summary>The type of a directory in <c>stx_mode</c>.</summary>
+    public const int DirectoryType = 0x4000;
+
+    /// <summary>The type of a symbolic link in <c>stx_mode</c>.</summary>
+    public const int SymbolicLink = 0xA000;
+
+    /// <summary>Asks the type of what a path names, without following a symbolic link.</summary>
+    /// <returns>0 and the <c>stx_mode</c>, or the <c>errno</c>; -1 when the native call is not available.</returns>
+    public static int TryLinkMode(byte[] nativePath, out int mode)
+    {
+        mode = 0;
+        if (!s_available) return -1;
+        try
+        {
+            if (Statx(AtCurrentDirectory, nativePath, AtSymlinkNoFollow, StatxBasicStats, out var buffer) != 0) return Marshal.GetLastPInvokeError();
+            mode = buffer.Mode;
+            return 0;
+        }
+        catch (Exception ex) when (IsBindingFailure(ex))
+        {
+            s_available = false;
+            return -1;
+        }
+    }
+
+    /// <summary>Reads a whole small file, never following a symbolic link and never waiting on a FIFO.</summary>
     /// <returns><see langword="true"/> when the native path ran; <paramref name="content"/> is <see langword="null"/> when the file does not exist.</returns>
+    /// <exception cref="IOException">The path names a symbolic link or something other than a regular file (<see cref="NotRegularFileException"/>).</exception>
     public static bool TryReadSmallFile(string path, out ReadOnlyMemory<byte>? content)
     {
         content = null;
@@ -56,11 +90,20 @@ internal static class FileNative
             {
                 int error = Marshal.GetLastPInvokeError();
                 if (error == NoSuchFile) return true;
+                if (error == SymbolicLinkLoop) throw new NotRegularFileException(path, "a symbolic link");
                 return false;
             }
 
             try
             {
+                using (var probe = new SafeFileHandle(fd, ownsHandle: false))
+                {
+                    if (Statx(probe, EmptyPath, AtEmptyPath, StatxBasicStats, out var stat) == 0 && (stat.Mode & TypeMask) != RegularFile)
+                    {
+                        throw new NotRegularFileException(path, Describe(stat.Mode));
+                    }
+                }
+
                 byte[] buffer = new byte[4096];
                 int filled = 0;
                 while (true)
@@ -175,6 +218,19 @@ internal static class FileNative
         }
     }
 
+    /// <summary>Names a file type for messages.</summary>
+    public static string Describe(int mode) => (mode & TypeMask) switch
+    {
+        RegularFile => "a regular file",
+        DirectoryType => "a directory",
+        SymbolicLink => "a symbolic link",
+        0x1000 => "a named pipe (FIFO)",
+        0xC000 => "a socket",
+        0x2000 => "a character device",
+        0x6000 => "a block device",
+        _ => "a special file",
+    };
+
     private static bool IsBindingFailure(Exception ex) => ex is DllNotFoundException or EntryPointNotFoundException or MarshalDirectiveException;
 
     private static nint PRead(int fd, byte[] buffer, int offset, int count, long position)
@@ -222,6 +278,9 @@ internal static class FileNative
     [StructLayout(LayoutKind.Explicit, Size = 256)]
     private struct StatxBuffer
     {
+        [FieldOffset(28)]
+        public ushort Mode;
+
         [FieldOffset(32)]
         public ulong Inode;
 
@@ -236,6 +295,14 @@ internal static class FileNative
 
         public readonly FileIdentity ToIdentity() => new(((ulong)DeviceMajor << 32) | DeviceMinor, Inode, (long)Size);
     }
+}
+
+/// <summary>Raised when a store path names a symbolic link or a special file instead of a regular file.</summary>
+internal sealed class NotRegularFileException(string path, string what)
+    : IOException($"'{Path.GetFileName(path)}' is {what}, not a regular file; the store never follows links or opens special files in its folder.")
+{
+    /// <summary>Gets what the path names.</summary>
+    public string What { get; } = what;
 }
 
 /// <summary>Which file (device and inode) a path or handle refers to, and its length at the time it was asked.</summary>

@@ -17,6 +17,12 @@ internal sealed record FileSessionDocument
 
     public FileJournalSummary? Summary { get; init; }
 
+    /// <summary>Gets the journal generation the last metadata edit was made on; <see langword="null"/> in documents written before appends advanced the version.</summary>
+    public string? EditGeneration { get; init; }
+
+    /// <summary>Gets the message count when <see cref="SessionInfo.Version"/> was set: messages appended after it advance the version.</summary>
+    public long EditCount { get; init; }
+
     public byte[] Serialize(bool indented = true)
     {
         var buffer = new ArrayBufferWriter<byte>(1024);
@@ -42,6 +48,12 @@ internal sealed record FileSessionDocument
             writer.WriteString("createdAt"u8, info.CreatedAt);
             writer.WriteString("updatedAt"u8, info.UpdatedAt);
             writer.WriteNumber("version"u8, info.Version);
+            if (EditGeneration is { } editGeneration)
+            {
+                writer.WriteString("editGeneration"u8, editGeneration);
+                writer.WriteNumber("editCount"u8, EditCount);
+            }
+
             if (Summary is { } summary)
             {
                 writer.WriteStartObject("journal"u8);
@@ -53,6 +65,12 @@ internal sealed record FileSessionDocument
                 writer.WritePropertyName("usage"u8);
                 SessionJson.WriteUsage(writer, summary.Usage);
                 writer.WriteString("updatedAt"u8, summary.UpdatedAt);
+                if (summary.SchemaVersion > 1)
+                {
+                    writer.WriteNumber("schemaVersion"u8, summary.SchemaVersion);
+                    writer.WriteNumber("initialCount"u8, summary.InitialCount);
+                }
+
                 writer.WriteEndObject();
             }
 
@@ -75,7 +93,8 @@ internal sealed record FileSessionDocument
             string? id = null, title = null, kind = null, prompt = null, provider = null, model = null, parent = null;
             long? branchedAt = null;
             DateTimeOffset? created = null, updated = null;
-            long version = 0;
+            long version = 0, editCount = 0;
+            string? editGeneration = null;
             List<string> tags = [];
             Dictionary<string, string> metadata = new(StringComparer.Ordinal);
             FileJournalSummary? summary = null;
@@ -111,6 +130,8 @@ internal sealed record FileSessionDocument
                 else if (reader.ValueTextEquals("updatedAt"u8)) { reader.Read(); updated = reader.GetDateTimeOffset(); }
                 else if (reader.ValueTextEquals("version"u8)) { reader.Read(); version = reader.GetInt64(); }
                 else if (reader.ValueTextEquals("journal"u8)) { reader.Read(); summary = ReadSummary(ref reader); }
+                else if (reader.ValueTextEquals("editGeneration"u8)) { reader.Read(); editGeneration = reader.GetString(); }
+                else if (reader.ValueTextEquals("editCount"u8)) { reader.Read(); editCount = reader.GetInt64(); }
                 else { reader.Read(); reader.Skip(); }
             }
 
@@ -142,6 +163,8 @@ internal sealed record FileSessionDocument
                     Version = version,
                 },
                 Summary = summary,
+                EditGeneration = editGeneration,
+                EditCount = editCount,
             };
         }
         catch (JsonException ex)
@@ -165,7 +188,8 @@ internal sealed record FileSessionDocument
     {
         if (reader.TokenType != JsonTokenType.StartObject) throw new JsonException("'journal' must be an object");
         string? generation = null;
-        long version = 0, length = 0, lastWrite = 0, count = 0;
+        long version = 0, length = 0, lastWrite = 0, count = 0, initialCount = 0;
+        int schemaVersion = 1;
         SessionUsage usage = SessionUsage.Empty;
         DateTimeOffset updated = default;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -177,12 +201,14 @@ internal sealed record FileSessionDocument
             else if (reader.ValueTextEquals("count"u8)) { reader.Read(); count = reader.GetInt64(); }
             else if (reader.ValueTextEquals("usage"u8)) { reader.Read(); usage = SessionJson.ReadUsage(ref reader); }
             else if (reader.ValueTextEquals("updatedAt"u8)) { reader.Read(); updated = reader.GetDateTimeOffset(); }
+            else if (reader.ValueTextEquals("schemaVersion"u8)) { reader.Read(); schemaVersion = reader.GetInt32(); }
+            else if (reader.ValueTextEquals("initialCount"u8)) { reader.Read(); initialCount = reader.GetInt64(); }
             else { reader.Read(); reader.Skip(); }
         }
 
         if (reader.TokenType != JsonTokenType.EndObject) throw new JsonException("truncated 'journal' object");
         if (generation is null) throw new JsonException("'journal' lacks 'generation'");
-        return new FileJournalSummary(generation, version, length, lastWrite, count, usage, updated);
+        return new FileJournalSummary(generation, version, length, lastWrite, count, usage, updated) { SchemaVersion = schemaVersion, InitialCount = initialCount };
     }
 }
 
@@ -194,4 +220,11 @@ internal sealed record FileSessionDocument
 /// <param name="Count">The number of messages.</param>
 /// <param name="Usage">The session's accumulated usage.</param>
 /// <param name="UpdatedAt">When the journal last changed.</param>
-internal sealed record FileJournalSummary(string Generation, long Version, long Length, long LastWriteTicks, long Count, SessionUsage Usage, DateTimeOffset UpdatedAt);
+internal sealed record FileJournalSummary(string Generation, long Version, long Length, long LastWriteTicks, long Count, SessionUsage Usage, DateTimeOffset UpdatedAt)
+{
+    /// <summary>Gets the journal header's schema version.</summary>
+    public int SchemaVersion { get; init; } = 1;
+
+    /// <summary>Gets the number of messages written with the journal header.</summary>
+    public long InitialCount { get; init; }
+}

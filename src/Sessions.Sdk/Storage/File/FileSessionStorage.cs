@@ -66,6 +66,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         ArgumentNullException.ThrowIfNull(session);
         SessionIds.Validate(session.Id, nameof(session));
         ArgumentNullException.ThrowIfNull(messages);
+        StoreRules.ValidateInfo(session, nameof(session));
         ValidateMessages(messages);
         string id = session.Id;
         var entry = GetEntry(id);
@@ -74,7 +75,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         {
             if (File.Exists(MetaPath(id)) || IsTrashed(id)) throw new SessionAlreadyExistsException(id);
             var now = _timeProvider.GetUtcNow();
-            var header = new FileJournalHeader(id, FileJournal.NewGeneration(), 1, now, SessionUsage.Empty);
+            var header = new FileJournalHeader(id, FileJournal.NewGeneration(), 1, now, SessionUsage.Empty) { InitialCount = messages.Count };
             CloseJournal(entry);
             var state = WriteNewJournal(id, header, messages, SessionUsage.Empty);
             entry.Tail.Clear();
@@ -84,11 +85,11 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
                 UpdatedAt = now,
                 Version = 1,
             };
-            var document = new FileSessionDocument { Info = info, Summary = state.ToSummary(LastWriteTicks(JournalPath(id))) };
+            var document = new FileSessionDocument { Info = info, Summary = state.ToSummary(LastWriteTicks(JournalPath(id))), EditGeneration = header.Generation, EditCount = messages.Count };
             int size = WriteDocument(id, document);
             entry.State = state;
             entry.SummaryLength = state.Length;
-            return Compose(document.Info, state, size);
+            return Compose(document, state, size);
         });
     }
 
@@ -124,6 +125,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
     {
         ArgumentNullException.ThrowIfNull(session);
         SessionIds.Validate(session.Id, nameof(session));
+        StoreRules.ValidateInfo(session, nameof(session));
         string id = session.Id;
         var entry = GetEntry(id);
         using var held = await LockAsync(entry, id, cancellationToken).ConfigureAwait(false);
@@ -131,24 +133,27 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         {
             var document = ReadDocument(id) ?? throw new SessionNotFoundException(id);
             var state = LoadStateLocked(entry, id, document.Summary);
-            long current = Math.Max(document.Info.Version, state.Header.Version);
-            if (session.Version != current) throw new SessionConcurrencyException(id, session.Version, current);
+            var (current, edited) = Versions(document, state);
+
+            // Appends since the caller's version are merged; a metadata edit or a replacement since then is a conflict.
+            if (session.Version < edited || session.Version > current) throw new SessionConcurrencyException(id, session.Version, current);
+            var normalized = StoreRules.Normalize(session);
             var info = document.Info with
             {
-                Title = session.Title ?? string.Empty,
+                Title = normalized.Title,
                 Kind = session.Kind,
-                Tags = session.Tags.Distinct(StringComparer.Ordinal).ToArray(),
-                Metadata = new Dictionary<string, string>(session.Metadata, StringComparer.Ordinal).AsReadOnly(),
+                Tags = normalized.Tags,
+                Metadata = normalized.Metadata,
                 SystemPrompt = session.SystemPrompt,
                 ProviderName = session.ProviderName,
                 ModelId = session.ModelId,
                 UpdatedAt = _timeProvider.GetUtcNow(),
                 Version = current + 1,
             };
-            var updated = new FileSessionDocument { Info = info, Summary = state.ToSummary(LastWriteTicks(JournalPath(id))) };
+            var updated = new FileSessionDocument { Info = info, Summary = state.ToSummary(LastWriteTicks(JournalPath(id))), EditGeneration = state.Header.Generation, EditCount = state.Count };
             int size = WriteDocument(id, updated);
             entry.SummaryLength = state.Length;
-            return Compose(info, state, size);
+            return Compose(updated, state, size);
         });
     }
 
@@ -164,14 +169,16 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         {
             var document = ReadDocument(sessionId) ?? throw new SessionNotFoundException(sessionId);
             var state = LoadStateLocked(entry, sessionId, document.Summary);
-            long current = Math.Max(document.Info.Version, state.Header.Version);
+
+            // Strict: every append advanced the version, so a replacement based on an older read cannot drop an acknowledged append.
+            var (current, _) = Versions(document, state);
             if (expectedVersion != current) throw new SessionConcurrencyException(sessionId, expectedVersion, current);
 
             // Usage is spend, not history: the new journal carries the old total minus what its own messages declare.
             var kept = SessionUsage.Empty;
             foreach (var message in messages) kept = kept.Add(message.Usage);
             var now = _timeProvider.GetUtcNow();
-            var header = new FileJournalHeader(sessionId, FileJournal.NewGeneration(), current + 1, now, Subtract(state.Usage, kept));
+            var header = new FileJournalHeader(sessionId, FileJournal.NewGeneration(), current + 1, now, Subtract(state.Usage, kept)) { InitialCount = messages.Count };
 
             // Renaming the new journal over the old one is the commit point; the metadata write after it only refreshes the summary.
             CloseJournal(entry);
@@ -179,10 +186,10 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
             entry.Tail.Clear();
             entry.State = newState;
             var info = document.Info with { UpdatedAt = now, Version = current + 1 };
-            var updated = new FileSessionDocument { Info = info, Summary = newState.ToSummary(LastWriteTicks(JournalPath(sessionId))) };
+            var updated = new FileSessionDocument { Info = info, Summary = newState.ToSummary(LastWriteTicks(JournalPath(sessionId))), EditGeneration = header.Generation, EditCount = messages.Count };
             int size = WriteDocument(sessionId, updated);
             entry.SummaryLength = newState.Length;
-            return Compose(info, newState, size);
+            return Compose(updated, newState, size);
         });
     }
 
@@ -272,23 +279,14 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
 
     internal string JournalPath(string sessionId) => Path.Combine(Root, sessionId + JournalSuffix);
 
-    private static SessionInfo StripStored(SessionInfo session) => session with
+    private static SessionInfo StripStored(SessionInfo session) => StoreRules.Normalize(session) with
     {
-        Title = session.Title ?? string.Empty,
-        Tags = session.Tags.Distinct(StringComparer.Ordinal).ToArray(),
-        Metadata = new Dictionary<string, string>(session.Metadata, StringComparer.Ordinal).AsReadOnly(),
         MessageCount = 0,
         SizeBytes = 0,
         Usage = SessionUsage.Empty,
     };
 
-    private static void ValidateMessages(IReadOnlyList<SessionMessage> messages)
-    {
-        for (int i = 0; i < messages.Count; i++)
-        {
-            if (messages[i] is null) throw new ArgumentException($"messages[{i}] is null.", nameof(messages));
-        }
-    }
+    private static void ValidateMessages(IReadOnlyList<SessionMessage> messages) => StoreRules.ValidateMessages(messages, nameof(messages));
 
     private static SessionUsage Subtract(SessionUsage total, SessionUsage part) => new()
     {
@@ -299,14 +297,37 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         Requests = total.Requests - part.Requests,
     };
 
-    private static SessionInfo Compose(SessionInfo info, FileJournalState state, long documentSize) => info with
+    private static SessionInfo Compose(FileSessionDocument document, FileJournalState state, long documentSize) => document.Info with
     {
         MessageCount = state.Count,
         Usage = state.Usage,
         SizeBytes = state.Length + documentSize,
-        UpdatedAt = info.UpdatedAt > state.UpdatedAt ? info.UpdatedAt : state.UpdatedAt,
-        Version = Math.Max(info.Version, state.Header.Version),
+        UpdatedAt = document.Info.UpdatedAt > state.UpdatedAt ? document.Info.UpdatedAt : state.UpdatedAt,
+        Version = Versions(document, state).Current,
     };
+
+    /// <summary>The session's version and the version its last metadata edit or replacement produced.</summary>
+    /// <remarks>
+    /// The version is that of the last edit (a metadata update, recorded in the document with the journal generation and message
+    /// count it was made at; or the create/replace that wrote the journal, recorded in its header) plus one per message appended
+    /// since. Appends never rewrite either file, yet every one of them advances the version a replacement is checked against.
+    /// </remarks>
+    private static (long Current, long Edited) Versions(FileSessionDocument document, FileJournalState state)
+    {
+        long edited = state.Header.Version, baseCount = state.Header.InitialCount;
+        long documentVersion = document.Info.Version;
+        if (string.Equals(document.EditGeneration, state.Header.Generation, StringComparison.Ordinal) && documentVersion >= edited)
+        {
+            (edited, baseCount) = (documentVersion, document.EditCount);
+        }
+        else if (document.EditGeneration is null && documentVersion > edited)
+        {
+            // A document written before appends advanced the version: its edit's message count is unknown.
+            (edited, baseCount) = (documentVersion, 0);
+        }
+
+        return (edited + Math.Max(0, state.Count - baseCount), edited);
+    }
 
     private static long LastWriteTicks(string path) => File.GetLastWriteTimeUtc(path).Ticks;
 
@@ -413,10 +434,19 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         {
             return operation();
         }
-        catch (SessionFormatException ex) when (!FileJournal.IsNewerVersion(ex) && ex.SessionId is { } id)
+        catch (SessionFormatException ex) when (!FileJournal.IsNewerVersion(ex) && ex.Offset is null && ex.SessionId is { } id)
         {
+            // The session as a whole cannot be read (its metadata document or journal header): moved aside, listed by
+            // ISessionRecovery.ListDamagedAsync and restorable with SalvageAsync. A damaged message record (with an offset) is
+            // not: the session stays in place, every other message readable.
             Quarantine(id, ex);
             throw;
+        }
+        catch (NotRegularFileException ex)
+        {
+            var format = FileSessionDocument.Invalid(ex.Message, sessionId, ex);
+            Quarantine(sessionId, format);
+            throw format;
         }
         catch (IOException ex)
         {
@@ -442,18 +472,27 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         var appended = new SessionMessage[messages.Count];
         var ends = new int[messages.Count];
         var usage = state.Usage;
+        bool checksums = state.Header.Checksums;
         for (int i = 0; i < messages.Count; i++)
         {
             var message = messages[i] with { Sequence = state.Count + i + 1 };
-            lines.Write(message);
+            try
+            {
+                lines.Write(message, checksums);
+            }
+            catch (Exception ex) when (StoreRules.IsUnstorableValue(ex))
+            {
+                lines.Abandon();
+                throw StoreRules.Unstorable(ex, nameof(messages));
+            }
+
             ends[i] = buffer.WrittenCount;
             usage = usage.Add(message.Usage);
             appended[i] = message;
         }
 
         // One positional write of all lines: a crash leaves a prefix, whose torn last line readers ignore.
-        RandomAccess.Write(handle, buffer.WrittenSpan, state.Length);
-        if (_options.FsyncOnAppend) FlushToDisk(handle);
+        WriteBatch(handle, buffer.WrittenSpan, state.Length, sessionId);
         var newState = state with
         {
             Length = state.Length + buffer.WrittenCount,
@@ -470,10 +509,45 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         }
         if (newState.Length - entry.SummaryLength >= _options.SummaryInterval)
         {
-            SaveSummaryLocked(entry, sessionId, newState);
+            // The append is in the journal: it has happened. The summary is derived data a failure here must not turn into an error
+            // (the caller would retry and store the message twice); the next append or reader recomputes it.
+            try
+            {
+                SaveSummaryLocked(entry, sessionId, newState);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or SessionStorageException)
+            {
+                LogSummaryFailed(sessionId, ex);
+            }
         }
 
         return appended;
+    }
+
+    /// <summary>Writes an append's lines at the journal's end, all or nothing: when the write (or its flush) fails part-way, as on
+    /// a full disk, the journal is cut back to where it was, so a failed batch leaves no message behind.</summary>
+    private void WriteBatch(SafeFileHandle handle, ReadOnlySpan<byte> lines, long at, string sessionId)
+    {
+        try
+        {
+            RandomAccess.Write(handle, lines, at);
+            if (_options.FsyncOnAppend) FlushToDisk(handle);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            try
+            {
+                RandomAccess.SetLength(handle, at);
+            }
+            catch (Exception cut) when (cut is IOException or UnauthorizedAccessException)
+            {
+                // Could not cut it back: the partial lines stay, but without a final newline the last is a torn append readers
+                // ignore and the next writer removes; whole lines before it would survive, so say so loudly.
+                throw new SessionStorageException($"An append to session '{sessionId}' failed ({ex.Message}) and the journal could not be restored to its previous length ({cut.Message}); some of the batch may remain.", ex);
+            }
+
+            throw;
+        }
     }
 
     /// <summary>Captures messages just written for the tail cache; from memory only where the line reads back exactly the same.</summary>
@@ -618,7 +692,8 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         {
             start = cached;
         }
-        else if (summary(this, sessionId) is { } s && s.Generation == header.Generation && s.Length >= header.Length && s.Length <= fileLength)
+        else if (summary(this, sessionId) is { } s && s.Generation == header.Generation && s.Length >= header.Length && s.Length <= fileLength
+            && SummaryHolds(handle, header, s, sessionId))
         {
             start = new FileJournalState(header, s.Length, s.Count, s.Usage, s.UpdatedAt);
             if (entry is not null) entry.SummaryLength = s.Length;
@@ -633,10 +708,20 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
 
         long count = start.Count;
         var usage = start.Usage;
-        long validEnd = FileJournal.ForEachLine(handle, start.Length, fileLength, (line, _) =>
+        bool checksums = header.Checksums;
+        long validEnd = FileJournal.ForEachLine(handle, start.Length, fileLength, (line, offset) =>
         {
-            usage = usage.Add(FileJournal.ReadLineUsage(line, sessionId));
             count++;
+            try
+            {
+                usage = usage.Add(FileJournal.ReadLineUsage(line, sessionId, checksums));
+            }
+            catch (SessionFormatException ex) when (!FileJournal.IsNewerVersion(ex))
+            {
+                // A damaged record still holds its place (its sequence); the others stay readable and appendable. Reading it
+                // reports it, and ISessionRecovery salvages the rest.
+                LogDamagedRecord(sessionId, count, offset, ex.Message);
+            }
         });
         var updatedAt = start.UpdatedAt;
         if (count != start.Count)
@@ -658,8 +743,28 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         return state;
     }
 
+    /// <summary>Checks a summary read from the metadata document against the journal before counts and sequences are taken from it:
+    /// it must end on a line boundary whose last record is intact and has the summary's count as its sequence.</summary>
+    /// <remarks>The document is valid JSON anyone can edit; a wrong count would make the next append reuse sequences.</remarks>
+    private static bool SummaryHolds(SafeFileHandle handle, FileJournalHeader header, FileJournalSummary summary, string sessionId)
+    {
+        if (summary.Count < 0 || summary.InitialCount < 0) return false;
+        if (summary.Count == 0) return summary.Length == header.Length;
+        if (summary.Length <= header.Length) return false;
+        bool holds = false;
+        FileJournal.ReadLastLines(handle, header.Length, summary.Length, 1, (int)Math.Min(int.MaxValue, (summary.Length - header.Length) / summary.Count), (line, offset) =>
+        {
+            holds = offset + line.Length + 1 == summary.Length
+                && FileJournal.CheckRecord(line, header.Checksums) is null
+                && FileJournal.TryReadSequence(line) == summary.Count;
+        });
+        _ = sessionId;
+        return holds;
+    }
+
     private SafeFileHandle OpenJournal(string sessionId, FileAccess access)
     {
+        EnsureRegularFile(JournalPath(sessionId), sessionId);
         try
         {
             return File.OpenHandle(JournalPath(sessionId), FileMode.Open, access, FileShare.ReadWrite | FileShare.Delete);
@@ -687,7 +792,15 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         for (int i = 0; i < messages.Count; i++)
         {
             var message = messages[i] with { Sequence = i + 1 };
-            FileJournal.WriteMessage(buffer, message);
+            try
+            {
+                FileJournal.WriteMessage(buffer, message, header.Checksums);
+            }
+            catch (Exception ex) when (StoreRules.IsUnstorableValue(ex))
+            {
+                throw StoreRules.Unstorable(ex, nameof(messages));
+            }
+
             usage = usage.Add(message.Usage);
         }
 
@@ -716,7 +829,19 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         string temp = Path.Combine(_tempDirectory, Path.GetFileName(path) + "." + FileJournal.NewGeneration()[..12] + ".tmp");
         try
         {
-            using (var handle = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            SafeFileHandle created;
+            try
+            {
+                created = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+            }
+            catch (DirectoryNotFoundException)
+            {
+                // .tmp/ was removed behind the store's back: a working folder, recreated rather than failing until a restart.
+                Directory.CreateDirectory(_tempDirectory);
+                created = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+            }
+
+            using (var handle = created)
             {
                 RandomAccess.Write(handle, content, 0);
                 if (_options.FsyncOnAppend) FlushToDisk(handle);
@@ -751,6 +876,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         SafeFileHandle handle;
         try
         {
+            EnsureRegularFile(path, string.Empty);
             handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         }
         catch (FileNotFoundException)
@@ -786,8 +912,8 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         if (journalStat is { } stat && document.Summary is { } summary && summary.Length == stat.Length && summary.LastWriteTicks == stat.LastWriteTicks)
         {
             // The journal has not changed since the summary was taken: no need to open it.
-            var header = new FileJournalHeader(sessionId, summary.Generation, summary.Version, summary.UpdatedAt, SessionUsage.Empty);
-            return Compose(document.Info, new FileJournalState(header, summary.Length, summary.Count, summary.Usage, summary.UpdatedAt), bytes.Value.Length);
+            var header = new FileJournalHeader(sessionId, summary.Generation, summary.Version, summary.UpdatedAt, SessionUsage.Empty) { SchemaVersion = summary.SchemaVersion, InitialCount = summary.InitialCount };
+            return Compose(document, new FileJournalState(header, summary.Length, summary.Count, summary.Usage, summary.UpdatedAt), bytes.Value.Length);
         }
 
         SafeFileHandle handle;
@@ -805,7 +931,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
             _entries.TryGetValue(sessionId, out var entry);
             var header = FileJournal.ReadHeader(handle, sessionId);
             var state = LoadState(entry, sessionId, handle, header, RandomAccess.GetLength(handle), (_, _) => document.Summary, repair: false);
-            return Compose(document.Info, state, bytes.Value.Length);
+            return Compose(document, state, bytes.Value.Length);
         }
     }
 
@@ -827,17 +953,39 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
             var items = cache ? new List<FileTailCache.Item>(take) : null;
             long firstOffset = -1, endOffset = -1;
             int keep = 0;
+            (int Index, long Offset, SessionFormatException Error)? damaged = null;
+            (int Index, long Sequence)? known = null;
             FileJournal.ReadLastLines(handle, header.Length, fileLength, wanted, LineEstimate(sessionId, header), (line, offset) =>
             {
                 // Lines arrive oldest first; only the first Take of them are returned (the last Skip are dropped below).
                 if (keep++ >= take) return;
-                var message = ParseMessage(line, sessionId);
+                SessionMessage message;
+                try
+                {
+                    message = ParseMessage(line, sessionId, header.Checksums, null, offset);
+                }
+                catch (SessionFormatException ex) when (ex.Offset is not null && !FileJournal.IsNewerVersion(ex))
+                {
+                    // Named below, once a neighbour's sequence tells which one it is.
+                    damaged ??= (keep - 1, offset, ex);
+                    items = null;
+                    return;
+                }
+
+                known ??= (keep - 1, message.Sequence);
+                if (damaged is not null) return;
                 tail.Add(message);
                 if (items is null) return;
                 if (firstOffset < 0) firstOffset = offset;
                 endOffset = offset + line.Length + 1;
                 items.Add(FileTailCache.Item.From(message, line, roundTrips: true));
             });
+            if (damaged is { } bad)
+            {
+                long? sequence = known is { } k ? k.Sequence + (bad.Index - k.Index) : bad.Error.Sequence;
+                throw DamagedRecord(sessionId, sequence, bad.Offset, bad.Error.InnerException?.Message ?? "checksum or JSON damaged", bad.Error.InnerException);
+            }
+
             if (items is not null)
             {
                 if (items.Count == 0) entry.Tail.Store(header.Generation, fileLength, fromStart: fileLength == header.Length, items);
@@ -854,10 +1002,10 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         long index = 0;
         int skip = range.FromEnd ? 0 : range.Skip;
         long limit = range.FromEnd ? long.MaxValue : range.Take ?? long.MaxValue;
-        FileJournal.ForEachLine(handle, header.Length, fileLength, (line, _) =>
+        FileJournal.ForEachLine(handle, header.Length, fileLength, (line, offset) =>
         {
             if (index++ < skip || messages.Count >= limit) return;
-            messages.Add(ParseMessage(line, sessionId));
+            messages.Add(ParseMessage(line, sessionId, header.Checksums, index, offset));
         });
         if (range.FromEnd)
         {
@@ -905,8 +1053,73 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         return 1024;
     }
 
-    private static SessionMessage ParseMessage(ReadOnlySpan<byte> line, string sessionId) =>
-        SessionJson.DeserializeMessage(line, sessionId);
+    /// <summary>Parses a message line after checking its checksum.</summary>
+    /// <param name="line">The line.</param>
+    /// <param name="sessionId">The session.</param>
+    /// <param name="checksums">Whether the journal's schema requires checksums.</param>
+    /// <param name="sequence">The record's sequence when the caller knows it from its position.</param>
+    /// <param name="offset">Where the line starts in the journal.</param>
+    /// <exception cref="SessionFormatException">The record is damaged (naming session, sequence and offset) or newer than this library.</exception>
+    private SessionMessage ParseMessage(ReadOnlySpan<byte> line, string sessionId, bool checksums, long? sequence, long offset)
+    {
+        string? damage = FileJournal.CheckRecord(line, checksums);
+        if (damage is null)
+        {
+            try
+            {
+                return SessionJson.DeserializeMessage(line, sessionId);
+            }
+            catch (SessionFormatException ex) when (!FileJournal.IsNewerVersion(ex))
+            {
+                throw DamagedRecord(sessionId, sequence ?? FileJournal.TryReadSequence(line), offset, ex.Message, ex);
+            }
+        }
+
+        // A record of a newer format (whose checksum this library may not know how to check) is reported as such, never as damage.
+        try
+        {
+            SessionJson.DeserializeMessage(line, sessionId);
+        }
+        catch (SessionFormatException ex) when (FileJournal.IsNewerVersion(ex))
+        {
+            throw new SessionFormatException(ex.Message, sessionId, sequence ?? FileJournal.TryReadSequence(line), offset, ex);
+        }
+        catch (SessionFormatException)
+        {
+        }
+
+        throw DamagedRecord(sessionId, sequence, offset, damage, null);
+    }
+
+    private SessionFormatException DamagedRecord(string sessionId, long? sequence, long offset, string what, Exception? inner)
+    {
+        LogDamagedRecord(sessionId, sequence ?? -1, offset, what);
+        string which = sequence is { } seq ? $"sequence {seq}" : "unknown sequence";
+        return new SessionFormatException(
+            $"Session '{sessionId}': the message record with {which} at byte offset {offset} of '{sessionId}{JournalSuffix}' is damaged ({what}). "
+            + "The session's other messages stay readable; ISessionRecovery.SalvageAsync keeps every readable message and sets the damaged record aside.",
+            sessionId,
+            sequence,
+            offset,
+            inner);
+    }
+
+    /// <summary>Checks that a store path is not a symbolic link, directory or special file before it is opened.</summary>
+    /// <exception cref="NotRegularFileException">It is.</exception>
+    private static void EnsureRegularFile(string path, string sessionId)
+    {
+        _ = sessionId;
+        if (FileNative.IsAvailable)
+        {
+            int error = FileNative.TryLinkMode(FileNative.ToNativePath(path), out int mode);
+            if (error == 0 && (mode & FileNative.TypeMask) != FileNative.RegularFile) throw new NotRegularFileException(path, FileNative.Describe(mode));
+            if (error >= 0) return;
+        }
+
+        var info = new FileInfo(path);
+        if (info.LinkTarget is not null) throw new NotRegularFileException(path, "a symbolic link");
+        if (Directory.Exists(path)) throw new NotRegularFileException(path, "a directory");
+    }
 
     private void SaveSummaryLocked(Entry entry, string sessionId, FileJournalState state)
     {
@@ -987,6 +1200,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         {
             string target = Path.Combine(_quarantineDirectory, sessionId + "-" + _timeProvider.GetUtcNow().ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture) + "-" + FileJournal.NewGeneration()[..6]);
             Directory.CreateDirectory(target);
+            File.WriteAllText(Path.Combine(target, ReasonFileName), reason.Message);
             foreach (var path in new[] { MetaPath(sessionId), JournalPath(sessionId) })
             {
                 if (File.Exists(path)) File.Move(path, Path.Combine(target, Path.GetFileName(path)));
@@ -1015,6 +1229,9 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
 
     [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "Session '{SessionId}': dropped a torn append of {Bytes} bytes left by a writer that stopped mid-write.")]
     private partial void LogTornTail(string sessionId, long bytes);
+
+    [LoggerMessage(EventId = 3007, Level = LogLevel.Error, Message = "Session '{SessionId}': the message record with sequence {Sequence} at byte offset {Offset} is damaged ({Reason}); the other messages stay readable. ISessionRecovery.SalvageAsync keeps them and sets the record aside.")]
+    private partial void LogDamagedRecord(string sessionId, long sequence, long offset, string reason);
 
     [LoggerMessage(EventId = 3005, Level = LogLevel.Debug, Message = "Session '{SessionId}': could not save the journal summary; readers will recompute it.")]
     private partial void LogSummaryFailed(string sessionId, Exception reason);

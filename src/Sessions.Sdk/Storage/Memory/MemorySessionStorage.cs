@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Collections.ObjectModel;
 using System.Runtime.CompilerServices;
 
 namespace Sessions.Sdk;
@@ -37,9 +36,11 @@ internal sealed partial class MemorySessionStorage : ISessionStorage, ISessionSe
         ArgumentNullException.ThrowIfNull(session);
         SessionIds.Validate(session.Id, nameof(session));
         ArgumentNullException.ThrowIfNull(messages);
+        StoreRules.ValidateInfo(session, nameof(session));
+        StoreRules.ValidateMessages(messages, nameof(messages));
         cancellationToken.ThrowIfCancellationRequested();
 
-        var entry = new Entry();
+        var entry = new Entry { EditVersion = 1 };
         var usage = SessionUsage.Empty;
         for (int i = 0; i < messages.Count; i++)
         {
@@ -74,6 +75,7 @@ internal sealed partial class MemorySessionStorage : ISessionStorage, ISessionSe
     {
         SessionIds.Validate(sessionId);
         ArgumentNullException.ThrowIfNull(messages);
+        StoreRules.ValidateMessages(messages, nameof(messages));
         cancellationToken.ThrowIfCancellationRequested();
         var entry = Find(sessionId);
         if (messages.Count == 0) return ValueTask.FromResult<IReadOnlyList<SessionMessage>>([]);
@@ -91,7 +93,8 @@ internal sealed partial class MemorySessionStorage : ISessionStorage, ISessionSe
             }
 
             entry.Messages.AddRange(appended);
-            entry.Info = entry.Info with { MessageCount = entry.Messages.Count, Usage = usage, UpdatedAt = Later(entry.Info.UpdatedAt) };
+            // Every appended message advances the version, so a replacement based on an older read cannot drop it.
+            entry.Info = entry.Info with { MessageCount = entry.Messages.Count, Usage = usage, UpdatedAt = Later(entry.Info.UpdatedAt), Version = entry.Info.Version + appended.Length };
         }
 
         return ValueTask.FromResult<IReadOnlyList<SessionMessage>>(appended);
@@ -119,6 +122,7 @@ internal sealed partial class MemorySessionStorage : ISessionStorage, ISessionSe
     {
         ArgumentNullException.ThrowIfNull(session);
         SessionIds.Validate(session.Id, nameof(session));
+        StoreRules.ValidateInfo(session, nameof(session));
         cancellationToken.ThrowIfCancellationRequested();
         var entry = Find(session.Id);
         var changes = Normalize(session);
@@ -126,7 +130,9 @@ internal sealed partial class MemorySessionStorage : ISessionStorage, ISessionSe
         {
             if (entry.Deleted) throw new SessionNotFoundException(session.Id);
             var current = entry.Info;
-            if (current.Version != session.Version) throw new SessionConcurrencyException(session.Id, session.Version, current.Version);
+            // Appends since the caller's version are merged; a metadata edit or replacement since then is a conflict.
+            if (session.Version < entry.EditVersion || session.Version > current.Version) throw new SessionConcurrencyException(session.Id, session.Version, current.Version);
+            entry.EditVersion = current.Version + 1;
             entry.Info = current with
             {
                 Title = changes.Title,
@@ -148,6 +154,7 @@ internal sealed partial class MemorySessionStorage : ISessionStorage, ISessionSe
     {
         SessionIds.Validate(sessionId);
         ArgumentNullException.ThrowIfNull(messages);
+        StoreRules.ValidateMessages(messages, nameof(messages));
         cancellationToken.ThrowIfCancellationRequested();
         var entry = Find(sessionId);
         var replacement = new List<SessionMessage>(messages.Count);
@@ -158,6 +165,7 @@ internal sealed partial class MemorySessionStorage : ISessionStorage, ISessionSe
             if (entry.Deleted) throw new SessionNotFoundException(sessionId);
             var current = entry.Info;
             if (current.Version != expectedVersion) throw new SessionConcurrencyException(sessionId, expectedVersion, current.Version);
+            entry.EditVersion = current.Version + 1;
             entry.Messages.Clear();
             entry.Messages.AddRange(replacement);
             entry.Info = current with
@@ -200,14 +208,7 @@ internal sealed partial class MemorySessionStorage : ISessionStorage, ISessionSe
     public IAsyncEnumerable<SessionSearchHit> SearchAsync(SessionSearchQuery query, CancellationToken cancellationToken = default) =>
         _search.SearchAsync(query, cancellationToken);
 
-    private static SessionInfo Normalize(SessionInfo session) => session with
-    {
-        Title = session.Title ?? string.Empty,
-        Tags = session.Tags is null ? [] : [.. session.Tags],
-        Metadata = session.Metadata is null || session.Metadata.Count == 0
-            ? new ReadOnlyDictionary<string, string>(new Dictionary<string, string>(StringComparer.Ordinal))
-            : new ReadOnlyDictionary<string, string>(new Dictionary<string, string>(session.Metadata, StringComparer.Ordinal)),
-    };
+    private static SessionInfo Normalize(SessionInfo session) => StoreRules.Normalize(session);
 
     private static SessionMessage Copy(SessionMessage message, long sequence)
     {
@@ -261,5 +262,8 @@ internal sealed partial class MemorySessionStorage : ISessionStorage, ISessionSe
         }
 
         public bool Deleted { get; set; }
+
+        /// <summary>The version the last metadata edit or replacement produced; appends advance the version past it.</summary>
+        public long EditVersion { get; set; }
     }
 }

@@ -24,10 +24,10 @@ public sealed partial class FileSessionStorageGoldenTests
     }
 
     [Test]
-    public async Task Reader_GoldenFilesV1_LoadEveryField()
+    public async Task Reader_GoldenFiles_LoadEveryField([Values("v1", "v2")] string format)
     {
         Directory.CreateDirectory(_root);
-        foreach (var file in Directory.GetFiles(GoldenDirectory())) System.IO.File.Copy(file, Path.Combine(_root, Path.GetFileName(file)));
+        foreach (var file in Directory.GetFiles(GoldenDirectory(format))) System.IO.File.Copy(file, Path.Combine(_root, Path.GetFileName(file)));
         using var store = new FileSessionStorage(new FileStorageOptions { Directory = _root }, new FileSessionStorageTests.FixedClock(T0.AddDays(1)), NullLogger.Instance);
 
         var info = await store.GetAsync(SessionId);
@@ -43,7 +43,8 @@ public sealed partial class FileSessionStorageGoldenTests
         Assert.That(info.BranchedAtSequence, Is.EqualTo(3));
         Assert.That(info.CreatedAt, Is.EqualTo(T0));
         Assert.That(info.UpdatedAt, Is.EqualTo(T0));
-        Assert.That(info.Version, Is.EqualTo(1));
+        // Format 1 recorded no message count with the version: its messages all count as appended (each advances the version).
+        Assert.That(info.Version, Is.EqualTo(format == "v1" ? 6 : 1));
         Assert.That(info.MessageCount, Is.EqualTo(5));
         Assert.That(info.Usage, Is.EqualTo(new SessionUsage { InputTokens = 30, OutputTokens = 15, TotalTokens = 45, Cost = 0.0012m, Requests = 2 }));
 
@@ -68,14 +69,14 @@ public sealed partial class FileSessionStorageGoldenTests
     }
 
     [Test]
-    public async Task Writer_CurrentVersion_StillProducesGoldenFilesV1()
+    public async Task Writer_CurrentVersion_ProducesGoldenFilesV2()
     {
         using (var store = new FileSessionStorage(new FileStorageOptions { Directory = _root }, new FileSessionStorageTests.FixedClock(T0), NullLogger.Instance))
         {
             await store.CreateAsync(Session(), Messages());
         }
 
-        var golden = GoldenDirectory();
+        var golden = GoldenDirectory("v2");
         foreach (var name in new[] { SessionId + ".meta.json", SessionId + ".jsonl" })
         {
             var written = Normalize(await System.IO.File.ReadAllTextAsync(Path.Combine(_root, name)));
@@ -86,14 +87,14 @@ public sealed partial class FileSessionStorageGoldenTests
             }
 
             var expected = await System.IO.File.ReadAllTextAsync(Path.Combine(golden, name));
-            Assert.That(written, Is.EqualTo(expected), $"{name}: the writer no longer produces format v1 byte for byte; add a v2 golden folder and keep reading v1");
+            Assert.That(written, Is.EqualTo(expected), $"{name}: the writer no longer produces format v2 byte for byte; add a v3 golden folder and keep reading v1 and v2");
         }
     }
 
     [Test]
     public async Task Reader_GoldenJournalLines_AreTheSharedMessageRecords()
     {
-        var lines = await System.IO.File.ReadAllLinesAsync(Path.Combine(GoldenDirectory(), SessionId + ".jsonl"));
+        var lines = await System.IO.File.ReadAllLinesAsync(Path.Combine(GoldenDirectory("v1"), SessionId + ".jsonl"));
         var expected = Messages();
         Assert.That(lines, Has.Length.EqualTo(expected.Length + 1));
         for (int i = 0; i < expected.Length; i++)
@@ -103,16 +104,16 @@ public sealed partial class FileSessionStorageGoldenTests
     }
 
     private static string Normalize(string text) =>
-        GenerationPattern().Replace(LastWritePattern().Replace(text, "\"lastWrite\": 0"), "\"generation\"$1\"00000000000000000000000000000000\"");
+        GenerationPattern().Replace(LastWritePattern().Replace(text, "\"lastWrite\": 0"), "\"$1\"$2\"00000000000000000000000000000000\"");
 
-    [GeneratedRegex("\"generation\"(: ?)\"[0-9a-f]{32}\"")]
+    [GeneratedRegex("\"(generation|editGeneration)\"(: ?)\"[0-9a-f]{32}\"")]
     private static partial Regex GenerationPattern();
 
     [GeneratedRegex("\"lastWrite\": \\d+")]
     private static partial Regex LastWritePattern();
 
-    private static string GoldenDirectory([CallerFilePath] string thisFile = "") =>
-        Path.Combine(Path.GetDirectoryName(thisFile)!, "Golden", "v1");
+    private static string GoldenDirectory(string format, [CallerFilePath] string thisFile = "") =>
+        Path.Combine(Path.GetDirectoryName(thisFile)!, "Golden", format);
 
     private static string ChatJson(ChatMessage message) =>
         System.Text.Json.JsonSerializer.Serialize(message, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(ChatMessage)));

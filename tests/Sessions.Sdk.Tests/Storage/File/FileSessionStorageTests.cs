@@ -85,26 +85,64 @@ public sealed class FileSessionStorageTests
     }
 
     [Test]
-    public async Task GetMessagesAsync_CorruptLineInTheMiddle_ThrowsNamingSessionAndQuarantinesIt()
+    public async Task GetMessagesAsync_CorruptLineInTheMiddle_NamesTheRecordKeepsTheRestReadableAndSalvages()
     {
+        // Issue 10: the session stays visible, every readable message stays available, the record is named, recovery is an API.
         var store = NewStore();
         await store.CreateAsync(Session("bad"), Messages(3, "m"));
         await store.CreateAsync(Session("good"), Messages(2, "g"));
         var journal = store.JournalPath("bad");
         var lines = await File.ReadAllLinesAsync(journal);
+        long offset = Encoding.UTF8.GetByteCount(lines[0]) + 1 + Encoding.UTF8.GetByteCount(lines[1]) + 1;
         lines[2] = "{\"v\":1,\"seq\":2,this is not json}";
         await File.WriteAllTextAsync(journal, string.Join('\n', lines) + "\n");
 
         var reader = NewStore();
         var ex = await Assert.ThrowsAsync<SessionFormatException>(async () => await reader.GetMessagesAsync("bad", MessageRange.All));
         Assert.That(ex!.SessionId, Is.EqualTo("bad"));
-        Assert.That(ex.Message, Does.Contain("'bad'"));
-        Assert.That(File.Exists(journal), Is.False);
-        Assert.That(Directory.GetFiles(store.QuarantineDirectory, "bad.jsonl", SearchOption.AllDirectories), Has.Length.EqualTo(1));
-        Assert.That(Directory.GetFiles(store.QuarantineDirectory, "bad.meta.json", SearchOption.AllDirectories), Has.Length.EqualTo(1));
-        Assert.That(await ListIdsAsync(reader), Is.EqualTo(new[] { "good" }));
+        Assert.That(ex.Sequence, Is.EqualTo(2));
+        Assert.That(ex.Offset, Is.EqualTo(offset));
+        Assert.That(ex.Message, Does.Contain("'bad'").And.Contain("sequence 2").And.Contain($"byte offset {offset}").And.Contain("SalvageAsync"));
+
+        // Still there: listed, its info and the readable messages around the damage available, appends still numbered right.
+        Assert.That(File.Exists(journal), Is.True);
+        Assert.That(await ListIdsAsync(reader), Is.EqualTo(new[] { "bad", "good" }));
+        Assert.That((await reader.GetAsync("bad"))!.MessageCount, Is.EqualTo(3));
+        Assert.That((await reader.GetMessagesAsync("bad", MessageRange.Last(1))).Single().Text, Is.EqualTo("m3"));
+        Assert.That((await reader.GetMessagesAsync("bad", MessageRange.First(1))).Single().Text, Is.EqualTo("m1"));
+        Assert.That((await reader.AppendMessagesAsync("bad", Messages(1, "n"))).Single().Sequence, Is.EqualTo(4));
+
+        // Recovery: listed with the record named, salvaged keeping every readable message, the damaged bytes kept aside.
+        ISessionRecovery recovery = reader;
+        var damaged = await recovery.ListDamagedAsync().ToListAsync();
+        Assert.That(damaged.Select(d => d.SessionId), Is.EqualTo(new[] { "bad" }));
+        Assert.That(damaged[0].Records.Single(), Is.EqualTo(new DamagedRecord(2, offset, damaged[0].Records.Single().Reason)));
+        var result = await recovery.SalvageAsync(damaged[0].RecoveryId);
+        Assert.That(result.KeptMessages, Is.EqualTo(3));
+        Assert.That(result.DroppedRecords.Single().Sequence, Is.EqualTo(2));
+        Assert.That(File.ReadAllText(Path.Combine(result.BackupLocation!, "bad.jsonl")), Does.Contain("this is not json"));
+        Assert.That((await NewStore().GetMessagesAsync("bad", MessageRange.All)).Select(m => m.Text), Is.EqualTo(new[] { "m1", "m3", "n1" }));
+        Assert.That(await recovery.ListDamagedAsync().ToListAsync(), Is.Empty);
         Assert.That((await reader.GetMessagesAsync("good", MessageRange.All)).Select(m => m.Text), Is.EqualTo(new[] { "g1", "g2" }));
-        Assert.That(await reader.GetAsync("bad"), Is.Null);
+    }
+
+    [Test]
+    public async Task ListDamagedAsync_QuarantinedMetadata_ListedAndSalvagedBackUnderItsId()
+    {
+        var store = NewStore();
+        await store.CreateAsync(Session("broken"), Messages(2, "b"));
+        await File.WriteAllTextAsync(store.MetaPath("broken"), "{\"schemaVersion\":1,\"id\":\"broken\",\"title\":");
+        Assert.That(await ListIdsAsync(NewStore()), Is.Empty);
+
+        ISessionRecovery recovery = NewStore();
+        var damaged = (await recovery.ListDamagedAsync().ToListAsync()).Single();
+        Assert.That(damaged.SessionId, Is.EqualTo("broken"));
+        Assert.That(damaged.SetAside, Is.True);
+        Assert.That(damaged.Reason, Does.Contain("metadata document"));
+        var result = await recovery.SalvageAsync(damaged.RecoveryId);
+        Assert.That(result.KeptMessages, Is.EqualTo(2));
+        Assert.That((await NewStore().GetMessagesAsync("broken", MessageRange.All)).Select(m => m.Text), Is.EqualTo(new[] { "b1", "b2" }));
+        Assert.That(await recovery.ListDamagedAsync().ToListAsync(), Is.Empty);
     }
 
     [Test]
@@ -171,7 +209,7 @@ public sealed class FileSessionStorageTests
         await store.CreateAsync(Session("future"), Messages(1, "x"));
         var journal = store.JournalPath("future");
         var text = await File.ReadAllTextAsync(journal);
-        await File.WriteAllTextAsync(journal, text.Replace("{\"schemaVersion\":1,", "{\"schemaVersion\":3,", StringComparison.Ordinal));
+        await File.WriteAllTextAsync(journal, text.Replace("{\"schemaVersion\":2,", "{\"schemaVersion\":3,", StringComparison.Ordinal));
 
         var ex = await Assert.ThrowsAsync<SessionFormatException>(async () => await NewStore().GetMessagesAsync("future", MessageRange.All));
         Assert.That(ex!.Message, Does.Contain("schemaVersion 3").And.Contain("'future'"));
@@ -228,14 +266,15 @@ public sealed class FileSessionStorageTests
         var store = NewStore();
         var created = await store.CreateAsync(Session("rep"), [Message(ChatRole.User, "a") with { Usage = new SessionUsage { InputTokens = 10, Requests = 1 } }]);
         await store.AppendMessagesAsync("rep", [Message(ChatRole.Assistant, "b") with { Usage = new SessionUsage { OutputTokens = 3, Requests = 1 } }]);
-        var replaced = await store.ReplaceMessagesAsync("rep", [], created.Version);
-        Assert.That(replaced.Version, Is.EqualTo(2));
+        await Assert.ThrowsAsync<SessionConcurrencyException>(async () => await store.ReplaceMessagesAsync("rep", [], created.Version), "the append advanced the version");
+        var replaced = await store.ReplaceMessagesAsync("rep", [], (await store.GetAsync("rep"))!.Version);
+        Assert.That(replaced.Version, Is.EqualTo(created.Version + 2));
         Assert.That(replaced.MessageCount, Is.Zero);
         Assert.That(replaced.Usage, Is.EqualTo(new SessionUsage { InputTokens = 10, OutputTokens = 3, Requests = 2 }));
 
         var other = NewStore();
         var loaded = await other.GetAsync("rep");
-        Assert.That(loaded!.Version, Is.EqualTo(2));
+        Assert.That(loaded!.Version, Is.EqualTo(replaced.Version));
         Assert.That(loaded.Usage, Is.EqualTo(replaced.Usage));
         await Assert.ThrowsAsync<SessionConcurrencyException>(async () => await other.ReplaceMessagesAsync("rep", [], 1));
         var appended = await other.AppendMessagesAsync("rep", Messages(1, "c"));
