@@ -7,7 +7,7 @@ namespace Sessions.Sdk;
 /// <summary>Runs one model call for a session: resolves provider and model, builds the context, calls the pipeline and stores the tool rounds and the reply.</summary>
 /// <remarks>
 /// Thread-safe singleton shared by every session of a manager. Chat sessions use <see cref="BuildContextAsync"/> for their context;
-/// plan and edit sessions pass their own messages to <see cref="RunAsync"/> / <see cref="StreamAsync"/>. Callers that must keep a
+/// plan and edit sessions <see cref="Prepare"/> a call and pass their own messages to <c>RunAsync</c> / <c>StreamAsync</c>. Callers that must keep a
 /// prompt and its reply adjacent hold <see cref="SessionWriter.TurnGate"/> around the append and the turn.
 /// </remarks>
 internal sealed class ChatTurn
@@ -57,11 +57,15 @@ internal sealed class ChatTurn
 
     /// <summary>Calls the model with <paramref name="messages"/> and stores every tool round and the reply in the session.</summary>
     /// <returns>The pipeline's response (every round's messages, as M.E.AI returns them) and the stored messages of the last round.</returns>
-    public async Task<ChatTurnResult> RunAsync(Session session, IList<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
+    public Task<ChatTurnResult> RunAsync(Session session, IList<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken) =>
+        RunAsync(Prepare(session, options), messages, cancellationToken);
+
+    /// <summary>Calls the model for a prepared call (see <see cref="Prepare"/>) and stores every tool round and the reply.</summary>
+    public async Task<ChatTurnResult> RunAsync(ChatTurnCall call, IList<ChatMessage> messages, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(call);
         ArgumentNullException.ThrowIfNull(messages);
-        var (client, chatOptions, state) = Prepare(session, options, onRoundStored: null);
+        var (session, client, chatOptions, state) = (call.Session, call.Client, call.Options, call.State);
         long started = session.Writer.TimeProvider.GetTimestamp();
         ChatResponse response;
         try
@@ -81,19 +85,23 @@ internal sealed class ChatTurn
 
     /// <summary>Streams a model call with <paramref name="messages"/>; tool rounds are stored as they complete and the reply once the stream completes.</summary>
     /// <remarks>A stream that fails, is cancelled or is abandoned stores no partial reply.</remarks>
-    public async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(
-        Session session, IList<ChatMessage> messages, ChatOptions? options, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public IAsyncEnumerable<ChatResponseUpdate> StreamAsync(Session session, IList<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken) =>
+        StreamAsync(Prepare(session, options), messages, cancellationToken);
+
+    /// <summary>Streams a prepared call (see <see cref="Prepare"/>); tool rounds are stored as they complete and the reply once the stream completes.</summary>
+    public async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(ChatTurnCall call, IList<ChatMessage> messages, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(call);
         ArgumentNullException.ThrowIfNull(messages);
         var updates = new List<ChatResponseUpdate>();
         var toolMessages = new List<ChatMessage>();
-        var (client, chatOptions, state) = Prepare(session, options, () =>
+        var (session, client, chatOptions, state) = (call.Session, call.Client, call.Options, call.State);
+        state.OnRoundStored = () =>
         {
             // Everything streamed so far belongs to rounds already stored.
             updates.Clear();
             toolMessages.Clear();
-        });
+        };
         long started = session.Writer.TimeProvider.GetTimestamp();
         var enumerator = client.GetStreamingResponseAsync(messages, chatOptions, cancellationToken).GetAsyncEnumerator(cancellationToken);
         await using (enumerator.ConfigureAwait(false))
@@ -141,11 +149,13 @@ internal sealed class ChatTurn
 
     /// <summary>Stores one round: the model's messages (usage and latency on the last of them), then its tool results.</summary>
     internal async Task<IReadOnlyList<SessionMessage>> StoreRoundAsync(
-        SessionWriter writer, ChatTurnState state, ChatResponse response, List<ChatMessage> messages, int responseCount, TimeSpan latency, CancellationToken cancellationToken)
+        SessionWriter writer, ChatTurnState state, ChatRound round, List<ChatMessage> messages, CancellationToken cancellationToken)
     {
-        string providerName = ProviderOf(response.AdditionalProperties, state.ProviderName);
-        string? modelId = response.ModelId ?? state.ModelId;
-        var usage = Catalog.ToSessionUsage(response.Usage, providerName, modelId);
+        string providerName = round.FallbackProviderName ?? state.ProviderName;
+        string? modelId = round.ModelId ?? state.ModelId;
+        int responseCount = round.Messages.Count;
+        var latency = round.Latency;
+        var usage = Catalog.ToSessionUsage(round.Usage, providerName, modelId);
         SessionsLog.ModelCallCompleted(_logger, writer.Id, providerName, modelId, latency.TotalMilliseconds, usage.InputTokens, usage.OutputTokens);
         if (messages.Count == 0)
         {
@@ -175,8 +185,11 @@ internal sealed class ChatTurn
     }
 
     /// <summary>The one place the provider, model, pipeline and per-call options of a session's turn are chosen.</summary>
-    private (IChatClient Client, SessionChatOptions Options, ChatTurnState State) Prepare(Session session, ChatOptions? options, Action? onRoundStored)
+    /// <remarks>Call it before storing the prompt: an unknown provider then fails with nothing stored.</remarks>
+    /// <exception cref="InvalidOperationException">The session's provider is not registered, or no default can be chosen.</exception>
+    public ChatTurnCall Prepare(Session session, ChatOptions? options)
     {
+        ArgumentNullException.ThrowIfNull(session);
         var info = session.Writer.Info;
         var provider = _providers.GetProvider(info.ProviderName);
         string? modelId = info.ModelId ?? (info.ProviderName is null || _options.DefaultProvider is null || string.Equals(info.ProviderName, _options.DefaultProvider, StringComparison.OrdinalIgnoreCase)
@@ -207,9 +220,9 @@ internal sealed class ChatTurn
             chatOptions.Tools = [.. declared.Select(t => t is AIFunction f ? f.AsDeclarationOnly() : t)];
         }
 
-        var state = new ChatTurnState(this, session.Writer, provider.Name, chatOptions.ModelId, _options.ToolsEnabled ? _options.MaxToolIterations : 0, onRoundStored);
+        var state = new ChatTurnState(this, session.Writer, provider.Name, chatOptions.ModelId, _options.ToolsEnabled ? _options.MaxToolIterations : 0);
         chatOptions.Turn = state;
-        return (pipeline.Client, chatOptions, state);
+        return new ChatTurnCall(session, pipeline.Client, chatOptions, state);
     }
 
     /// <summary>Keeps the last tool of each name (providers reject duplicate function names).</summary>
@@ -236,9 +249,6 @@ internal sealed class ChatTurn
         return await state.StoreFinalAsync([], cancellationToken).ConfigureAwait(false);
     }
 
-    private static string ProviderOf(AdditionalPropertiesDictionary? properties, string providerName) =>
-        properties?.TryGetValue(ResilientChatClient.ProviderPropertyName, out var value) == true && value is string fallback ? fallback : providerName;
-
     /// <summary>Returns whether a message holds only structured session state, which is never sent to a model.</summary>
     private static bool IsStateMessage(ChatMessage message) => message.Role.Value == "state";
 
@@ -256,6 +266,13 @@ internal sealed class ChatTurn
         return false;
     }
 }
+
+/// <summary>A prepared model call of a session: the pipeline and options chosen for the session's provider and model.</summary>
+/// <param name="Session">The session.</param>
+/// <param name="Client">The pipeline.</param>
+/// <param name="Options">The call's options (carrying the turn state).</param>
+/// <param name="State">The turn state.</param>
+internal sealed record ChatTurnCall(Session Session, IChatClient Client, SessionChatOptions Options, ChatTurnState State);
 
 /// <summary>What a chat turn returns: the pipeline's response and the messages stored for its last round.</summary>
 /// <param name="Response">The response as the pipeline returned it.</param>

@@ -7,13 +7,15 @@ namespace Sessions.Sdk;
 /// Used by <see cref="ToolRoundChatClient"/> (below the tool loop) and by <see cref="ChatTurn"/> (above it). Rounds of one
 /// turn run one after another, so no locking is needed.
 /// </remarks>
-internal sealed class ChatTurnState(
-    ChatTurn turn, SessionWriter writer, string providerName, string? modelId, int maxToolIterations, Action? onRoundStored)
+internal sealed class ChatTurnState(ChatTurn turn, SessionWriter writer, string providerName, string? modelId, int maxToolIterations)
 {
     /// <summary>The result text stored for a call the tool loop did not invoke (limit reached, or a tool the session cannot run).</summary>
     public const string NotInvokedResult = "Error: The tool-call limit for this turn was reached or the function is not available; the function was not invoked.";
 
     public TimeProvider TimeProvider => writer.TimeProvider;
+
+    /// <summary>Gets or sets what to do after a round is stored (a stream forgets the updates it buffered for it).</summary>
+    public Action? OnRoundStored { get; set; }
 
     public string ProviderName { get; } = providerName;
 
@@ -22,8 +24,8 @@ internal sealed class ChatTurnState(
     /// <summary>Gets the number of model calls made so far in this turn.</summary>
     public int ModelCalls { get; private set; }
 
-    /// <summary>Gets the last model round's response, not yet stored, with its latency.</summary>
-    public (ChatResponse Response, TimeSpan Latency)? Pending { get; private set; }
+    /// <summary>Gets the last model round, not yet stored.</summary>
+    public ChatRound? Pending { get; private set; }
 
     /// <summary>Stores the previous round (its calls were answered by the tool loop) and shapes the options of the next call.</summary>
     public async ValueTask<ChatOptions> BeforeModelCallAsync(IList<ChatMessage> messages, ChatOptions options, CancellationToken cancellationToken)
@@ -44,7 +46,7 @@ internal sealed class ChatTurnState(
             }
 
             Pending = null;
-            await StoreRoundAsync(previous.Response, previous.Latency, results, cancellationToken).ConfigureAwait(false);
+            await StoreRoundAsync(previous, results, cancellationToken).ConfigureAwait(false);
         }
 
         if (ModelCalls++ >= maxToolIterations && options.Tools is { Count: > 0 } && options.ToolMode is not NoneChatToolMode)
@@ -59,7 +61,21 @@ internal sealed class ChatTurnState(
     }
 
     /// <summary>Records a completed model round.</summary>
-    public void Record(ChatResponse response, TimeSpan latency) => Pending = (response, latency);
+    /// <remarks>
+    /// Takes a snapshot: M.E.AI's tool loop later reuses the last round's response object for the whole turn (all messages,
+    /// summed usage), and adds later rounds' usage into the first round's <see cref="UsageDetails"/>.
+    /// </remarks>
+    public void Record(ChatResponse response, TimeSpan latency)
+    {
+        UsageDetails? usage = null;
+        if (response.Usage is { } u)
+        {
+            usage = new UsageDetails();
+            usage.Add(u);
+        }
+
+        Pending = new ChatRound([.. response.Messages], usage, response.ModelId, ProviderOf(response.AdditionalProperties), latency);
+    }
 
     /// <summary>Stores the last round: the reply, plus results for any calls in it (from <paramref name="output"/>, or a not-invoked error).</summary>
     public async Task<IReadOnlyList<SessionMessage>> StoreFinalAsync(IEnumerable<ChatMessage> output, CancellationToken cancellationToken)
@@ -70,20 +86,24 @@ internal sealed class ChatTurnState(
         }
 
         Pending = null;
-        return await StoreRoundAsync(last.Response, last.Latency, [.. output.Where(m => m.Role == ChatRole.Tool)], cancellationToken).ConfigureAwait(false);
+        return await StoreRoundAsync(last, [.. output.Where(m => m.Role == ChatRole.Tool)], cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<IReadOnlyList<SessionMessage>> StoreRoundAsync(ChatResponse response, TimeSpan latency, List<ChatMessage> toolMessages, CancellationToken cancellationToken)
+    private static string? ProviderOf(AdditionalPropertiesDictionary? properties) =>
+        properties?.TryGetValue(ResilientChatClient.ProviderPropertyName, out var value) == true && value is string fallback ? fallback : null;
+
+    private async Task<IReadOnlyList<SessionMessage>> StoreRoundAsync(ChatRound round, List<ChatMessage> toolMessages, CancellationToken cancellationToken)
     {
-        var messages = new List<ChatMessage>(response.Messages.Count + 1);
-        messages.AddRange(response.Messages);
+        var messages = new List<ChatMessage>(round.Messages.Count + 1);
+        messages.AddRange(round.Messages);
         AnswerUnansweredCalls(messages, toolMessages);
-        var stored = await turn.StoreRoundAsync(writer, this, response, messages, response.Messages.Count, latency, cancellationToken).ConfigureAwait(false);
-        onRoundStored?.Invoke();
+        var stored = await turn.StoreRoundAsync(writer, this, round, messages, cancellationToken).ConfigureAwait(false);
+        OnRoundStored?.Invoke();
         return stored;
     }
 
     /// <summary>Appends the tool results for the round's calls; a call without a result gets a not-invoked error, so the stored history stays valid.</summary>
+    /// <remarks>The tool loop marks the calls it handled as informational, so every call counts when matching results.</remarks>
     private static void AnswerUnansweredCalls(List<ChatMessage> messages, List<ChatMessage> toolMessages)
     {
         HashSet<string>? open = null;
@@ -91,14 +111,26 @@ internal sealed class ChatTurnState(
         {
             foreach (var content in message.Contents)
             {
-                if (content is FunctionCallContent { InformationalOnly: false } call)
+                if (content is FunctionCallContent call)
                 {
                     (open ??= new(StringComparer.Ordinal)).Add(call.CallId);
                 }
             }
         }
 
-        if (open is null)
+        // Results the response itself carries (a provider that ran the tool) already answer their calls.
+        foreach (var message in messages)
+        {
+            foreach (var content in message.Contents)
+            {
+                if (content is FunctionResultContent answered)
+                {
+                    open?.Remove(answered.CallId);
+                }
+            }
+        }
+
+        if (open is not { Count: > 0 })
         {
             return;
         }
@@ -120,21 +152,25 @@ internal sealed class ChatTurnState(
             }
         }
 
-        if (open.Count > 0)
+        // A call still open and not informational (the limit was reached, or its tool cannot be invoked) gets an error result.
+        var results = new List<AIContent>();
+        foreach (var message in messages)
         {
-            var results = new List<AIContent>(open.Count);
-            foreach (var message in messages)
+            foreach (var content in message.Contents)
             {
-                foreach (var content in message.Contents)
+                if (content is FunctionCallContent { InformationalOnly: false } call && open.Contains(call.CallId))
                 {
-                    if (content is FunctionCallContent { InformationalOnly: false } call && open.Contains(call.CallId))
-                    {
-                        results.Add(new FunctionResultContent(call.CallId, NotInvokedResult));
-                    }
+                    results.Add(new FunctionResultContent(call.CallId, NotInvokedResult));
                 }
             }
+        }
 
+        if (results.Count > 0)
+        {
             messages.Add(new ChatMessage(ChatRole.Tool, results) { MessageId = Guid.NewGuid().ToString("N") });
         }
     }
 }
+
+/// <summary>One model call of a turn as it returned: its messages, usage, model, the provider that answered (after a fallback) and latency.</summary>
+internal sealed record ChatRound(List<ChatMessage> Messages, UsageDetails? Usage, string? ModelId, string? FallbackProviderName, TimeSpan Latency);

@@ -455,9 +455,10 @@ public sealed class Session
         await _writer.TurnGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            var call = _turn.Prepare(this, options);
             await _writer.AppendAsync([_writer.NewMessage(message)], cancellationToken).ConfigureAwait(false);
             var context = await ChatTurn.BuildContextAsync(_writer, _maxHistoryMessages, cancellationToken).ConfigureAwait(false);
-            var result = await _turn.RunAsync(this, context, options, cancellationToken).ConfigureAwait(false);
+            var result = await _turn.RunAsync(call, context, cancellationToken).ConfigureAwait(false);
             return result.Response;
         }
         finally
@@ -530,9 +531,10 @@ public sealed class Session
         await _writer.TurnGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            var call = _turn.Prepare(this, options);
             await _writer.AppendAsync([_writer.NewMessage(message)], cancellationToken).ConfigureAwait(false);
             var context = await ChatTurn.BuildContextAsync(_writer, _maxHistoryMessages, cancellationToken).ConfigureAwait(false);
-            await foreach (var update in _turn.StreamAsync(this, context, options, cancellationToken).ConfigureAwait(false))
+            await foreach (var update in _turn.StreamAsync(call, context, cancellationToken).ConfigureAwait(false))
             {
                 yield return update;
             }

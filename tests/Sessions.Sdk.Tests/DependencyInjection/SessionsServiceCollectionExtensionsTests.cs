@@ -221,7 +221,8 @@ public sealed class SessionsServiceCollectionExtensionsTests
         Assert.That(o.Autosave, Is.True);
         Assert.That(o.ToolsEnabled, Is.True);
         Assert.That(o.MaxToolIterations, Is.EqualTo(10));
-        Assert.That(new object?[] { o.DefaultProvider, o.DefaultModel, o.SystemPrompt, o.Temperature, o.MaxOutputTokens, o.MaxHistoryMessages }, Is.All.Null);
+        Assert.That(o.MaxHistoryMessages, Is.EqualTo(100), "a bounded default context (issue 8)");
+        Assert.That(new object?[] { o.DefaultProvider, o.DefaultModel, o.SystemPrompt, o.Temperature, o.MaxOutputTokens }, Is.All.Null);
     }
 
     [Test]

@@ -147,7 +147,9 @@ public sealed class ChatPipelineFactoryTests
     public async Task GetResponseAsync_ToolKeepsFailing_RethrowsAfterMaxConsecutiveErrors()
     {
         var broken = AIFunctionFactory.Create(string () => throw new InvalidOperationException("always"), "broken");
-        var inner = PipelineTestChatClient.Scripted(PipelineTestChatClient.Call(("c", "broken", null)));
+
+        // A fresh call per round: M.E.AI marks the calls it handled as informational.
+        var inner = PipelineTestChatClient.Scripted(PipelineTestChatClient.Call(("c1", "broken", null)), PipelineTestChatClient.Call(("c2", "broken", null)), PipelineTestChatClient.Call(("c3", "broken", null)));
         var (sp, client, _) = PipelineTestHost.Build(inner, b => b.ConfigureChat(o => o.ToolInvocation.MaxConsecutiveErrors = 1));
         using var _ = sp;
 

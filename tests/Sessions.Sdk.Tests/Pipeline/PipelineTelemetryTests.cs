@@ -123,7 +123,7 @@ public sealed class PipelineTelemetryTests
         var span = Span();
         Assert.That(Convert.ToInt64(span.GetTagItem("gen_ai.usage.input_tokens")), Is.EqualTo(3L), Describe(span));
         Assert.That(span.GetTagItem("gen_ai.response.id"), Is.EqualTo("r1"));
-        Assert.That(span.GetTagItem("gen_ai.response.finish_reasons"), Is.EqualTo(new[] { "stop" }));
+        Assert.That(span.GetTagItem("gen_ai.response.finish_reasons"), Is.EqualTo("[\"stop\"]"), "M.E.AI records the finish reasons as a JSON array");
     }
 
     [Test]
