@@ -43,7 +43,7 @@ internal sealed class ChatTurn
         bool afterConversation = false;
         foreach (var message in history)
         {
-            if (IsStateMessage(message.Message) || ChatContext.IsOrphanedToolResult(message.Message, afterConversation))
+            if (SessionStateContent.IsStateMessage(message.Message) || ChatContext.IsOrphanedToolResult(message.Message, afterConversation))
             {
                 continue;
             }
@@ -248,9 +248,6 @@ internal sealed class ChatTurn
         state.Record(response, latency);
         return await state.StoreFinalAsync([], cancellationToken).ConfigureAwait(false);
     }
-
-    /// <summary>Returns whether a message holds only structured session state, which is never sent to a model.</summary>
-    private static bool IsStateMessage(ChatMessage message) => message.Role.Value == "state";
 
     private bool LogFailure(string sessionId, Exception exception, ChatTurnState state, long started)
     {

@@ -114,11 +114,12 @@ public sealed class ChatTurnTests
         var (provider, sessions, _) = Create(client);
         using var _ = provider;
         var session = await sessions.Create("s").CreateAsync();
-        await session.AddMessageAsync(new ChatMessage(new ChatRole("state"), [new TextContent("{\"plan\":1}")]));
+        await session.AppendStateAsync("plan", "plan.created", System.Text.Json.JsonDocument.Parse("{\"steps\":1}").RootElement);
 
         await session.SendAsync("hi");
 
         Assert.That(client.LastRequest.Messages.Select(m => m.Role.Value), Is.EqualTo(new[] { "user" }));
+        Assert.That(session.MessageCount, Is.EqualTo(3), "the state event stays in the transcript");
     }
 
     [Test]
