@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
@@ -111,7 +112,7 @@ public sealed class SessionsServiceCollectionExtensionsTests
     public void AddSessions_UserTimeProvider_IsKept()
     {
         var services = new ServiceCollection();
-        var time = new Sessions.Sdk.Testing.ManualTimeProvider();
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero));
         services.AddSingleton<TimeProvider>(time);
 
         services.AddSessions().UseStorage(new CoreTestStorage());
