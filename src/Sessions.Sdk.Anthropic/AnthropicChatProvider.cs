@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using Anthropic;
 using Microsoft.Extensions.AI;
@@ -6,13 +5,11 @@ using Microsoft.Extensions.Logging;
 
 namespace Sessions.Sdk;
 
-/// <summary>Supplies one cached chat client per model over a shared Anthropic SDK client.</summary>
+/// <summary>Supplies the Anthropic SDK's own <see cref="IChatClient"/> adapter, one per model, over a shared SDK client.</summary>
 internal sealed class AnthropicChatProvider : IChatProvider, IDisposable
 {
     private readonly AnthropicClient _client;
-    private readonly AnthropicChatClientSettings _settings;
-    private readonly int _defaultMaxOutputTokens;
-    private readonly ConcurrentDictionary<string, IChatClient> _clients = new(StringComparer.Ordinal);
+    private readonly ProviderModelClients _clients;
 
     public AnthropicChatProvider(string name, AnthropicProviderOptions options, TimeProvider timeProvider, ILoggerFactory loggerFactory)
     {
@@ -22,8 +19,6 @@ internal sealed class AnthropicChatProvider : IChatProvider, IDisposable
         ArgumentNullException.ThrowIfNull(loggerFactory);
 
         Name = name;
-        DefaultModelId = options.DefaultModel;
-        _defaultMaxOutputTokens = options.DefaultMaxOutputTokens;
         var baseUrl = options.BaseUrl ?? AnthropicProviderOptions.DefaultBaseUrl;
         var apiKey = string.IsNullOrWhiteSpace(options.ApiKey) ? null : options.ApiKey;
         var handler = new AnthropicResponseCaptureHandler(new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.All });
@@ -39,28 +34,30 @@ internal sealed class AnthropicChatProvider : IChatProvider, IDisposable
             // The SDK applies Timeout itself; the HttpClient must not cut long streams short.
             HttpClient = new HttpClient(handler) { Timeout = System.Threading.Timeout.InfiniteTimeSpan },
         };
-        _settings = new AnthropicChatClientSettings(name, baseUrl, apiKey, options.Timeout, timeProvider, loggerFactory.CreateLogger<AnthropicChatClient>());
+
+        // A gateway at another address may need no key; Anthropic itself does. Checked at the first call, so a missing key breaks nothing else.
+        var missingKey = apiKey is null && baseUrl.Host.Equals(AnthropicProviderOptions.DefaultBaseUrl.Host, StringComparison.OrdinalIgnoreCase)
+            ? ProviderClientSettings.MissingKey(name, baseUrl.Host, "ANTHROPIC_API_KEY", "AnthropicProviderOptions.ApiKey", $"AddAnthropicProvider(\"{name}\", o => o.ApiKey = ...)")
+            : null;
+        var logger = loggerFactory.CreateLogger<AnthropicChatProvider>();
+
+        // The SDK does not time out a stream that stops sending, so each wait for the next event gets the timeout.
+        var settings = new ProviderClientSettings(name, baseUrl, apiKey, missingKey, options.Timeout, StreamIdleTimeout: options.Timeout, timeProvider, logger);
+        var maxOutputTokens = options.DefaultMaxOutputTokens;
+        _clients = new ProviderModelClients(
+            new AnthropicErrorTranslator(settings),
+            options.DefaultModel,
+            "AnthropicProviderOptions.DefaultModel",
+            model => _client.AsIChatClient(model, maxOutputTokens),
+            model => AnthropicLog.ClientCreated(logger, name, model, baseUrl));
     }
 
     public string Name { get; }
 
-    public string? DefaultModelId { get; }
+    public string? DefaultModelId => _clients.DefaultModelId;
 
-    public IChatClient GetChatClient(string? modelId = null)
-    {
-        var model = string.IsNullOrWhiteSpace(modelId) ? DefaultModelId : modelId;
-        if (string.IsNullOrWhiteSpace(model))
-        {
-            throw new InvalidOperationException(
-                $"Chat provider '{Name}' has no default model: set AnthropicProviderOptions.DefaultModel or give the session a model.");
-        }
-
-        return _clients.GetOrAdd(model, static (m, self) =>
-        {
-            AnthropicLog.ClientCreated(self._settings.Logger, self.Name, m, self._settings.BaseUrl);
-            return new AnthropicChatClient(self._client.AsIChatClient(m, self._defaultMaxOutputTokens), m, self._settings);
-        }, this);
-    }
+    /// <exception cref="ChatProviderException">No model was given and the provider has no default model.</exception>
+    public IChatClient GetChatClient(string? modelId = null) => _clients.Get(modelId);
 
     public void Dispose() => _client.Dispose();
 }

@@ -15,10 +15,6 @@ internal sealed class AnthropicProviderOptionsValidator : IValidateOptions<Anthr
         {
             (failures ??= []).Add($"AnthropicProviderOptions.BaseUrl must be an absolute http or https URI; got '{baseUrl}'.");
         }
-        else if (string.IsNullOrWhiteSpace(options.ApiKey) && baseUrl.Host.Equals(AnthropicProviderOptions.DefaultBaseUrl.Host, StringComparison.OrdinalIgnoreCase))
-        {
-            (failures ??= []).Add($"AnthropicProviderOptions.ApiKey is required for {baseUrl.Host}: set it or the ANTHROPIC_API_KEY environment variable (provider '{name}').");
-        }
 
         if (options.DefaultModel is not null && string.IsNullOrWhiteSpace(options.DefaultModel))
         {

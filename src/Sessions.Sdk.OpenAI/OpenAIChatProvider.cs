@@ -1,22 +1,18 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
-using System.Collections.Concurrent;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using OpenAI;
 
 namespace Sessions.Sdk;
 
-/// <summary>Supplies one cached <see cref="OpenAIChatClient"/> per model over a shared OpenAI SDK pipeline.</summary>
+/// <summary>Supplies the official Microsoft.Extensions.AI.OpenAI adapter, one per model, over a shared OpenAI SDK client.</summary>
 internal sealed class OpenAIChatProvider : IChatProvider
 {
     /// <summary>The credential sent to servers that need none (Ollama, vLLM, llama.cpp without a key).</summary>
     internal const string PlaceholderApiKey = "no-key";
 
-    private readonly OpenAIClient _client;
-    private readonly OpenAIChatClientSettings _settings;
-    private readonly ConcurrentDictionary<string, OpenAIChatClient> _clients = new(StringComparer.Ordinal);
-    private readonly ILogger _logger;
+    private readonly ProviderModelClients _clients;
 
     public OpenAIChatProvider(string name, OpenAIProviderOptions options, TimeProvider timeProvider, ILoggerFactory loggerFactory)
     {
@@ -26,10 +22,9 @@ internal sealed class OpenAIChatProvider : IChatProvider
         ArgumentNullException.ThrowIfNull(loggerFactory);
 
         Name = name;
-        DefaultModelId = options.DefaultModel;
         var endpoint = options.Endpoint ?? OpenAIProviderOptions.DefaultEndpoint;
         var apiKey = string.IsNullOrWhiteSpace(options.ApiKey) ? null : options.ApiKey;
-        var clientOptions = new OpenAIClientOptions
+        var client = new OpenAIClient(new ApiKeyCredential(apiKey ?? PlaceholderApiKey), new OpenAIClientOptions
         {
             Endpoint = endpoint,
             OrganizationId = options.Organization,
@@ -38,31 +33,26 @@ internal sealed class OpenAIChatProvider : IChatProvider
 
             // Sessions.Sdk's resilience pipeline is the one retry layer.
             RetryPolicy = new ClientRetryPolicy(0),
-        };
-        _client = new OpenAIClient(new ApiKeyCredential(apiKey ?? PlaceholderApiKey), clientOptions);
-        _logger = loggerFactory.CreateLogger<OpenAIChatClient>();
-        _settings = new OpenAIChatClientSettings(name, endpoint, apiKey, options.NetworkTimeout, timeProvider, _logger);
+        });
+
+        // Local servers need no key; OpenAI itself does. Checked at the first call, so a missing key breaks nothing else.
+        var missingKey = apiKey is null && endpoint.Host.Equals(OpenAIProviderOptions.DefaultEndpoint.Host, StringComparison.OrdinalIgnoreCase)
+            ? ProviderClientSettings.MissingKey(name, endpoint.Host, "OPENAI_API_KEY", "OpenAIProviderOptions.ApiKey", $"AddOpenAIProvider(\"{name}\", o => o.ApiKey = ...)")
+            : null;
+        var logger = loggerFactory.CreateLogger<OpenAIChatProvider>();
+        var settings = new ProviderClientSettings(name, endpoint, apiKey, missingKey, options.NetworkTimeout, StreamIdleTimeout: null, timeProvider, logger);
+        _clients = new ProviderModelClients(
+            new OpenAIErrorTranslator(settings),
+            options.DefaultModel,
+            "OpenAIProviderOptions.DefaultModel",
+            model => client.GetChatClient(model).AsIChatClient(),
+            model => OpenAILog.ClientCreated(logger, name, model, endpoint));
     }
 
     public string Name { get; }
 
-    public string? DefaultModelId { get; }
+    public string? DefaultModelId => _clients.DefaultModelId;
 
-    public IChatClient GetChatClient(string? modelId = null) => GetOpenAIChatClient(modelId);
-
-    internal OpenAIChatClient GetOpenAIChatClient(string? modelId)
-    {
-        var model = string.IsNullOrWhiteSpace(modelId) ? DefaultModelId : modelId;
-        if (string.IsNullOrWhiteSpace(model))
-        {
-            throw new InvalidOperationException(
-                $"Chat provider '{Name}' has no default model: set OpenAIProviderOptions.DefaultModel or give the session a model.");
-        }
-
-        return _clients.GetOrAdd(model, static (m, self) =>
-        {
-            OpenAILog.ClientCreated(self._logger, self.Name, m, self._settings.Endpoint);
-            return new OpenAIChatClient(self._client.GetChatClient(m), self._settings, self.GetOpenAIChatClient);
-        }, this);
-    }
+    /// <exception cref="ChatProviderException">No model was given and the provider has no default model.</exception>
+    public IChatClient GetChatClient(string? modelId = null) => _clients.Get(modelId);
 }

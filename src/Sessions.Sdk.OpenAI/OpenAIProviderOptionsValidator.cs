@@ -15,10 +15,6 @@ internal sealed class OpenAIProviderOptionsValidator : IValidateOptions<OpenAIPr
         {
             (failures ??= []).Add($"OpenAIProviderOptions.Endpoint must be an absolute http or https URI; got '{endpoint}'.");
         }
-        else if (string.IsNullOrWhiteSpace(options.ApiKey) && endpoint.Host.Equals(OpenAIProviderOptions.DefaultEndpoint.Host, StringComparison.OrdinalIgnoreCase))
-        {
-            (failures ??= []).Add($"OpenAIProviderOptions.ApiKey is required for {endpoint.Host}: set it or the OPENAI_API_KEY environment variable (provider '{name}').");
-        }
 
         if (options.DefaultModel is not null && string.IsNullOrWhiteSpace(options.DefaultModel))
         {

@@ -11,7 +11,9 @@ public static class OpenAISessionsBuilderExtensions
     /// <param name="configure">Configures the provider; unset values fall back to <c>OPENAI_API_KEY</c> and <c>OPENAI_BASE_URL</c>.</param>
     /// <returns>The same builder, for chaining.</returns>
     /// <remarks>Calling it again with the same name adds configuration to the same provider rather than a second one.
-    /// The SDK's own retries are disabled so the Sessions.Sdk resilience pipeline is the only retry layer.</remarks>
+    /// The SDK's own retries are disabled so the Sessions.Sdk resilience pipeline is the only retry layer. Options are
+    /// validated when the provider is first resolved and at host start; a missing API key fails only this provider's
+    /// calls, with a <see cref="ChatProviderException"/> naming <c>OPENAI_API_KEY</c> and <c>OpenAIProviderOptions.ApiKey</c>.</remarks>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="name"/> is empty or white space.</exception>
     public static ISessionsBuilder AddOpenAIProvider(this ISessionsBuilder builder, string name = "openai", Action<OpenAIProviderOptions>? configure = null)
@@ -19,8 +21,31 @@ public static class OpenAISessionsBuilderExtensions
             builder,
             name,
             configure,
+            section: null,
             ApplyDefaults,
             static (providerName, options, timeProvider, loggerFactory) => new OpenAIChatProvider(providerName, options, timeProvider, loggerFactory));
+
+    /// <summary>Adds a chat provider whose <see cref="OpenAIProviderOptions"/> are bound from a configuration section.</summary>
+    /// <param name="builder">The Sessions.Sdk builder.</param>
+    /// <param name="name">The provider's name, used by sessions and <c>SessionsOptions.DefaultProvider</c>.</param>
+    /// <param name="configuration">The section holding the options (for example <c>configuration.GetSection("Sessions:Providers:openai")</c>).</param>
+    /// <param name="configure">Configures the provider after binding; unset values fall back to <c>OPENAI_API_KEY</c> and <c>OPENAI_BASE_URL</c>.</param>
+    /// <returns>The same builder, for chaining.</returns>
+    /// <remarks>Behaves as <see cref="AddOpenAIProvider(ISessionsBuilder, string, Action{OpenAIProviderOptions})"/> otherwise.</remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> or <paramref name="configuration"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty or white space.</exception>
+    public static ISessionsBuilder AddOpenAIProvider(this ISessionsBuilder builder, string name, IConfiguration configuration, Action<OpenAIProviderOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configuration);
+        return ProviderRegistration.Add<OpenAIProviderOptions, OpenAIProviderOptionsValidator>(
+            builder,
+            name,
+            configure,
+            configuration,
+            ApplyDefaults,
+            static (providerName, options, timeProvider, loggerFactory) => new OpenAIChatProvider(providerName, options, timeProvider, loggerFactory));
+    }
 
     private static void ApplyDefaults(OpenAIProviderOptions options, IConfiguration? configuration)
     {

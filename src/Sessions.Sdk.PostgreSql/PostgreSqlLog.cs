@@ -5,12 +5,12 @@ namespace Sessions.Sdk;
 /// <summary>Source-generated log messages of the PostgreSQL storage.</summary>
 internal static partial class PostgreSqlLog
 {
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Applied PostgreSQL schema migration {Version} ({Description}) to schema '{Schema}'.")]
+    [LoggerMessage(EventId = 4201, Level = LogLevel.Information, Message = "Applied PostgreSQL schema migration {Version} ({Description}) to schema '{Schema}'.")]
     public static partial void MigrationApplied(ILogger logger, string schema, int version, string description);
 
-    [LoggerMessage(EventId = 3002, Level = LogLevel.Debug, Message = "PostgreSQL schema '{Schema}' is at version {Version}.")]
+    [LoggerMessage(EventId = 4202, Level = LogLevel.Debug, Message = "PostgreSQL schema '{Schema}' is at version {Version}.")]
     public static partial void SchemaReady(ILogger logger, string schema, int version);
 
-    [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "PostgreSQL storage failed to {Action}.")]
+    [LoggerMessage(EventId = 4203, Level = LogLevel.Warning, Message = "PostgreSQL storage failed to {Action}.")]
     public static partial void OperationFailed(ILogger logger, Exception exception, string action);
 }

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Sessions.Sdk.Testing;
 
 namespace Sessions.Sdk.Tests;
 
@@ -34,14 +36,31 @@ public sealed class AnthropicSessionsBuilderExtensionsTests
     }
 
     [Test]
-    public void AddAnthropicProvider_OfficialEndpointWithoutKey_FailsValidationNamingApiKey()
+    public async Task AddAnthropicProvider_OfficialEndpointWithoutKey_ResolvesAndFailsFirstCallNamingApiKey()
     {
         using var env = new EnvironmentScope(("ANTHROPIC_API_KEY", null), ("ANTHROPIC_BASE_URL", null));
-        using var services = BuildServices(b => b.AddAnthropicProvider());
+        await using var services = BuildServices(b => b.AddAnthropicProvider());
 
-        var ex = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IChatProvider>());
+        // Registration, validation and resolution succeed: only a call needs the key.
+        await services.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(CancellationToken.None);
+        var client = services.GetRequiredService<IChatProvider>().GetChatClient();
+        var ex = await Assert.ThrowsAsync<ChatProviderException>(() => client.GetResponseAsync("hi"));
+        var streamed = await Assert.ThrowsAsync<ChatProviderException>(async () =>
+        {
+            await foreach (var _ in client.GetStreamingResponseAsync("hi"))
+            {
+            }
+        });
 
-        Assert.That(ex!.Message, Does.Contain("AnthropicProviderOptions.ApiKey").And.Contain("ANTHROPIC_API_KEY"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(ex!.Message, Does.Contain("ANTHROPIC_API_KEY").And.Contain("AnthropicProviderOptions.ApiKey").And.Contain("AddAnthropicProvider"));
+            Assert.That(ex.Message, Does.Not.Contain("\n"), "one line");
+            Assert.That(ex.ProviderName, Is.EqualTo("anthropic"));
+            Assert.That(ex.IsTransient, Is.False, "retrying cannot find a key");
+            Assert.That(ex.StatusCode, Is.Null);
+            Assert.That(streamed!.Message, Is.EqualTo(ex.Message));
+        });
     }
 
     [Test]
@@ -92,7 +111,7 @@ public sealed class AnthropicSessionsBuilderExtensionsTests
     }
 
     [Test]
-    public void GetChatClient_NoModelAnywhere_ThrowsInvalidOperationNamingTheFix()
+    public void GetChatClient_NoModelAnywhere_ThrowsChatProviderExceptionNamingTheFix()
     {
         using var services = BuildServices(b => b.AddAnthropicProvider(configure: o =>
         {
@@ -100,9 +119,95 @@ public sealed class AnthropicSessionsBuilderExtensionsTests
             o.DefaultModel = null;
         }));
 
-        var ex = Assert.Throws<InvalidOperationException>(() => services.GetRequiredService<IChatProvider>().GetChatClient());
+        var ex = Assert.Throws<ChatProviderException>(() => services.GetRequiredService<IChatProvider>().GetChatClient());
 
-        Assert.That(ex!.Message, Does.Contain("DefaultModel"));
+        Assert.That(ex!.Message, Does.Contain("AnthropicProviderOptions.DefaultModel"));
+    }
+
+    [Test]
+    public async Task AddAnthropicProvider_BoundFromConfigurationSection_UsesBoundBaseUrlModelKeyAndLimits()
+    {
+        await using var server = new LoopbackHttpServer();
+        server.EnqueueJson(200, AnthropicWire.Message([AnthropicWire.Text("bound")]));
+        using var env = new EnvironmentScope(("ANTHROPIC_API_KEY", null), ("ANTHROPIC_BASE_URL", null));
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Providers:claude:BaseUrl"] = server.BaseAddress.ToString(),
+            ["Providers:claude:ApiKey"] = ApiKey,
+            ["Providers:claude:DefaultModel"] = "claude-bound",
+            ["Providers:claude:DefaultMaxOutputTokens"] = "321",
+            ["Providers:claude:Timeout"] = "00:00:20",
+        }).Build();
+        await using var services = BuildServices(b => b.AddAnthropicProvider("claude", configuration.GetSection("Providers:claude")));
+
+        await services.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(CancellationToken.None);
+        var provider = services.GetRequiredService<IChatProvider>();
+        var response = await provider.GetChatClient().GetResponseAsync("hi");
+
+        var request = server.Requests.Single();
+        Assert.Multiple(() =>
+        {
+            Assert.That(provider.Name, Is.EqualTo("claude"));
+            Assert.That(response.Text, Is.EqualTo("bound"));
+            Assert.That(request.Header("Authorization"), Is.EqualTo($"Bearer {ApiKey}"));
+            Assert.That(request.Json.GetProperty("model").GetString(), Is.EqualTo("claude-bound"));
+            Assert.That(request.Json.GetProperty("max_tokens").GetInt32(), Is.EqualTo(321));
+        });
+    }
+
+    [Test]
+    public async Task AddAnthropicProvider_BoundInvalidValues_FailStartupValidationNamingEachOption()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ApiKey"] = ApiKey,
+            ["DefaultMaxOutputTokens"] = "-1",
+            ["Timeout"] = "00:00:00",
+        }).Build();
+        await using var services = BuildServices(b => b.AddAnthropicProvider("anthropic", configuration));
+
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(async () => await services.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(CancellationToken.None));
+
+        Assert.That(ex!.Message, Does.Contain("AnthropicProviderOptions.DefaultMaxOutputTokens").And.Contain("AnthropicProviderOptions.Timeout"));
+    }
+
+    [Test]
+    [NonParallelizable]
+    public async Task SendAsync_AnthropicWithoutItsKey_OtherProviderAndListingKeepWorking()
+    {
+        using var env = new EnvironmentScope(("ANTHROPIC_API_KEY", null), ("ANTHROPIC_BASE_URL", null));
+        var scripted = new ScriptedChatClient("scripted-model").EnqueueText("from scripted").EnqueueText("still fine");
+        var services = new ServiceCollection();
+        services.AddSessions(o => o.DefaultProvider = "scripted")
+            .UseMemoryStorage()
+            .AddAnthropicProvider()
+            .AddChatProvider("scripted", scripted, "scripted-model");
+        await using var provider = services.BuildServiceProvider();
+
+        await provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(CancellationToken.None);
+        var manager = provider.GetRequiredService<ISessionManager>();
+        var other = await manager.Create().CreateAsync();
+        var first = await other.SendAsync("hi");
+        var keyless = await manager.Create().WithProvider("anthropic").CreateAsync();
+
+        var ex = await Assert.ThrowsAsync<ChatProviderException>(() => keyless.SendAsync("hi"));
+
+        var listed = new List<SessionInfo>();
+        await foreach (var info in manager.ListAsync())
+        {
+            listed.Add(info);
+        }
+
+        var second = await other.SendAsync("again");
+        Assert.Multiple(() =>
+        {
+            Assert.That(ex!.Message, Is.EqualTo(
+                "Chat provider 'anthropic' has no API key for api.anthropic.com: set the ANTHROPIC_API_KEY environment variable or AnthropicProviderOptions.ApiKey (AddAnthropicProvider(\"anthropic\", o => o.ApiKey = ...))."));
+            Assert.That(ex.IsTransient, Is.False);
+            Assert.That(first.Text, Is.EqualTo("from scripted"));
+            Assert.That(second.Text, Is.EqualTo("still fine"));
+            Assert.That(listed.Select(i => i.Id), Is.EquivalentTo(new[] { other.Id, keyless.Id }));
+        });
     }
 
     [Test]
@@ -114,6 +219,7 @@ public sealed class AnthropicSessionsBuilderExtensionsTests
         {
             Assert.That(() => ((ISessionsBuilder)null!).AddAnthropicProvider(), Throws.ArgumentNullException.With.Property("ParamName").EqualTo("builder"));
             Assert.That(() => builder.AddAnthropicProvider(""), Throws.ArgumentException.With.Property("ParamName").EqualTo("name"));
+            Assert.That(() => builder.AddAnthropicProvider("anthropic", (IConfiguration)null!), Throws.ArgumentNullException.With.Property("ParamName").EqualTo("configuration"));
         });
     }
 

@@ -46,7 +46,9 @@ public sealed class OpenAIChatClientTests
             Assert.That(response.Usage.OutputTokenCount, Is.EqualTo(4));
             Assert.That(response.Usage.TotalTokenCount, Is.EqualTo(16));
             Assert.That(response.Usage.CachedInputTokenCount, Is.EqualTo(5));
-            Assert.That(response.Usage.AdditionalCounts!["InputTokenDetails.CachedTokenCount"], Is.EqualTo(5));
+            // Microsoft.Extensions.AI.OpenAI 11 reports cached tokens once, as the first-class CachedInputTokenCount above
+            // (our deleted mapper also copied them into AdditionalCounts, where a consumer summing counts would see them twice).
+            Assert.That(response.Usage.AdditionalCounts?.ContainsKey("InputTokenDetails.CachedTokenCount") ?? false, Is.False);
         });
         var request = _server.Requests.Single();
         Assert.Multiple(() =>

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Sessions.Sdk.Testing;
 
 namespace Sessions.Sdk.Tests;
 
@@ -152,6 +154,66 @@ public sealed class OpenAIProviderEndToEndTests
         }
 
         TestContext.Out.WriteLine($"checked {files.Length} files written by the run for the API key: none contained it");
+    }
+
+    [Test]
+    [NonParallelizable]
+    public async Task SendAsync_OneProviderWithoutItsKey_OnlyThatProvidersCallsFailWithOneLineNamingTheSetting()
+    {
+        using var env = new EnvironmentScope(("OPENAI_API_KEY", null), ("OPENAI_BASE_URL", null));
+        var scripted = new ScriptedChatClient("scripted-model").EnqueueText("from scripted").EnqueueText("still fine");
+        var services = new ServiceCollection();
+        services.AddSessions(o => o.DefaultProvider = "scripted")
+            .UseMemoryStorage()
+            .AddOpenAIProvider()
+            .AddChatProvider("scripted", scripted, "scripted-model");
+        await using var provider = services.BuildServiceProvider();
+
+        // Startup validation, the manager, listing and the other provider all work without OPENAI_API_KEY.
+        await provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(CancellationToken.None);
+        var manager = provider.GetRequiredService<ISessionManager>();
+        var other = await manager.Create().CreateAsync();
+        var first = await other.SendAsync("hi");
+        var keyless = await manager.Create().WithProvider("openai", "gpt-4o-mini").CreateAsync();
+
+        var ex = await Assert.ThrowsAsync<ChatProviderException>(() => keyless.SendAsync("hi"));
+
+        var listed = new List<SessionInfo>();
+        await foreach (var info in manager.ListAsync())
+        {
+            listed.Add(info);
+        }
+
+        var second = await other.SendAsync("again");
+        Assert.Multiple(() =>
+        {
+            Assert.That(ex!.Message, Does.Contain("OPENAI_API_KEY").And.Contain("OpenAIProviderOptions.ApiKey"));
+            Assert.That(ex.Message, Does.Not.Contain("\n"));
+            Assert.That(ex.ProviderName, Is.EqualTo("openai"));
+            Assert.That(ex.IsTransient, Is.False);
+            Assert.That(first.Text, Is.EqualTo("from scripted"));
+            Assert.That(second.Text, Is.EqualTo("still fine"));
+            Assert.That(listed.Select(i => i.Id), Is.EquivalentTo(new[] { other.Id, keyless.Id }));
+            Assert.That(_server.Requests, Is.Empty);
+        });
+    }
+
+    [Test]
+    public async Task SendAsync_NoProviderRegistered_MessageNamesRegistrationMethodsThatExist()
+    {
+        var services = new ServiceCollection();
+        services.AddSessions().UseMemoryStorage();
+        await using var provider = services.BuildServiceProvider();
+        var session = await provider.GetRequiredService<ISessionManager>().Create().CreateAsync();
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => session.SendAsync("hi"));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(ex!.Message, Does.Contain("AddChatProvider").And.Contain("AddOpenAIProvider").And.Contain("AddAnthropicProvider"));
+            Assert.That(ex.Message, Does.Not.Contain("UseOpenAI").And.Not.Contain("UseAnthropic"));
+            Assert.That(typeof(OpenAISessionsBuilderExtensions).GetMethod(nameof(OpenAISessionsBuilderExtensions.AddOpenAIProvider), [typeof(ISessionsBuilder), typeof(string), typeof(Action<OpenAIProviderOptions>)]), Is.Not.Null);
+        });
     }
 
     private ServiceProvider BuildServices(Action<ISessionsBuilder> storage)

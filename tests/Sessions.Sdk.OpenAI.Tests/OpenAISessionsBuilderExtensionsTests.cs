@@ -75,14 +75,78 @@ public sealed class OpenAISessionsBuilderExtensionsTests
     }
 
     [Test]
-    public void AddOpenAIProvider_OfficialEndpointWithoutKey_FailsValidationNamingApiKey()
+    public async Task AddOpenAIProvider_OfficialEndpointWithoutKey_ResolvesAndFailsFirstCallNamingApiKey()
     {
         using var env = new EnvironmentScope(("OPENAI_API_KEY", null), ("OPENAI_BASE_URL", null));
-        using var services = BuildServices(b => b.AddOpenAIProvider());
+        await using var services = BuildServices(b => b.AddOpenAIProvider());
 
-        var ex = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IChatProvider>());
+        // Registration, validation and resolution succeed: only a call needs the key.
+        await services.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(CancellationToken.None);
+        var client = services.GetRequiredService<IChatProvider>().GetChatClient();
+        var ex = await Assert.ThrowsAsync<ChatProviderException>(() => client.GetResponseAsync("hi"));
+        var streamed = await Assert.ThrowsAsync<ChatProviderException>(async () =>
+        {
+            await foreach (var _ in client.GetStreamingResponseAsync("hi"))
+            {
+            }
+        });
 
-        Assert.That(ex!.Message, Does.Contain("OpenAIProviderOptions.ApiKey").And.Contain("OPENAI_API_KEY"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(ex!.Message, Does.Contain("OPENAI_API_KEY").And.Contain("OpenAIProviderOptions.ApiKey").And.Contain("AddOpenAIProvider"));
+            Assert.That(ex.Message, Does.Not.Contain("\n"), "one line");
+            Assert.That(ex.ProviderName, Is.EqualTo("openai"));
+            Assert.That(ex.IsTransient, Is.False, "retrying cannot find a key");
+            Assert.That(ex.StatusCode, Is.Null);
+            Assert.That(streamed!.Message, Is.EqualTo(ex.Message));
+        });
+    }
+
+    [Test]
+    public async Task AddOpenAIProvider_BoundFromConfigurationSection_UsesBoundEndpointModelKeyAndTimeout()
+    {
+        await using var server = new LoopbackHttpServer();
+        server.EnqueueJson(200, OpenAIWire.Completion("bound"));
+        using var env = new EnvironmentScope(("OPENAI_API_KEY", null), ("OPENAI_BASE_URL", null));
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Providers:local:Endpoint"] = new Uri(server.BaseAddress, "v1").ToString(),
+            ["Providers:local:ApiKey"] = ApiKey,
+            ["Providers:local:DefaultModel"] = "bound-model",
+            ["Providers:local:NetworkTimeout"] = "00:00:20",
+        }).Build();
+        await using var services = BuildServices(b => b.AddOpenAIProvider("local", configuration.GetSection("Providers:local")));
+
+        await services.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(CancellationToken.None);
+        var provider = services.GetRequiredService<IChatProvider>();
+        var response = await provider.GetChatClient().GetResponseAsync("hi");
+
+        var request = server.Requests.Single();
+        Assert.Multiple(() =>
+        {
+            Assert.That(provider.Name, Is.EqualTo("local"));
+            Assert.That(provider.DefaultModelId, Is.EqualTo("bound-model"));
+            Assert.That(response.Text, Is.EqualTo("bound"));
+            Assert.That(request.Header("Authorization"), Is.EqualTo($"Bearer {ApiKey}"));
+            Assert.That(request.Json.GetProperty("model").GetString(), Is.EqualTo("bound-model"));
+            Assert.That(services.GetRequiredService<IOptionsMonitor<OpenAIProviderOptions>>().Get("local").NetworkTimeout, Is.EqualTo(TimeSpan.FromSeconds(20)));
+        });
+    }
+
+    [Test]
+    public async Task AddOpenAIProvider_BoundInvalidValues_FailStartupValidationNamingEachOption()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Endpoint"] = "ftp://example.test/v1",
+            ["ApiKey"] = ApiKey,
+            ["NetworkTimeout"] = "-00:00:05",
+        }).Build();
+        await using var services = BuildServices(b => b.AddOpenAIProvider("openai", configuration));
+
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(async () => await services.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(CancellationToken.None));
+
+        Assert.That(ex!.Message, Does.Contain("OpenAIProviderOptions.Endpoint").And.Contain("OpenAIProviderOptions.NetworkTimeout"));
     }
 
     [TestCase(0)]
@@ -161,7 +225,7 @@ public sealed class OpenAISessionsBuilderExtensionsTests
     }
 
     [Test]
-    public void GetChatClient_NoModelAnywhere_ThrowsInvalidOperationNamingTheFix()
+    public void GetChatClient_NoModelAnywhere_ThrowsChatProviderExceptionNamingTheFix()
     {
         using var services = BuildServices(b => b.AddOpenAIProvider(configure: o =>
         {
@@ -169,9 +233,9 @@ public sealed class OpenAISessionsBuilderExtensionsTests
             o.DefaultModel = null;
         }));
 
-        var ex = Assert.Throws<InvalidOperationException>(() => services.GetRequiredService<IChatProvider>().GetChatClient());
+        var ex = Assert.Throws<ChatProviderException>(() => services.GetRequiredService<IChatProvider>().GetChatClient());
 
-        Assert.That(ex!.Message, Does.Contain("DefaultModel"));
+        Assert.That(ex!.Message, Does.Contain("OpenAIProviderOptions.DefaultModel"));
     }
 
     [Test]
@@ -183,6 +247,8 @@ public sealed class OpenAISessionsBuilderExtensionsTests
         {
             Assert.That(() => ((ISessionsBuilder)null!).AddOpenAIProvider(), Throws.ArgumentNullException.With.Property("ParamName").EqualTo("builder"));
             Assert.That(() => builder.AddOpenAIProvider(" "), Throws.ArgumentException.With.Property("ParamName").EqualTo("name"));
+            Assert.That(() => ((ISessionsBuilder)null!).AddOpenAIProvider("openai", new ConfigurationBuilder().Build()), Throws.ArgumentNullException.With.Property("ParamName").EqualTo("builder"));
+            Assert.That(() => builder.AddOpenAIProvider("openai", (IConfiguration)null!), Throws.ArgumentNullException.With.Property("ParamName").EqualTo("configuration"));
         });
     }
 

@@ -39,7 +39,7 @@ internal sealed class ChatProviderRegistry
             }
 
             throw new InvalidOperationException(_providers.Count == 0
-                ? "No chat provider is registered. Register one with AddSessions().AddChatProvider(name, chatClient) or a provider package (UseOpenAI, UseAnthropic)."
+                ? "No chat provider is registered. Register one with AddSessions().AddChatProvider(name, chatClient) or a provider package (AddOpenAIProvider, AddAnthropicProvider)."
                 : $"Several chat providers are registered ({string.Join(", ", Names)}) and none is the default. Set SessionsOptions.DefaultProvider or choose one per session with WithProvider(name).");
         }
 

@@ -8,15 +8,18 @@ using Microsoft.Extensions.Options;
 namespace Sessions.Sdk;
 
 /// <summary>Registers a named chat provider with named, validated options; shared by the provider packages.</summary>
-/// <remarks>Compiled into both provider packages (linked source) so neither depends on the other.</remarks>
+/// <remarks>Linked source (src/Shared/Providers), compiled into each provider package so none depends on another.</remarks>
 internal static class ProviderRegistration
 {
     /// <summary>Adds (or, for a name already added, configures again) a provider whose options are named after it.</summary>
-    /// <remarks>Provider names are case-insensitive; options are keyed by the first spelling so later calls add to the same provider.</remarks>
+    /// <remarks>Provider names are case-insensitive; options are keyed by the first spelling so later calls add to the same provider.
+    /// Options are validated when the provider is first resolved and at host start (<c>ValidateOnStart</c>); a missing API key is
+    /// not a validation failure: it fails the provider's first call, so one provider without its key breaks nothing else.</remarks>
     public static ISessionsBuilder Add<TOptions, TValidator>(
         ISessionsBuilder builder,
         string name,
         Action<TOptions>? configure,
+        IConfiguration? section,
         Action<TOptions, IConfiguration?> applyDefaults,
         Func<string, TOptions, TimeProvider, ILoggerFactory, IChatProvider> createProvider)
         where TOptions : class
@@ -31,6 +34,11 @@ internal static class ProviderRegistration
             .FirstOrDefault(r => r is not null && string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase));
 
         var optionsBuilder = services.AddOptions<TOptions>(existing?.Name ?? name);
+        if (section is not null)
+        {
+            optionsBuilder.Bind(section);
+        }
+
         if (configure is not null)
         {
             optionsBuilder.Configure(configure);
@@ -46,7 +54,7 @@ internal static class ProviderRegistration
             .PostConfigure<IServiceProvider>((options, sp) => applyDefaults(options, sp.GetService<IConfiguration>()))
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TOptions>, TValidator>());
-        services.AddSingleton(sp => createProvider(
+        services.AddSingleton<IChatProvider>(sp => createProvider(
             name,
             sp.GetRequiredService<IOptionsMonitor<TOptions>>().Get(name),
             sp.GetService<TimeProvider>() ?? TimeProvider.System,

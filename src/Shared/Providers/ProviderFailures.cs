@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace Sessions.Sdk;
 
 /// <summary>Helpers shared by the provider adapters to classify failures and build safe messages.</summary>
-/// <remarks>Compiled into both provider packages (linked source) so neither depends on the other.</remarks>
+/// <remarks>Linked source (src/Shared/Providers), compiled into each provider package so none depends on another.</remarks>
 internal static class ProviderFailures
 {
     private const int MaxServerMessageLength = 500;
