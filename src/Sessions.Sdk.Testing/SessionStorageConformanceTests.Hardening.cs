@@ -44,13 +44,13 @@ public abstract partial class SessionStorageConformanceTests
         foreach (int depth in new[] { 62, 1000 })
         {
             var message = new ChatMessage(ChatRole.User, "deep") { AdditionalProperties = new() { ["deep"] = Nested(depth, asJsonElement) } };
-            var ex = await Assert.ThrowsAsync<ArgumentException>(async () => await Storage.AppendMessagesAsync(created.Id, [new SessionMessage { Message = message, Timestamp = BaseTime }]).ConfigureAwait(false)).ConfigureAwait(false);
+            var ex = await ConformanceAssert.ThrowsAsync<ArgumentException>(async () => await Storage.AppendMessagesAsync(created.Id, [new SessionMessage { Message = message, Timestamp = BaseTime }]).ConfigureAwait(false)).ConfigureAwait(false);
             Assert.That(ex!.ParamName, Is.EqualTo("messages"));
             Assert.That(ex.Message, Does.Contain("AdditionalProperties['deep']"));
         }
 
         var call = new FunctionCallContent("c1", "tool", new Dictionary<string, object?> { ["a"] = Nested(70, asJsonElement) });
-        await Assert.ThrowsAsync<ArgumentException>(async () => await Storage.AppendMessagesAsync(created.Id, [new SessionMessage { Message = new ChatMessage(ChatRole.Assistant, [call]), Timestamp = BaseTime }]).ConfigureAwait(false)).ConfigureAwait(false);
+        await ConformanceAssert.ThrowsAsync<ArgumentException>(async () => await Storage.AppendMessagesAsync(created.Id, [new SessionMessage { Message = new ChatMessage(ChatRole.Assistant, [call]), Timestamp = BaseTime }]).ConfigureAwait(false)).ConfigureAwait(false);
         var stored = await Storage.GetMessagesAsync(created.Id, MessageRange.All).ConfigureAwait(false);
         Assert.That(stored.Select(m => m.Text), Is.EqualTo(new[] { "before" }));
         Assert.That((await Storage.GetAsync(created.Id).ConfigureAwait(false))!.MessageCount, Is.EqualTo(1));
@@ -98,7 +98,7 @@ public abstract partial class SessionStorageConformanceTests
         };
         foreach (var (call, field) in cases)
         {
-            var ex = await Assert.ThrowsAsync<ArgumentException>(async () => await call().ConfigureAwait(false)).ConfigureAwait(false);
+            var ex = await ConformanceAssert.ThrowsAsync<ArgumentException>(async () => await call().ConfigureAwait(false)).ConfigureAwait(false);
             Assert.That(ex!.Message, Does.Contain(field).And.Contain("surrogate"));
         }
 
@@ -123,7 +123,7 @@ public abstract partial class SessionStorageConformanceTests
         var acknowledged = await Storage.AppendMessagesAsync(created.Id, [TextMessage(ChatRole.User, "w8")]).ConfigureAwait(false);
         Assert.That(acknowledged.Single().Sequence, Is.EqualTo(8));
 
-        var ex = await Assert.ThrowsAsync<SessionConcurrencyException>(async () => await Storage.ReplaceMessagesAsync(created.Id, kept, read!.Version).ConfigureAwait(false)).ConfigureAwait(false);
+        var ex = await ConformanceAssert.ThrowsAsync<SessionConcurrencyException>(async () => await Storage.ReplaceMessagesAsync(created.Id, kept, read!.Version).ConfigureAwait(false)).ConfigureAwait(false);
         Assert.That(ex!.ActualVersion, Is.GreaterThan(read!.Version));
         var texts = (await Storage.GetMessagesAsync(created.Id, MessageRange.All).ConfigureAwait(false)).Select(m => m.Text).ToArray();
         Assert.That(texts, Does.Contain("w8"));

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 using NUnit.Framework;
@@ -175,16 +176,16 @@ public abstract partial class SessionStorageConformanceTests
     private async Task<IReadOnlyList<SessionMessage>> ReadAllAsync(string id, ISessionStorage? storage = null) =>
         await (storage ?? Storage).GetMessagesAsync(id, MessageRange.All).ConfigureAwait(false);
 
-    private async Task<(ISessionStorage Storage, ManualTimeProvider? Clock)> CreateClockedStorageAsync()
+    private async Task<(ISessionStorage Storage, FakeTimeProvider? Clock)> CreateClockedStorageAsync()
     {
-        var clock = new ManualTimeProvider(new DateTimeOffset(2026, 2, 3, 4, 5, 6, TimeSpan.Zero));
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 2, 3, 4, 5, 6, TimeSpan.Zero));
         var storage = await CreateStorageAsync(clock).ConfigureAwait(false);
         if (storage is null) return (Storage, null);
         lock (_created) _created.Add(storage);
         return (storage, clock);
     }
 
-    private async Task TickAsync(ManualTimeProvider? clock)
+    private async Task TickAsync(FakeTimeProvider? clock)
     {
         if (clock is not null)
         {

@@ -9,10 +9,14 @@ namespace Sessions.Sdk.Benchmarks;
 internal static class ChatBench
 {
     /// <summary>Builds a session manager as an application would: AddSessions, the given storage, one fake provider, the full pipeline.</summary>
-    public static (ServiceProvider Provider, ISessionManager Sessions) CreateManager(ISessionStorage? storage, IChatClient client, int historyWindow, Action<ChatPipelineOptions>? configure = null)
+    /// <remarks><paramref name="historyWindow"/> <see langword="null"/> keeps the default options (100 messages, the model's window as a token budget).</remarks>
+    public static (ServiceProvider Provider, ISessionManager Sessions) CreateManager(ISessionStorage? storage, IChatClient client, int? historyWindow, Action<ChatPipelineOptions>? configure = null)
     {
         var services = new ServiceCollection();
-        var builder = services.AddSessions(o => o.MaxHistoryMessages = historyWindow);
+        var builder = services.AddSessions(o =>
+        {
+            if (historyWindow is { } window) o.MaxHistoryMessages = window;
+        });
         _ = storage is null ? builder.UseMemoryStorage() : builder.UseStorage(storage);
         builder
             .AddChatProvider("fake", client, "fake-model")
@@ -34,9 +38,13 @@ internal sealed class ZeroLatencyChatClient : IChatClient
 
     public int Calls { get; private set; }
 
+    /// <summary>Gets how many messages the last non-streaming call was given.</summary>
+    public int LastMessageCount { get; private set; }
+
     public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         Calls++;
+        LastMessageCount = messages is ICollection<ChatMessage> c ? c.Count : messages.Count();
         return Task.FromResult(CreateReply());
     }
 

@@ -14,16 +14,17 @@ internal sealed class ChatPipelineMeasurement : IChildMeasurement
     public async Task<IReadOnlyDictionary<string, double>> RunAsync(string[] args)
     {
         var client = new ZeroLatencyChatClient();
-        // The same steps, in the same order, that sessions use by default (no context policy, no logger factory).
-        var pipeline = new ChatPipelineBuilder(client)
-            .UseToolInvocation()
+        // The same M.E.AI steps, in the same order, that sessions use by default (no context policy, no logger factory).
+        var pipeline = new ChatClientBuilder(client)
+            .UseFunctionInvocation()
             .UseResilience("fake")
-            .UseTelemetry("fake")
+            .UseOpenTelemetry(sourceName: SessionsTelemetry.ActivitySourceName)
             .Build();
         var messages = new List<ChatMessage> { new(ChatRole.User, "hello") };
         var options = new ChatOptions { ModelId = "fake-model" };
-        var noTimeouts = new ChatPipelineBuilder(client).UseToolInvocation().UseResilience("fake", o => { o.AttemptTimeout = null; o.TotalTimeout = null; }).UseTelemetry("fake").Build();
-        var toolsOnly = new ChatPipelineBuilder(client).UseToolInvocation().UseTelemetry("fake").Build();
+        var noTimeouts = new ChatClientBuilder(client).UseFunctionInvocation().UseResilience("fake", o => { o.AttemptTimeout = null; o.TotalTimeout = null; })
+            .UseOpenTelemetry(sourceName: SessionsTelemetry.ActivitySourceName).Build();
+        var toolsOnly = new ChatClientBuilder(client).UseFunctionInvocation().UseOpenTelemetry(sourceName: SessionsTelemetry.ActivitySourceName).Build();
         var (rawUs, rawBytes) = await TimeAsync(client, messages, options);
         var (noTimeoutsUs, _) = await TimeAsync(noTimeouts, messages, options);
         var (toolsOnlyUs, _) = await TimeAsync(toolsOnly, messages, options);

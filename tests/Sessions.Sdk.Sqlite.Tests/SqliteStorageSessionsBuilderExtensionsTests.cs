@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Moq;
 
@@ -45,7 +46,7 @@ public sealed class SqliteStorageSessionsBuilderExtensionsTests
     [Test]
     public async Task UseSqliteStorage_RegisteredTimeProvider_UsedForTimestamps()
     {
-        var clock = new Sessions.Sdk.Testing.ManualTimeProvider(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(clock);
         services.AddSessions().UseSqliteStorage(_database.ConnectionString);

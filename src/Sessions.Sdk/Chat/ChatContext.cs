@@ -43,12 +43,11 @@ internal sealed class ChatContext
 
             if (message.Role == ChatRole.Tool)
             {
-                if (current is not null)
+                if (!IsOrphanedToolResult(message, current is not null))
                 {
-                    current.Add(message);
+                    current!.Add(message);
                 }
 
-                // An orphaned tool result (its call is outside the loaded window) is dropped.
                 continue;
             }
 
@@ -59,6 +58,12 @@ internal sealed class ChatContext
 
         return new ChatContext(system, units, count);
     }
+
+    /// <summary>Returns whether a message is a tool result with no call before it (the window cut its call off); providers reject those.</summary>
+    /// <remarks>The one rule for dropping orphaned tool results, used by the session context and by every context policy.</remarks>
+    /// <param name="message">The message.</param>
+    /// <param name="afterConversation">Whether a user or assistant message came before it in the context.</param>
+    public static bool IsOrphanedToolResult(ChatMessage message, bool afterConversation) => message.Role == ChatRole.Tool && !afterConversation;
 
     /// <summary>Returns the system messages, then the kept units in their original order.</summary>
     public List<ChatMessage> Assemble(bool[] keep, ChatMessage? summary = null)

@@ -18,22 +18,11 @@ public sealed class ChatContextPolicy
         _factory = factory;
     }
 
-    /// <summary>Gets a policy that sends the loaded history unchanged.</summary>
+    /// <summary>Gets a policy that sends the loaded history unchanged (the history window is <see cref="SessionsOptions.MaxHistoryMessages"/>).</summary>
     public static ChatContextPolicy None { get; } = new("none", static _ => null);
 
     /// <summary>Gets the policy's name, for diagnostics.</summary>
     public string Name { get; }
-
-    /// <summary>Creates a policy that keeps the most recent messages up to a count.</summary>
-    /// <param name="count">How many non-system messages to keep (a tool round counts as its messages).</param>
-    /// <returns>The policy.</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is less than 1.</exception>
-    public static ChatContextPolicy LastMessages(int count)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        var reducer = new LastMessagesChatReducer(count);
-        return new($"last-{count}", _ => reducer);
-    }
 
     /// <summary>Creates a policy that keeps as many recent messages as fit a token budget.</summary>
     /// <param name="maxInputTokens">The budget; <see langword="null"/> for the model's context window from the catalog minus its output tokens.</param>

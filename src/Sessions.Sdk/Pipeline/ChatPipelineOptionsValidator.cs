@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 
 namespace Sessions.Sdk;
 
-/// <summary>Validates <see cref="ChatPipelineOptions"/> when they are first used (and at host start).</summary>
+/// <summary>Validates <see cref="ChatPipelineOptions"/> when they are first used (and at host start), naming every bad option.</summary>
 internal sealed class ChatPipelineOptionsValidator : IValidateOptions<ChatPipelineOptions>
 {
     public ValidateOptionsResult Validate(string? name, ChatPipelineOptions options)
@@ -14,14 +14,9 @@ internal sealed class ChatPipelineOptionsValidator : IValidateOptions<ChatPipeli
             failures.Add(problem);
         }
 
-        if (options.ToolInvocation.MaxIterations < 0)
+        if (options.ToolInvocation.MaxConsecutiveErrors is < 0 or > 100)
         {
-            failures.Add($"{nameof(ToolInvocationOptions)}.{nameof(ToolInvocationOptions.MaxIterations)} must be zero or more (was {options.ToolInvocation.MaxIterations}).");
-        }
-
-        if (options.ToolInvocation.MaxConsecutiveErrors < 0)
-        {
-            failures.Add($"{nameof(ToolInvocationOptions)}.{nameof(ToolInvocationOptions.MaxConsecutiveErrors)} must be zero or more (was {options.ToolInvocation.MaxConsecutiveErrors}).");
+            failures.Add($"{nameof(ToolInvocationOptions)}.{nameof(ToolInvocationOptions.MaxConsecutiveErrors)} must be between 0 and 100 (was {options.ToolInvocation.MaxConsecutiveErrors}).");
         }
 
         if (options.ContextPolicy is null)

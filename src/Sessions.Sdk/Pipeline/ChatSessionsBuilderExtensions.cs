@@ -99,12 +99,45 @@ public static class ChatSessionsBuilderExtensions
 
     /// <summary>Sets the policy that chooses which history messages are sent to the model.</summary>
     /// <param name="builder">The builder.</param>
-    /// <param name="policy">The policy, such as <see cref="ChatContextPolicy.LastMessages"/>.</param>
+    /// <param name="policy">The policy, such as <see cref="ChatContextPolicy.TokenBudget"/>.</param>
     /// <returns>The builder.</returns>
     public static ISessionsBuilder UseContextPolicy(this ISessionsBuilder builder, ChatContextPolicy policy)
     {
         ArgumentNullException.ThrowIfNull(policy);
         return builder.ConfigureChat(o => o.ContextPolicy = policy);
+    }
+
+    /// <summary>Adds middleware to every session's chat pipeline, on the same M.E.AI <see cref="ChatClientBuilder"/> applications use.</summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="configure">Adds middleware with <c>b.Use(...)</c> or M.E.AI's <c>Use…</c> extensions; it may resolve services.</param>
+    /// <returns>The builder.</returns>
+    /// <remarks>
+    /// Called once per provider and model when its pipeline is first built. Middleware added here is the outermost: it sees each
+    /// session turn once (with the whole context), before the context policy and the tool loop. Several calls apply in order.
+    /// </remarks>
+    public static ISessionsBuilder ConfigureChatClient(this ISessionsBuilder builder, Action<ChatClientBuilder, IServiceProvider> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+        AddChatCore(builder.Services);
+        builder.Services.AddSingleton(new ChatClientConfiguration(null, configure));
+        return builder;
+    }
+
+    /// <summary>Adds middleware to the chat pipelines of one provider's sessions.</summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="providerName">The registered provider name (ignoring case).</param>
+    /// <param name="configure">Adds middleware to the builder; it may resolve services.</param>
+    /// <returns>The builder.</returns>
+    /// <remarks>Applied after (inside) the middleware added for every provider.</remarks>
+    public static ISessionsBuilder ConfigureChatClient(this ISessionsBuilder builder, string providerName, Action<ChatClientBuilder, IServiceProvider> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(providerName);
+        ArgumentNullException.ThrowIfNull(configure);
+        AddChatCore(builder.Services);
+        builder.Services.AddSingleton(new ChatClientConfiguration(providerName, configure));
+        return builder;
     }
 
     /// <summary>Registers the pipeline services once; called by every method here and by <c>AddSessions</c>.</summary>
@@ -117,10 +150,19 @@ public static class ChatSessionsBuilderExtensions
         services.TryAddSingleton(sp => new ChatPipelineFactory(
             sp.GetServices<IChatProvider>(),
             sp.GetRequiredService<IOptions<ChatPipelineOptions>>(),
+            sp.GetRequiredService<IOptions<SessionsOptions>>(),
             sp.GetRequiredService<ChatModelCatalog>(),
             sp.GetServices<ChatToolRegistration>(),
+            OrderConfigurations(sp.GetServices<ChatClientConfiguration>()),
             sp.GetService<ILoggerFactory>(),
             sp.GetService<TimeProvider>(),
             sp));
+    }
+
+    /// <summary>Orders middleware: every provider's first, then per-provider, each in registration order.</summary>
+    private static IEnumerable<ChatClientConfiguration> OrderConfigurations(IEnumerable<ChatClientConfiguration> configurations)
+    {
+        var all = configurations.ToList();
+        return [.. all.Where(c => c.ProviderName is null), .. all.Where(c => c.ProviderName is not null)];
     }
 }

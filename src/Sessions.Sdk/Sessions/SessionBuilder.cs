@@ -175,7 +175,7 @@ public sealed class SessionBuilder
             var existing = await _manager.Storage.GetAsync(SessionId, cancellationToken).ConfigureAwait(false);
             if (existing is not null)
             {
-                return new Session(_manager, existing, _autosave ?? _manager.Options.Autosave);
+                return _manager.OpenSession(existing, _autosave ?? _manager.Options.Autosave);
             }
 
             try

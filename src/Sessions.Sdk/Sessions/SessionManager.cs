@@ -23,17 +23,14 @@ internal sealed class SessionManager : ISessionManager
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(timeProvider);
         Storage = storage;
-        Providers = providers;
         Options = options.Value;
         TimeProvider = timeProvider;
         Logger = logger ?? NullLogger.Instance;
-        Pipelines = pipelines ?? ChatPipelineFactory.CreateDefault(timeProvider);
+        ChatTurn = new ChatTurn(providers, pipelines ?? ChatPipelineFactory.CreateDefault(Options, timeProvider), Options, Logger);
     }
 
     /// <inheritdoc/>
     public ISessionStorage Storage { get; }
-
-    internal ChatProviderRegistry Providers { get; }
 
     internal SessionsOptions Options { get; }
 
@@ -41,8 +38,8 @@ internal sealed class SessionManager : ISessionManager
 
     internal ILogger Logger { get; }
 
-    /// <summary>Gets the chat pipelines (tools, resilience, telemetry, context policy), built once per provider and model.</summary>
-    internal ChatPipelineFactory Pipelines { get; }
+    /// <summary>Gets the chat turn every session of this manager runs its model calls through.</summary>
+    internal ChatTurn ChatTurn { get; }
 
     /// <summary>Gets the session templates registered by name (Management/SessionTemplates.cs).</summary>
     internal SessionTemplateRegistry Templates { get; init; } = new([]);
@@ -65,7 +62,7 @@ internal sealed class SessionManager : ISessionManager
         var info = await Storage.GetAsync(sessionId, cancellationToken).ConfigureAwait(false)
             ?? throw new SessionNotFoundException(sessionId);
         SessionsLog.SessionOpened(Logger, info.Id, info.MessageCount);
-        return new Session(this, info, Options.Autosave);
+        return OpenSession(info, Options.Autosave);
     }
 
     /// <inheritdoc/>
@@ -106,8 +103,12 @@ internal sealed class SessionManager : ISessionManager
     {
         var stored = await Storage.CreateAsync(info, messages, cancellationToken).ConfigureAwait(false);
         SessionsLog.SessionCreated(Logger, stored.Id, stored.MessageCount);
-        return new Session(this, stored, autosave);
+        return OpenSession(stored, autosave);
     }
+
+    /// <summary>Creates the <see cref="Session"/> object for stored information: its writer and the shared chat turn.</summary>
+    internal Session OpenSession(SessionInfo info, bool autosave) =>
+        new(this, new SessionWriter(Storage, TimeProvider, info, autosave), ChatTurn, Options.MaxHistoryMessages);
 
     private async IAsyncEnumerable<SessionSearchHit> SearchCoreAsync(SessionSearchQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

@@ -22,39 +22,40 @@ public sealed class ChatContextPolicyTests
     }
 
     [Test]
-    public async Task LastMessages_LongHistory_KeepsSystemPinnedAndMostRecent()
+    public async Task TokenBudget_LongHistory_KeepsSystemPinnedAndMostRecent()
     {
         var system = new ChatMessage(ChatRole.System, "be brief");
         var pinned = Pinned(User("my name is Ada"));
         var messages = new List<ChatMessage> { system, pinned, Assistant("hi Ada") };
         for (int i = 0; i < 10; i++) messages.Add(User("q" + i));
 
-        var reduced = await ReduceAsync(ChatContextPolicy.LastMessages(3), messages);
+        // One token per message: the system prompt and the pinned message use 2 of the 5, leaving room for the last 3.
+        var reduced = await ReduceAsync(ChatContextPolicy.TokenBudget(5, _ => 1), messages);
 
         Assert.That(reduced.Select(m => m.Text), Is.EqualTo(new[] { "be brief", "my name is Ada", "q7", "q8", "q9" }));
     }
 
     [Test]
-    public async Task LastMessages_CutInsideToolRound_NeverSeparatesCallFromResults()
+    public async Task TokenBudget_CutInsideToolRound_NeverSeparatesCallFromResults()
     {
         var messages = new List<ChatMessage> { User("a"), Call("c1"), Result("c1"), Assistant("done"), User("b") };
 
-        var reduced = await ReduceAsync(ChatContextPolicy.LastMessages(3), messages);
+        var reduced = await ReduceAsync(ChatContextPolicy.TokenBudget(3, _ => 1), messages);
 
         // The round (call + result) does not fit with the last two, so it goes whole; it is never split.
         Assert.That(reduced.Select(m => m.Text), Is.EqualTo(new[] { "done", "b" }));
-        var withRound = await ReduceAsync(ChatContextPolicy.LastMessages(4), messages);
+        var withRound = await ReduceAsync(ChatContextPolicy.TokenBudget(4, _ => 1), messages);
         Assert.That(withRound, Has.Count.EqualTo(4));
         Assert.That(withRound[0].Contents.OfType<FunctionCallContent>(), Is.Not.Empty);
         Assert.That(withRound[1].Role, Is.EqualTo(ChatRole.Tool));
     }
 
     [Test]
-    public async Task LastMessages_WindowStartsWithOrphanedToolResult_DropsIt()
+    public async Task TokenBudget_WindowStartsWithOrphanedToolResult_DropsIt()
     {
         var messages = new List<ChatMessage> { Result("c0"), Assistant("done"), User("next") };
 
-        var reduced = await ReduceAsync(ChatContextPolicy.LastMessages(10), messages);
+        var reduced = await ReduceAsync(ChatContextPolicy.TokenBudget(10, _ => 1), messages);
 
         Assert.That(reduced.Select(m => m.Role), Is.EqualTo(new[] { ChatRole.Assistant, ChatRole.User }));
     }
@@ -129,11 +130,11 @@ public sealed class ChatContextPolicyTests
     }
 
     [Test]
-    public void LastMessages_ZeroCount_ThrowsWithParamName()
+    public void TokenBudget_ZeroBudget_ThrowsWithParamName()
     {
-        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => ChatContextPolicy.LastMessages(0));
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => ChatContextPolicy.TokenBudget(0));
 
-        Assert.That(ex!.ParamName, Is.EqualTo("count"));
+        Assert.That(ex!.ParamName, Is.EqualTo("maxInputTokens"));
     }
 
     [Test]

@@ -55,12 +55,12 @@ public sealed class ChatReadmeExamplesTests
     {
         IChatClient innerClient = new ScriptedChatClient("gpt-4o").EnqueueText("hello");
 
-        IChatClient client = new ChatPipelineBuilder(innerClient)
-            .UseContextPolicy(ChatContextPolicy.LastMessages(40))
-            .UseToolInvocation(o => o.MaxIterations = 5)
-            .UseLogging(NullLoggerFactory.Instance)
-            .UseResilience("openai", o => o.MaxRetryAttempts = 2)
-            .UseTelemetry("openai")
+        IChatClient client = new ChatClientBuilder(innerClient)
+            .UseContextPolicy(ChatContextPolicy.TokenBudget(8_000))              // pinned- and tool-pair-safe reducer
+            .UseFunctionInvocation(configure: f => f.MaximumIterationsPerRequest = 5)
+            .UseLogging(NullLoggerFactory.Instance)                             // content only at Trace
+            .UseResilience("openai", o => o.MaxRetryAttempts = 2)               // Polly: retries, timeouts, circuit breaker, fallback
+            .UseOpenTelemetry(sourceName: SessionsTelemetry.ActivitySourceName)
             .Build();
 
         var response = await client.GetResponseAsync("hi");

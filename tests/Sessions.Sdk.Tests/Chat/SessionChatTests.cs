@@ -141,7 +141,7 @@ public sealed class SessionChatTests
     public async Task SendAsync_PinnedMessageOutsideContextPolicy_IsStillSent()
     {
         var client = new ScriptedChatClient("fake-model").EnqueueText("ok");
-        var (provider, sessions, storage) = Create(client, b => b.UseContextPolicy(ChatContextPolicy.LastMessages(2)));
+        var (provider, sessions, storage) = Create(client, b => b.UseContextPolicy(ChatContextPolicy.TokenBudget(4, _ => 1)));
         using var _ = provider;
         var t = DateTimeOffset.UnixEpoch;
         await storage.CreateAsync(new SessionInfo { Id = "s", CreatedAt = t, UpdatedAt = t, SystemPrompt = "be kind" },

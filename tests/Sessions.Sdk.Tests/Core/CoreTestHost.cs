@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Sessions.Sdk.Testing;
 
@@ -20,7 +21,7 @@ internal sealed class CoreTestHost : IDisposable
         Sessions = Provider.GetRequiredService<ISessionManager>();
     }
 
-    public ManualTimeProvider Time { get; } = new();
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
     public CoreTestStorage Storage { get; }
 

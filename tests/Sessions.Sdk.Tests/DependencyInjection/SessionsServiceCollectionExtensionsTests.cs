@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
@@ -113,7 +114,7 @@ public sealed class SessionsServiceCollectionExtensionsTests
     public void AddSessions_UserTimeProvider_IsKept()
     {
         var services = new ServiceCollection();
-        var time = new Sessions.Sdk.Testing.ManualTimeProvider();
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero));
         services.AddSingleton<TimeProvider>(time);
 
         services.AddSessions().UseStorage(new CoreTestStorage());
@@ -223,7 +224,8 @@ public sealed class SessionsServiceCollectionExtensionsTests
         Assert.That(o.Autosave, Is.True);
         Assert.That(o.ToolsEnabled, Is.True);
         Assert.That(o.MaxToolIterations, Is.EqualTo(10));
-        Assert.That(new object?[] { o.DefaultProvider, o.DefaultModel, o.SystemPrompt, o.Temperature, o.MaxOutputTokens, o.MaxHistoryMessages }, Is.All.Null);
+        Assert.That(o.MaxHistoryMessages, Is.EqualTo(100), "a bounded default context (issue 8)");
+        Assert.That(new object?[] { o.DefaultProvider, o.DefaultModel, o.SystemPrompt, o.Temperature, o.MaxOutputTokens }, Is.All.Null);
     }
 
     [Test]

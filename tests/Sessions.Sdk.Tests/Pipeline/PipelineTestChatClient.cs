@@ -80,7 +80,7 @@ internal sealed class CapturingLoggerProvider : ILoggerProvider, ILoggerFactory
 
     public CapturingLoggerProvider(LogLevel minimum = LogLevel.Trace) => _minimum = minimum;
 
-    public List<(LogLevel Level, EventId EventId, string Text)> Entries { get; } = [];
+    public List<(LogLevel Level, EventId EventId, string Text, string Category, Exception? Exception)> Entries { get; } = [];
 
     public string AllText
     {
@@ -93,7 +93,7 @@ internal sealed class CapturingLoggerProvider : ILoggerProvider, ILoggerFactory
         }
     }
 
-    public ILogger CreateLogger(string categoryName) => new Logger(this);
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
     public void AddProvider(ILoggerProvider provider)
     {
@@ -103,7 +103,7 @@ internal sealed class CapturingLoggerProvider : ILoggerProvider, ILoggerFactory
     {
     }
 
-    private sealed class Logger(CapturingLoggerProvider owner) : ILogger
+    private sealed class Logger(CapturingLoggerProvider owner, string category) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
@@ -119,7 +119,7 @@ internal sealed class CapturingLoggerProvider : ILoggerProvider, ILoggerFactory
 
             lock (owner.Entries)
             {
-                owner.Entries.Add((logLevel, eventId, formatter(state, exception) + (exception is null ? string.Empty : " | " + exception)));
+                owner.Entries.Add((logLevel, eventId, formatter(state, exception) + (exception is null ? string.Empty : " | " + exception), category, exception));
             }
         }
     }

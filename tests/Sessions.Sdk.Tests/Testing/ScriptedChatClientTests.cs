@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.Extensions.AI;
 using Sessions.Sdk.Testing;
 
@@ -152,7 +153,7 @@ public sealed class ScriptedChatClientTests
     [Test]
     public async Task GetResponseAsync_Delay_WaitsForClock()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider(new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero));
         using var client = new ScriptedChatClient(timeProvider: clock);
         client.EnqueueText("late", delay: TimeSpan.FromSeconds(10));
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Moq;
@@ -62,7 +63,7 @@ public sealed class MemorySessionStorageTests
     [Test]
     public async Task Timestamps_ComeFromInjectedClock()
     {
-        var clock = new ManualTimeProvider(T0);
+        var clock = new FakeTimeProvider(T0);
         var storage = new MemorySessionStorage(clock);
 
         var created = await storage.CreateAsync(Session("s1"), []);
@@ -244,7 +245,7 @@ public sealed class MemorySessionStorageTests
     [Test]
     public async Task UseMemoryStorage_UsesRegisteredTimeProvider()
     {
-        var clock = new ManualTimeProvider(T0);
+        var clock = new FakeTimeProvider(T0);
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(clock);
         var builder = Mock.Of<ISessionsBuilder>(b => b.Services == services);

@@ -4,8 +4,9 @@ using Microsoft.Extensions.AI;
 
 namespace Sessions.Sdk.Tests;
 
+/// <summary>Telemetry of the session pipeline: M.E.AI's OpenTelemetryChatClient and FunctionInvokingChatClient on the Sessions.Sdk source and meter.</summary>
 [NonParallelizable]
-public sealed class TelemetryChatClientTests
+public sealed class PipelineTelemetryTests
 {
     private readonly List<Activity> _activities = [];
     private readonly List<(string Instrument, double Value, Dictionary<string, object?> Tags)> _measurements = [];
@@ -38,6 +39,7 @@ public sealed class TelemetryChatClientTests
         };
         _meterListener.SetMeasurementEventCallback<double>((i, v, tags, _) => Record(i, v, tags));
         _meterListener.SetMeasurementEventCallback<int>((i, v, tags, _) => Record(i, v, tags));
+        _meterListener.SetMeasurementEventCallback<long>((i, v, tags, _) => Record(i, v, tags));
         _meterListener.Start();
     }
 
@@ -56,13 +58,16 @@ public sealed class TelemetryChatClientTests
         lock (_measurements) _measurements.Add((instrument.Name, value, dict));
     }
 
-    private Activity Span() => _activities.Single(a => Equals(a.GetTagItem("gen_ai.request.model"), _model));
+    private Activity Span() => _activities.Single(a => a.Kind == ActivityKind.Client && Equals(a.GetTagItem("gen_ai.request.model"), _model));
+
+    private static string Describe(Activity a) => a.DisplayName + " {" + string.Join(", ", a.TagObjects.Select(t => t.Key + "=" + t.Value)) + "}";
 
     [Test]
     public async Task GetResponseAsync_Success_RecordsGenAiSpanAndMetrics()
     {
         var inner = PipelineTestChatClient.Scripted(PipelineTestChatClient.Text("hi", input: 12, output: 4, model: _model + "-2024"));
-        var client = new TelemetryChatClient(inner, "openai");
+        var (sp, client, _) = PipelineTestHost.Build(inner);
+        using var _ = sp;
 
         await client.GetResponseAsync("hello", new ChatOptions { ModelId = _model, Temperature = 0.5f, MaxOutputTokens = 100 });
 
@@ -71,12 +76,11 @@ public sealed class TelemetryChatClientTests
         {
             Assert.That(span.DisplayName, Is.EqualTo("chat " + _model));
             Assert.That(span.Kind, Is.EqualTo(ActivityKind.Client));
-            Assert.That(span.GetTagItem("gen_ai.operation.name"), Is.EqualTo("chat"));
-            Assert.That(span.GetTagItem("gen_ai.provider.name"), Is.EqualTo("openai"));
-            Assert.That(span.GetTagItem("gen_ai.system"), Is.EqualTo("openai"));
+            Assert.That(span.GetTagItem("gen_ai.operation.name"), Is.EqualTo("chat"), Describe(span));
+            Assert.That(span.GetTagItem("gen_ai.provider.name"), Is.EqualTo("fake"), "M.E.AI reports the client's own provider name (ChatClientMetadata)");
             Assert.That(span.GetTagItem("gen_ai.response.model"), Is.EqualTo(_model + "-2024"));
-            Assert.That(span.GetTagItem("gen_ai.usage.input_tokens"), Is.EqualTo(12L));
-            Assert.That(span.GetTagItem("gen_ai.usage.output_tokens"), Is.EqualTo(4L));
+            Assert.That(Convert.ToInt64(span.GetTagItem("gen_ai.usage.input_tokens")), Is.EqualTo(12L));
+            Assert.That(Convert.ToInt64(span.GetTagItem("gen_ai.usage.output_tokens")), Is.EqualTo(4L));
             Assert.That(span.GetTagItem("gen_ai.request.max_tokens"), Is.EqualTo(100));
             Assert.That(span.Status, Is.Not.EqualTo(ActivityStatusCode.Error));
             Assert.That(_measurements.Count(m => m.Instrument == "gen_ai.client.operation.duration"), Is.EqualTo(1), string.Join("; ", _measurements.Select(m => m.Instrument + "=" + m.Value + " " + string.Join(",", m.Tags))));
@@ -89,16 +93,17 @@ public sealed class TelemetryChatClientTests
     [Test]
     public async Task GetResponseAsync_Failure_SetsErrorTypeAndStatus()
     {
-        var inner = new PipelineTestChatClient { OnGetResponse = (_, _, _) => throw new ChatProviderException("openai", "rate limited", 429, true) };
-        var client = new TelemetryChatClient(inner, "openai");
+        var inner = new PipelineTestChatClient { OnGetResponse = (_, _, _) => throw new ChatProviderException("openai", "bad request", 400, false) };
+        var (sp, client, _) = PipelineTestHost.Build(inner);
+        using var _ = sp;
 
         await Assert.ThrowsAsync<ChatProviderException>(() => client.GetResponseAsync("hello", new ChatOptions { ModelId = _model }));
 
         var span = Span();
-        Assert.That(span.GetTagItem("error.type"), Is.EqualTo("429"));
+        Assert.That(span.GetTagItem("error.type"), Is.EqualTo(typeof(ChatProviderException).FullName), Describe(span));
         Assert.That(span.Status, Is.EqualTo(ActivityStatusCode.Error));
         var duration = _measurements.Single(m => m.Instrument == "gen_ai.client.operation.duration");
-        Assert.That(duration.Tags["error.type"], Is.EqualTo("429"));
+        Assert.That(duration.Tags["error.type"], Is.EqualTo(typeof(ChatProviderException).FullName));
     }
 
     [Test]
@@ -108,16 +113,17 @@ public sealed class TelemetryChatClientTests
             new ChatResponseUpdate(ChatRole.Assistant, "a") { ModelId = _model, ResponseId = "r1" },
             new ChatResponseUpdate { Contents = [new UsageContent(new UsageDetails { InputTokenCount = 3, OutputTokenCount = 1 })], FinishReason = ChatFinishReason.Stop },
         ]);
-        var client = new TelemetryChatClient(inner, "anthropic");
+        var (sp, client, _) = PipelineTestHost.Build(inner, providerName: "anthropic");
+        using var _ = sp;
 
-        await foreach (var _ in client.GetStreamingResponseAsync("hello", new ChatOptions { ModelId = _model }))
+        await foreach (var update in client.GetStreamingResponseAsync("hello", new ChatOptions { ModelId = _model }))
         {
         }
 
         var span = Span();
-        Assert.That(span.GetTagItem("gen_ai.usage.input_tokens"), Is.EqualTo(3L));
+        Assert.That(Convert.ToInt64(span.GetTagItem("gen_ai.usage.input_tokens")), Is.EqualTo(3L), Describe(span));
         Assert.That(span.GetTagItem("gen_ai.response.id"), Is.EqualTo("r1"));
-        Assert.That(span.GetTagItem("gen_ai.response.finish_reasons"), Is.EqualTo(new[] { "stop" }));
+        Assert.That(span.GetTagItem("gen_ai.response.finish_reasons"), Is.EqualTo("[\"stop\"]"), "M.E.AI records the finish reasons as a JSON array");
     }
 
     [Test]
@@ -125,12 +131,13 @@ public sealed class TelemetryChatClientTests
     {
         var tool = AIFunctionFactory.Create(() => "sunny", "weather_" + _model.Replace('-', '_'));
         var inner = PipelineTestChatClient.Scripted(PipelineTestChatClient.Call(("c1", tool.Name, null)), PipelineTestChatClient.Text("it is sunny"));
-        var client = new ToolInvokingChatClient(new TelemetryChatClient(inner, "openai"), new ToolInvocationOptions());
+        var (sp, client, _) = PipelineTestHost.Build(inner);
+        using var _ = sp;
 
         await client.GetResponseAsync([new ChatMessage(ChatRole.User, "weather?")], new ChatOptions { ModelId = _model, Tools = [tool] });
 
         var toolSpan = _activities.Single(a => a.DisplayName == "execute_tool " + tool.Name);
-        Assert.That(toolSpan.GetTagItem("gen_ai.tool.call.id"), Is.EqualTo("c1"));
-        Assert.That(_activities.Count(a => Equals(a.GetTagItem("gen_ai.request.model"), _model)), Is.EqualTo(2), "one chat span per model call");
+        Assert.That(toolSpan.GetTagItem("gen_ai.tool.call.id"), Is.EqualTo("c1"), Describe(toolSpan));
+        Assert.That(_activities.Count(a => a.Kind == ActivityKind.Client && Equals(a.GetTagItem("gen_ai.request.model"), _model)), Is.EqualTo(2), "one chat span per model call");
     }
 }

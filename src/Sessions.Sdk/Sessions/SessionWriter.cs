@@ -1,0 +1,342 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace Sessions.Sdk;
+
+/// <summary>One open session's persistence: appends, metadata updates with optimistic concurrency, replacement, the autosave buffer and flushing.</summary>
+/// <remarks>
+/// Thread-safe. Writes go through one gate in call order; <see cref="Info"/> includes unsaved changes.
+/// Chat, plan and edit sessions share it: it knows nothing about models.
+/// </remarks>
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "The SemaphoreSlims never allocate a wait handle (AvailableWaitHandle is not used).")]
+internal sealed class SessionWriter
+{
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private readonly Lock _stateLock = new();
+
+    // The last stored information, plus unsaved metadata changes when autosave is off. Written only under _writeGate.
+    private SessionInfo _info;
+    private bool _metadataDirty;
+
+    // Messages appended while autosave is off, not yet in storage; guarded by _stateLock.
+    private List<SessionMessage>? _pending;
+    private volatile bool _autosave;
+
+    public SessionWriter(ISessionStorage storage, TimeProvider timeProvider, SessionInfo info, bool autosave)
+    {
+        Storage = storage;
+        TimeProvider = timeProvider;
+        _info = info;
+        _autosave = autosave;
+    }
+
+    /// <summary>Gets the storage the session lives in.</summary>
+    public ISessionStorage Storage { get; }
+
+    /// <summary>Gets the clock for timestamps.</summary>
+    public TimeProvider TimeProvider { get; }
+
+    /// <summary>Gets the gate that serializes model turns on one open session (a reply is stored right after its prompt).</summary>
+    public SemaphoreSlim TurnGate { get; } = new(1, 1);
+
+    /// <summary>Gets the session id.</summary>
+    public string Id => _info.Id;
+
+    /// <summary>Gets the last stored information, without unsaved messages.</summary>
+    public SessionInfo StoredInfo => _info;
+
+    /// <summary>Gets or sets a value indicating whether every change is persisted before the call returns.</summary>
+    public bool Autosave
+    {
+        get => _autosave;
+        set => _autosave = value;
+    }
+
+    /// <summary>Gets the information including unsaved changes.</summary>
+    public SessionInfo Info
+    {
+        get
+        {
+            lock (_stateLock)
+            {
+                if (_pending is not { Count: > 0 } pending)
+                {
+                    return _info;
+                }
+
+                var usage = _info.Usage;
+                foreach (var message in pending)
+                {
+                    usage = usage.Add(message.Usage);
+                }
+
+                return _info with { MessageCount = _info.MessageCount + pending.Count, UpdatedAt = pending[^1].Timestamp, Usage = usage };
+            }
+        }
+    }
+
+    /// <summary>Gets a value indicating whether there are buffered changes.</summary>
+    public bool HasUnsavedChanges
+    {
+        get
+        {
+            lock (_stateLock)
+            {
+                return _metadataDirty || _pending is { Count: > 0 };
+            }
+        }
+    }
+
+    /// <summary>Wraps a chat message as a new session message stamped now.</summary>
+    public SessionMessage NewMessage(Microsoft.Extensions.AI.ChatMessage message) => new() { Message = message, Timestamp = TimeProvider.GetUtcNow() };
+
+    /// <summary>Appends messages (buffered when autosave is off); they stay contiguous.</summary>
+    public async Task<IReadOnlyList<SessionMessage>> AppendAsync(IReadOnlyList<SessionMessage> messages, CancellationToken cancellationToken)
+    {
+        if (messages.Count == 0)
+        {
+            return [];
+        }
+
+        if (!_autosave)
+        {
+            lock (_stateLock)
+            {
+                _pending ??= [];
+                long next = _info.MessageCount + _pending.Count + 1;
+                var provisional = new SessionMessage[messages.Count];
+                for (int i = 0; i < messages.Count; i++)
+                {
+                    provisional[i] = messages[i] with { Sequence = next + i };
+                }
+
+                _pending.AddRange(provisional);
+                return provisional;
+            }
+        }
+
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await FlushCoreAsync(cancellationToken).ConfigureAwait(false);
+            var stored = await Storage.AppendMessagesAsync(Id, messages, cancellationToken).ConfigureAwait(false);
+            lock (_stateLock)
+            {
+                _info = WithAppended(_info, stored);
+            }
+
+            return stored;
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    /// <summary>Reads a range of messages, unsaved ones included, without reading the rest of the session.</summary>
+    public async Task<IReadOnlyList<SessionMessage>> GetMessagesAsync(MessageRange range, CancellationToken cancellationToken)
+    {
+        SessionMessage[] pending;
+        long storedCount;
+        lock (_stateLock)
+        {
+            if (_pending is not { Count: > 0 })
+            {
+                pending = [];
+                storedCount = 0;
+            }
+            else
+            {
+                pending = [.. _pending];
+                storedCount = _info.MessageCount;
+            }
+        }
+
+        if (pending.Length == 0)
+        {
+            return await Storage.GetMessagesAsync(Id, range, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Unsaved messages follow the stored ones: split the range, reading the stored part counted from the end.
+        var (start, length) = range.Resolve(storedCount + pending.Length);
+        long end = start + length;
+        var result = new List<SessionMessage>((int)length);
+        if (start < storedCount && length > 0)
+        {
+            long storedEnd = Math.Min(end, storedCount);
+            var storedRange = new MessageRange(checked((int)(storedCount - storedEnd)), checked((int)(storedEnd - start)), fromEnd: true);
+            result.AddRange(await Storage.GetMessagesAsync(Id, storedRange, cancellationToken).ConfigureAwait(false));
+        }
+
+        for (long i = Math.Max(start, storedCount); i < end; i++)
+        {
+            result.Add(pending[i - storedCount]);
+        }
+
+        return result;
+    }
+
+    /// <summary>Applies a metadata change: persisted with optimistic concurrency under autosave, buffered otherwise.</summary>
+    public async Task UpdateInfoAsync(Func<SessionInfo, SessionInfo> change, CancellationToken cancellationToken)
+    {
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var changed = change(_info);
+            if (!_autosave)
+            {
+                lock (_stateLock)
+                {
+                    _info = changed;
+                    _metadataDirty = true;
+                }
+
+                return;
+            }
+
+            await FlushCoreAsync(cancellationToken).ConfigureAwait(false);
+            var stored = await Storage.UpdateAsync(changed with { Version = _info.Version }, cancellationToken).ConfigureAwait(false);
+            SetInfo(stored);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    /// <summary>Keeps only the newest messages (always persisted at once, after flushing buffered changes).</summary>
+    public async Task TruncateAsync(int keepLast, CancellationToken cancellationToken)
+    {
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await FlushCoreAsync(cancellationToken).ConfigureAwait(false);
+            for (int attempt = 0; ; attempt++)
+            {
+                // The version is read before the tail: every append advances it, so one that lands in between fails the
+                // replacement (and the loop reads again) instead of being dropped.
+                var current = await Storage.GetAsync(Id, cancellationToken).ConfigureAwait(false) ?? throw new SessionNotFoundException(Id);
+                IReadOnlyList<SessionMessage> kept = keepLast == 0
+                    ? []
+                    : await Storage.GetMessagesAsync(Id, MessageRange.Last(keepLast), cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    var stored = await Storage.ReplaceMessagesAsync(Id, kept, current.Version, cancellationToken).ConfigureAwait(false);
+                    SetInfo(stored);
+                    return;
+                }
+                catch (SessionConcurrencyException) when (attempt < 8)
+                {
+                }
+            }
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    /// <summary>Replaces every message (always persisted at once, after flushing buffered changes), with optimistic concurrency.</summary>
+    public async Task ReplaceAsync(IReadOnlyList<SessionMessage> messages, CancellationToken cancellationToken)
+    {
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await FlushCoreAsync(cancellationToken).ConfigureAwait(false);
+            var stored = await Storage.ReplaceMessagesAsync(Id, messages, _info.Version, cancellationToken).ConfigureAwait(false);
+            SetInfo(stored);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    /// <summary>Persists buffered metadata, then buffered messages.</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await FlushCoreAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    /// <summary>Reloads the information from storage; unsaved metadata changes are discarded.</summary>
+    public async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var info = await Storage.GetAsync(Id, cancellationToken).ConfigureAwait(false)
+                ?? throw new SessionNotFoundException(Id);
+            SetInfo(info);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    /// <summary>Persists buffered metadata, then buffered messages; the caller holds the write gate.</summary>
+    private async Task FlushCoreAsync(CancellationToken cancellationToken)
+    {
+        SessionInfo? metadata;
+        SessionMessage[] messages;
+        lock (_stateLock)
+        {
+            metadata = _metadataDirty ? _info : null;
+            messages = _pending is { Count: > 0 } pending ? [.. pending] : [];
+        }
+
+        if (metadata is not null)
+        {
+            var stored = await Storage.UpdateAsync(metadata, cancellationToken).ConfigureAwait(false);
+            SetInfo(stored);
+        }
+
+        if (messages.Length > 0)
+        {
+            var stored = await Storage.AppendMessagesAsync(Id, messages, cancellationToken).ConfigureAwait(false);
+            lock (_stateLock)
+            {
+                _pending!.RemoveRange(0, messages.Length);
+                _info = WithAppended(_info, stored);
+            }
+        }
+    }
+
+    private void SetInfo(SessionInfo stored)
+    {
+        lock (_stateLock)
+        {
+            _info = stored;
+            _metadataDirty = false;
+        }
+    }
+
+    private static SessionInfo WithAppended(SessionInfo info, IReadOnlyList<SessionMessage> stored)
+    {
+        if (stored.Count == 0)
+        {
+            return info;
+        }
+
+        var usage = info.Usage;
+        foreach (var message in stored)
+        {
+            usage = usage.Add(message.Usage);
+        }
+
+        var last = stored[^1];
+        return info with
+        {
+            MessageCount = Math.Max(info.MessageCount, last.Sequence),
+            UpdatedAt = last.Timestamp > info.UpdatedAt ? last.Timestamp : info.UpdatedAt,
+            Usage = usage,
+        };
+    }
+}
