@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.Extensions.AI;
 using NUnit.Framework;
 
@@ -176,7 +177,7 @@ public abstract class SessionTrashConformanceTests
     [Test]
     public async Task ListTrashAsync_TrashedAt_ComesFromTheStoreClock()
     {
-        var clock = new ManualTimeProvider(new DateTimeOffset(2026, 3, 4, 5, 6, 7, TimeSpan.Zero));
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 3, 4, 5, 6, 7, TimeSpan.Zero));
         var storage = await CreateStorageAsync(clock).ConfigureAwait(false);
         if (storage is null)
         {

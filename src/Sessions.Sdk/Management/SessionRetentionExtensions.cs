@@ -29,7 +29,7 @@ public static class SessionRetentionExtensions
 
         // Purge first, from a listing taken before this run trashes anything.
         var purged = new List<TrashedSession>();
-        if (policy.PurgeTrashedAfter is { } keep && manager.Storage is ISessionTrash trash)
+        if (policy.PurgeTrashedAfter is { } keep && manager.Storage.GetCapability<ISessionTrash>() is { } trash)
         {
             var due = new List<TrashedSession>();
             await foreach (var t in trash.ListTrashAsync(cancellationToken).ConfigureAwait(false))

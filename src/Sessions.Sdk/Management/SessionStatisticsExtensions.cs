@@ -16,7 +16,7 @@ public static class SessionStatisticsExtensions
         ArgumentNullException.ThrowIfNull(manager);
         ArgumentOutOfRangeException.ThrowIfNegative(mostActive);
         var filters = (query ?? SessionQuery.All) with { Skip = 0, Take = null };
-        if (manager.Storage is ISessionStatisticsSource source)
+        if (manager.Storage.GetCapability<ISessionStatisticsSource>() is { } source)
         {
             return await source.GetStatisticsAsync(filters, mostActive, cancellationToken).ConfigureAwait(false);
         }

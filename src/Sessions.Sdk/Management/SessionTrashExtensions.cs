@@ -26,7 +26,7 @@ public static class SessionTrashExtensions
         if (!permanent) return await manager.DeleteAsync(sessionId, cancellationToken).ConfigureAwait(false);
         SessionIds.Validate(sessionId, nameof(sessionId));
         bool deleted = await manager.Storage.DeleteAsync(sessionId, cancellationToken).ConfigureAwait(false);
-        if (!deleted && manager.Storage is ISessionTrash trash)
+        if (!deleted && manager.Storage.GetCapability<ISessionTrash>() is { } trash)
         {
             deleted = await trash.PurgeAsync(sessionId, cancellationToken).ConfigureAwait(false);
         }
@@ -42,7 +42,7 @@ public static class SessionTrashExtensions
     public static IAsyncEnumerable<TrashedSession> ListTrashAsync(this ISessionManager manager, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(manager);
-        return manager.Storage is ISessionTrash trash ? trash.ListTrashAsync(cancellationToken) : Empty(cancellationToken);
+        return manager.Storage.GetCapability<ISessionTrash>() is { } trash ? trash.ListTrashAsync(cancellationToken) : Empty(cancellationToken);
     }
 
     /// <summary>Restores a session from the trash, unchanged.</summary>
@@ -56,7 +56,7 @@ public static class SessionTrashExtensions
     {
         ArgumentNullException.ThrowIfNull(manager);
         SessionIds.Validate(sessionId, nameof(sessionId));
-        if (manager.Storage is not ISessionTrash trash) return false;
+        if (manager.Storage.GetCapability<ISessionTrash>() is not { } trash) return false;
         bool restored = await trash.RestoreAsync(sessionId, cancellationToken).ConfigureAwait(false);
         if (restored) ManagementLog.Restored(LoggerOf(manager), sessionId);
         return restored;
@@ -72,7 +72,7 @@ public static class SessionTrashExtensions
     {
         ArgumentNullException.ThrowIfNull(manager);
         SessionIds.Validate(sessionId, nameof(sessionId));
-        if (manager.Storage is not ISessionTrash trash) return false;
+        if (manager.Storage.GetCapability<ISessionTrash>() is not { } trash) return false;
         bool purged = await trash.PurgeAsync(sessionId, cancellationToken).ConfigureAwait(false);
         if (purged) ManagementLog.Purged(LoggerOf(manager), sessionId);
         return purged;
@@ -150,7 +150,7 @@ public static class SessionTrashExtensions
     /// <summary>The body of <see cref="ISessionManager.DeleteAsync"/>: to the trash, never permanently.</summary>
     internal static async Task<bool> TrashAsync(ISessionStorage storage, ILogger logger, string sessionId, CancellationToken cancellationToken)
     {
-        if (storage is not ISessionTrash trash) throw NoTrash(storage);
+        if (storage.GetCapability<ISessionTrash>() is not { } trash) throw NoTrash(storage);
         bool trashed = await trash.TrashAsync(sessionId, cancellationToken).ConfigureAwait(false);
         if (trashed) ManagementLog.Trashed(logger, sessionId);
         return trashed;
@@ -158,7 +158,7 @@ public static class SessionTrashExtensions
 
     private static void ThrowIfNoTrash(ISessionManager manager, bool permanent)
     {
-        if (!permanent && manager.Storage is not ISessionTrash) throw NoTrash(manager.Storage);
+        if (!permanent && manager.Storage.GetCapability<ISessionTrash>() is null) throw NoTrash(manager.Storage);
     }
 
     private static NotSupportedException NoTrash(ISessionStorage storage) => new(

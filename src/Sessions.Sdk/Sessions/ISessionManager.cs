@@ -13,7 +13,7 @@ public interface ISessionManager
 
     /// <summary>Gets the storage's recovery capability (list and salvage damaged sessions), or <see langword="null"/> when the storage has none.</summary>
     /// <remarks>The file and SQLite stores have one; see <see cref="ISessionRecovery"/>.</remarks>
-    ISessionRecovery? Recovery => Storage as ISessionRecovery;
+    ISessionRecovery? Recovery => Storage.GetCapability<ISessionRecovery>();
 
     /// <summary>Starts describing a new session; nothing is stored until <see cref="SessionBuilder.CreateAsync"/>.</summary>
     /// <param name="sessionId">The new session's id; <see langword="null"/> for a generated, time-sortable id (<see cref="SessionIds.Create"/>).</param>

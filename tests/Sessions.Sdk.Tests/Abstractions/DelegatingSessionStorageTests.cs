@@ -91,11 +91,19 @@ public sealed class DelegatingSessionStorageTests
         foreach (var info in infos) yield return info;
     }
 
+    private static async IAsyncEnumerable<TrashedSession> TrashListing()
+    {
+        await Task.Yield();
+        yield break;
+    }
+
     private sealed class PassThroughStorage(ISessionStorage inner) : DelegatingSessionStorage(inner);
 
     private sealed class TrashingStorage(ISessionStorage inner) : DelegatingSessionStorage(inner), ISessionTrash
     {
-        public IAsyncEnumerable<SessionInfo> ListTrashAsync(CancellationToken cancellationToken = default) => Listing();
+        public ValueTask<bool> TrashAsync(string sessionId, CancellationToken cancellationToken = default) => ValueTask.FromResult(false);
+
+        public IAsyncEnumerable<TrashedSession> ListTrashAsync(CancellationToken cancellationToken = default) => TrashListing();
 
         public ValueTask<bool> RestoreAsync(string sessionId, CancellationToken cancellationToken = default) => ValueTask.FromResult(false);
 

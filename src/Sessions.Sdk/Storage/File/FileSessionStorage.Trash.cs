@@ -165,7 +165,7 @@ internal sealed partial class FileSessionStorage : ISessionTrash
             if (document.Summary is { } s)
             {
                 var header = new FileJournalHeader(sessionId, s.Generation, s.Version, s.UpdatedAt, SessionUsage.Empty);
-                info = Compose(info, new FileJournalState(header, s.Length, s.Count, s.Usage, s.UpdatedAt), bytes.Value.Length);
+                info = Compose(document, new FileJournalState(header, s.Length, s.Count, s.Usage, s.UpdatedAt), bytes.Value.Length);
             }
 
             return new TrashedSession { Session = info, TrashedAt = trashedAt };
