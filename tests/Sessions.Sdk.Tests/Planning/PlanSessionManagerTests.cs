@@ -218,5 +218,9 @@ public sealed class PlanSessionManagerTests
         Assert.That(second, Does.Contain("Carry out step 'b' of the plan \"Two steps\": Do b").And.Contain("[a] result of a"));
         var messages = await planner.Session.GetMessagesAsync();
         Assert.That(messages.Count(m => m.Role == ChatRole.Assistant), Is.EqualTo(2), "the exchanges are stored in the plan's session");
+        Assert.That(host.Client.Requests.SelectMany(r => r.Messages).Any(m => m.Role == SessionStateContent.Role), Is.False, "state events are never sent to the model");
+        var events = new List<string>();
+        await foreach (var e in planner.Session.ReadStateAsync("plan")) events.Add(e.EventName);
+        Assert.That(events, Is.EqualTo(new[] { "plan.created", "execution.started", "step.started", "step.completed", "step.started", "step.completed", "execution.ended" }));
     }
 }
