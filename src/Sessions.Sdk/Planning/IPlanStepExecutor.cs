@@ -5,7 +5,8 @@ namespace Sessions.Sdk;
 /// Called concurrently for independent steps (up to <see cref="PlanningOptions.MaxParallelSteps"/>). The token is cancelled
 /// when the step exceeds <see cref="PlanningOptions.StepTimeout"/> or the caller cancels; an executor that ignores it is
 /// abandoned at the timeout all the same. A step that was running when its process died is run again on resume, so an
-/// executor with side effects should make them idempotent.
+/// executor with side effects should make them idempotent. The executor is called on the scheduler's thread: return a
+/// <see cref="Task"/> promptly and move blocking or CPU-bound work off it (<see cref="Task.Run(Func{Task})"/>).
 /// </remarks>
 public interface IPlanStepExecutor
 {

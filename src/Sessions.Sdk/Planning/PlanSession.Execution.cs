@@ -279,8 +279,6 @@ public sealed partial class PlanSession
     /// <summary>Runs one step with its retries; never throws for the step's own failure, only when recording fails.</summary>
     private async Task<PlanStepStatus> RunStepAsync(string stepId, IProgress<PlanProgress>? progress, CancellationToken runToken)
     {
-        // Leave the scheduler's synchronous context at once, so a step that blocks never holds up the others.
-        await Task.Yield();
         var options = _manager.Options;
         for (int attempt = 1; ; attempt++)
         {
