@@ -132,6 +132,37 @@ public abstract partial class SessionStorageConformanceTests
         AssertRichContents(stored);
     }
 
+    /// <summary>Checks that structured state events (<see cref="SessionStateContent"/>) round-trip with their type, name and payload.</summary>
+    /// <returns>A task that completes when the test is done.</returns>
+    [Test]
+    public async Task Messages_StateEvents_RoundTrip()
+    {
+        using var payload = JsonDocument.Parse("""{"step":"s-1","status":"completed","output":"line1\nline2","attempts":2,"deps":["a","b"]}""");
+        var state = new SessionMessage
+        {
+            Message = SessionStateContent.CreateMessage(new SessionStateContent("plan", "step.completed", payload.RootElement)),
+            Timestamp = new DateTimeOffset(2025, 7, 8, 9, 10, 11, TimeSpan.Zero),
+        };
+        var created = await Storage.CreateAsync(NewSession(), [state]).ConfigureAwait(false);
+        await Storage.AppendMessagesAsync(created.Id, [TextMessage(ChatRole.User, "after"), state]).ConfigureAwait(false);
+
+        var stored = await ReadAllAsync(created.Id).ConfigureAwait(false);
+
+        Assert.That(stored, Has.Count.EqualTo(3));
+        foreach (var message in new[] { stored[0], stored[2] })
+        {
+            Assert.That(SessionStateContent.IsStateMessage(message.Message), Is.True, "a state message stays a state message");
+            Assert.That(message.Message.Role, Is.EqualTo(SessionStateContent.Role));
+            var content = (SessionStateContent)message.Message.Contents.Single();
+            using (Assert.EnterMultipleScope())
+            {
+                Assert.That(content.StateType, Is.EqualTo("plan"));
+                Assert.That(content.EventName, Is.EqualTo("step.completed"));
+                Assert.That(content.Data.GetRawText(), Is.EqualTo(payload.RootElement.GetRawText()));
+            }
+        }
+    }
+
     /// <summary>Checks that what a session adds to a message (provider, model, usage with decimal cost, latency, pin, time) round-trips.</summary>
     /// <returns>A task that completes when the test is done.</returns>
     [Test]

@@ -335,6 +335,19 @@ public static class SessionJson
         {
             TypeInfoResolver = JsonTypeInfoResolver.Combine(SessionsJsonContext.Default, AIJsonUtilities.DefaultOptions.TypeInfoResolver),
         };
+        options.AddAIContentType<SessionStateContent>(SessionStateContent.TypeDiscriminator);
+        options.MakeReadOnly();
+        return options;
+    }
+
+    // M.E.AI's own options for chat types, plus the contents this library defines (stable discriminators).
+    private static JsonSerializerOptions CreateChatOptions()
+    {
+        var options = new JsonSerializerOptions(AIJsonUtilities.DefaultOptions)
+        {
+            TypeInfoResolver = JsonTypeInfoResolver.Combine(AIJsonUtilities.DefaultOptions.TypeInfoResolver, SessionsJsonContext.Default),
+        };
+        options.AddAIContentType<SessionStateContent>(SessionStateContent.TypeDiscriminator);
         options.MakeReadOnly();
         return options;
     }
@@ -344,7 +357,7 @@ public static class SessionJson
     private static class Lazy
     {
         public static readonly JsonTypeInfo<ChatMessage> ChatMessageInfo =
-            (JsonTypeInfo<ChatMessage>)AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(ChatMessage));
+            (JsonTypeInfo<ChatMessage>)CreateChatOptions().GetTypeInfo(typeof(ChatMessage));
 
         public static readonly JsonSerializerOptions DefaultOptions = CreateDefaultOptions();
     }

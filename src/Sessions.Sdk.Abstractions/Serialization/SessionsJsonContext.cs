@@ -10,4 +10,5 @@ namespace Sessions.Sdk;
 [JsonSerializable(typeof(SessionUsage))]
 [JsonSerializable(typeof(SessionQuery))]
 [JsonSerializable(typeof(SessionSearchHit))]
+[JsonSerializable(typeof(SessionStateContent))]
 internal sealed partial class SessionsJsonContext : JsonSerializerContext;

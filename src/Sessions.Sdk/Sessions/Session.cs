@@ -706,6 +706,11 @@ public sealed class Session
 
         for (int i = first; i < history.Count; i++)
         {
+            if (SessionStateContent.IsStateMessage(history[i].Message))
+            {
+                continue; // structured state events are for the session, never for the model
+            }
+
             context.Add(history[i].ToChatMessage());
         }
 
