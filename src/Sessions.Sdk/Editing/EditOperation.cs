@@ -10,7 +10,8 @@ public sealed class EditOperation
 {
     private EditOperation(EditOperationKind kind, string path)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
+        // An empty or hostile path is refused by the workspace sandbox with EditSandboxException, when the operation is used.
+        ArgumentNullException.ThrowIfNull(path);
         Kind = kind;
         Path = path;
     }
@@ -127,7 +128,7 @@ public sealed class EditOperation
     /// <summary>Creates an operation that deletes a file which must exist.</summary>
     /// <param name="path">The file's path relative to the workspace root.</param>
     /// <returns>The operation.</returns>
-    /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
     public static EditOperation DeleteFile(string path) => new(EditOperationKind.DeleteFile, path);
 
     /// <inheritdoc/>

@@ -44,8 +44,8 @@ public sealed partial class EditSession
         };
 
         // The intent is stored before the first byte is written: a crash from here on is finished or undone on the next open.
-        await _log.AppendAsync(EditState.BatchIntent, ToJson(intent, EditingJsonContext.Default.EditBatchIntentData), cancellationToken).ConfigureAwait(false);
-        var record = new EditState.BatchRecord(intent, _log.MessageCount);
+        long intentSequence = await _log.AppendAsync(EditState.BatchIntent, ToJson(intent, EditingJsonContext.Default.EditBatchIntentData), cancellationToken).ConfigureAwait(false);
+        var record = new EditState.BatchRecord(intent, intentSequence);
         lock (_pendingLock)
         {
             _state.Batches.Add(record);
