@@ -71,7 +71,7 @@ public sealed class EditCrashTests
             }
 
             string next = current == "A" ? "B" : "A";
-            result.Acks += await RunAndKillAsync(store, sessionId, current, next, files, random.Next(0, 40));
+            result.Acks += await RunAndKillAsync(store, sessionId, current, next, files, random.Next(0, 60));
             result.Kills++;
 
             await using var check = services.BuildServiceProvider();
@@ -125,13 +125,14 @@ public sealed class EditCrashTests
         using var child = Process.Start(psi)!;
         var stderr = child.StandardError.ReadToEndAsync();
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        int acks = 0;
+        int acks = 0, starts = 0;
+        int killAfterStarts = 2 + (delayMs % 6);
         var reader = new Thread(() =>
         {
             // Synchronous reads on a thread of its own, as the store crash tests do.
             while (child.StandardOutput.ReadLine() is { } l)
             {
-                if (l == "I apply")
+                if (l.StartsWith('I') && Interlocked.Increment(ref starts) == killAfterStarts)
                 {
                     ready.TrySetResult();
                 }
@@ -144,10 +145,10 @@ public sealed class EditCrashTests
             ready.TrySetResult();
         }) { IsBackground = true };
         reader.Start();
-        // The kill comes 0-40 ms after the first batch starts, so it lands inside batches and rollbacks, not during start-up.
+        // The kill comes 0-9 ms after the 2nd to 7th batch or rollback starts (JIT warm), so it lands inside batches and rollbacks.
         await ready.Task.WaitAsync(TimeSpan.FromSeconds(60));
         Assert.That(child.HasExited, Is.False, "the child opened the session: " + (child.HasExited ? await stderr : string.Empty));
-        Thread.Sleep(delayMs);
+        Thread.Sleep(delayMs / 6);
         child.Kill(entireProcessTree: true);
         await child.WaitForExitAsync();
         reader.Join();
