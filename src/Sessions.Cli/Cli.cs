@@ -1,0 +1,238 @@
+using System.CommandLine;
+using System.Globalization;
+using Sessions.Sdk;
+
+namespace Sessions.Cli;
+
+/// <summary>The command tree, the shared options and the one place errors become a line on stderr and an exit code.</summary>
+internal static partial class Cli
+{
+    public static readonly Option<string?> StoreOption = new("--store")
+    {
+        Description = "Where sessions are stored: a folder (file store), sqlite:<path>, or postgres (connection string from SESSIONS_POSTGRES). Default: SESSIONS_STORE, else the SDK's per-user file store.",
+        Recursive = true,
+    };
+
+    public static readonly Option<string?> ProviderOption = new("--provider")
+    {
+        Description = "The model provider: openai (OPENAI_API_KEY, OPENAI_BASE_URL) or anthropic (ANTHROPIC_API_KEY).",
+        Recursive = true,
+    };
+
+    public static readonly Option<string?> ModelOption = new("--model", "-m")
+    {
+        Description = "The model id.",
+        Recursive = true,
+    };
+
+    public static readonly Option<bool> VerboseOption = new("--verbose")
+    {
+        Description = "Show full error details (stack traces).",
+        Recursive = true,
+    };
+
+    public static Option<OutputFormat> FormatOption(OutputFormat defaultFormat = OutputFormat.Table) => new("--format")
+    {
+        Description = "Output format: table (for people), json (stable field names, for scripts), markdown or text.",
+        DefaultValueFactory = _ => defaultFormat,
+        CustomParser = r =>
+        {
+            string value = r.Tokens.Count == 0 ? defaultFormat.ToString() : r.Tokens[0].Value;
+            if (Enum.TryParse<OutputFormat>(value, ignoreCase: true, out var format)) return format;
+            r.AddError($"Unknown format '{value}'. Use table, json, markdown or text.");
+            return defaultFormat;
+        },
+    };
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var terminal = new Terminal();
+        var root = BuildRoot(terminal);
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                terminal.WriteError(error.Message);
+            }
+
+            terminal.WriteInfo("Run 'sessions --help' for usage.");
+            return CliExitCode.Usage;
+        }
+
+        // Ctrl+C is handled by the commands themselves (a reply is cancelled; a second press exits).
+        return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, Output = terminal.Out, Error = terminal.Error });
+    }
+
+    private static RootCommand BuildRoot(Terminal terminal)
+    {
+        var root = new RootCommand("sessions: persistent, resumable AI conversations, plans and edits, and session management, from the terminal.")
+        {
+            StoreOption, ProviderOption, ModelOption, VerboseOption,
+        };
+        root.Subcommands.Add(ChatCommand(terminal));
+        root.Subcommands.Add(ListCommand(terminal));
+        root.Subcommands.Add(ShowCommand(terminal));
+        root.Subcommands.Add(SearchCommand(terminal));
+        root.Subcommands.Add(CreateCommand(terminal));
+        root.Subcommands.Add(RenameCommand(terminal));
+        root.Subcommands.Add(TagCommand(terminal, add: true));
+        root.Subcommands.Add(TagCommand(terminal, add: false));
+        root.Subcommands.Add(MetaCommand(terminal));
+        root.Subcommands.Add(StatsCommand(terminal));
+        root.Subcommands.Add(BranchCommand(terminal));
+        root.Subcommands.Add(DeleteCommand(terminal));
+        AddManagementCommands(root, terminal);
+        return root;
+    }
+
+    static partial void AddManagementCommands(RootCommand root, Terminal terminal);
+
+    /// <summary>Runs a command's body with the SDK host, turning every failure into one clear line and an exit code.</summary>
+    public static void Handle(Command command, Terminal terminal, Func<ParseResult, CliHost, CancellationToken, Task<int>> body, bool needsModel = false)
+    {
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            bool verbose = parse.GetValue(VerboseOption);
+            try
+            {
+                await using var host = CliHost.Create(parse.GetValue(StoreOption), parse.GetValue(ProviderOption), parse.GetValue(ModelOption));
+                if (needsModel)
+                {
+                    host.RequireProvider();
+                }
+
+                return await body(parse, host, cancellationToken);
+            }
+            catch (Exception ex)
+            {
+                return Report(terminal, ex, verbose);
+            }
+        });
+    }
+
+    public static int Report(Terminal terminal, Exception ex, bool verbose)
+    {
+        int code = ex switch
+        {
+            CliException cli => cli.ExitCode,
+            OperationCanceledException => CliExitCode.Cancelled,
+            ArgumentException => CliExitCode.Usage,
+            _ => CliExitCode.Failure,
+        };
+        string message = ex switch
+        {
+            OperationCanceledException => "Cancelled.",
+            ChatProviderException p => $"The model provider failed{(p.StatusCode is { } s ? $" (HTTP {(int)s})" : "")}: {FirstLine(p.Message)}",
+            _ => FirstLine(ex.Message),
+        };
+        terminal.WriteError(message);
+        if (verbose)
+        {
+            terminal.Error.WriteLine(ex.ToString());
+        }
+
+        return code;
+    }
+
+    private static string FirstLine(string message)
+    {
+        int end = message.IndexOfAny(['\r', '\n']);
+        return end < 0 ? message : message[..end];
+    }
+
+    /// <summary>Finds a session by id or unambiguous id prefix; a miss suggests close ids.</summary>
+    public static async Task<string> ResolveIdAsync(ISessionManager sessions, string idOrPrefix, CancellationToken cancellationToken)
+    {
+        if (SessionIdLooksValid(idOrPrefix) && await sessions.ExistsAsync(idOrPrefix, cancellationToken))
+        {
+            return idOrPrefix;
+        }
+
+        var ids = new List<string>();
+        await foreach (var info in sessions.ListAsync(SessionQuery.All, cancellationToken))
+        {
+            ids.Add(info.Id);
+        }
+
+        var prefixed = ids.Where(i => i.StartsWith(idOrPrefix, StringComparison.OrdinalIgnoreCase)).ToList();
+        if (prefixed.Count == 1)
+        {
+            return prefixed[0];
+        }
+
+        if (prefixed.Count > 1)
+        {
+            throw new CliException($"'{idOrPrefix}' matches {prefixed.Count} sessions ({string.Join(", ", prefixed.Take(5))}{(prefixed.Count > 5 ? ", …" : "")}); give more of the id.");
+        }
+
+        var close = ids
+            .Select(i => (Id: i, Distance: Distance(i, idOrPrefix)))
+            .Where(p => p.Distance <= Math.Max(2, idOrPrefix.Length / 3) || p.Id.Contains(idOrPrefix, StringComparison.OrdinalIgnoreCase))
+            .OrderBy(p => p.Distance).ThenBy(p => p.Id, StringComparer.Ordinal)
+            .Take(3).Select(p => p.Id).ToList();
+        throw new CliException(close.Count == 0
+            ? $"Session '{idOrPrefix}' was not found. Run 'sessions list' to see the sessions."
+            : $"Session '{idOrPrefix}' was not found. Did you mean {string.Join(" or ", close.Select(c => $"'{c}'"))}?");
+    }
+
+    private static bool SessionIdLooksValid(string id)
+    {
+        try
+        {
+            SessionIds.Validate(id);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static int Distance(string a, string b)
+    {
+        var previous = new int[b.Length + 1];
+        var current = new int[b.Length + 1];
+        for (int j = 0; j <= b.Length; j++) previous[j] = j;
+        for (int i = 1; i <= a.Length; i++)
+        {
+            current[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+            {
+                int cost = char.ToLowerInvariant(a[i - 1]) == char.ToLowerInvariant(b[j - 1]) ? 0 : 1;
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
+            }
+
+            (previous, current) = (current, previous);
+        }
+
+        return previous[b.Length];
+    }
+
+    /// <summary>Parses a date (2024-01-31, ISO 8601) or an age (30d, 12h, 2w, 45m) into a point in time.</summary>
+    public static DateTimeOffset ParseWhen(string value, string option, DateTimeOffset now)
+    {
+        value = value.Trim();
+        if (value.Length >= 2 && char.IsDigit(value[0]) && "mhdw".Contains(char.ToLowerInvariant(value[^1]), StringComparison.Ordinal)
+            && int.TryParse(value.AsSpan(0, value.Length - 1), NumberStyles.None, CultureInfo.InvariantCulture, out int n))
+        {
+            return char.ToLowerInvariant(value[^1]) switch
+            {
+                'm' => now.AddMinutes(-n),
+                'h' => now.AddHours(-n),
+                'd' => now.AddDays(-n),
+                _ => now.AddDays(-7 * n),
+            };
+        }
+
+        if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeLocal, out var when))
+        {
+            return when;
+        }
+
+        throw new CliException($"{option}: '{value}' is not a date (2024-01-31) or an age (30d, 12h, 2w).", CliExitCode.Usage);
+    }
+
+    public static IReadOnlyList<string> SplitTags(string? tags) =>
+        string.IsNullOrWhiteSpace(tags) ? [] : tags.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+}

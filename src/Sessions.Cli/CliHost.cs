@@ -1,0 +1,114 @@
+using Microsoft.Extensions.DependencyInjection;
+using Sessions.Sdk;
+
+namespace Sessions.Cli;
+
+/// <summary>The SDK as the tool uses it: one store and the providers the environment configures.</summary>
+internal sealed class CliHost : IAsyncDisposable
+{
+    private readonly ServiceProvider _services;
+
+    private CliHost(ServiceProvider services, IReadOnlyList<string> providers, string? defaultProvider)
+    {
+        _services = services;
+        Sessions = services.GetRequiredService<ISessionManager>();
+        Providers = providers;
+        DefaultProvider = defaultProvider;
+    }
+
+    public ISessionManager Sessions { get; }
+
+    public IServiceProvider Services => _services;
+
+    /// <summary>The providers configured from the environment, in preference order.</summary>
+    public IReadOnlyList<string> Providers { get; }
+
+    public string? DefaultProvider { get; }
+
+    public static CliHost Create(string? store, string? provider, string? model)
+    {
+        var services = new ServiceCollection();
+        var configured = new List<string>();
+        string? openAiKey = Env("OPENAI_API_KEY"), openAiUrl = Env("OPENAI_BASE_URL"), anthropicKey = Env("ANTHROPIC_API_KEY");
+        if (openAiKey is not null || openAiUrl is not null) configured.Add("openai");
+        if (anthropicKey is not null) configured.Add("anthropic");
+
+        string? defaultProvider = provider ?? Env("SESSIONS_PROVIDER") ?? (configured.Count > 0 ? configured[0] : null);
+        if (provider is not null && !configured.Contains(provider, StringComparer.OrdinalIgnoreCase))
+        {
+            throw new CliException(provider.ToUpperInvariant() switch
+            {
+                "OPENAI" => "The provider 'openai' is not configured: set OPENAI_API_KEY (or OPENAI_BASE_URL for a compatible server such as Ollama).",
+                "ANTHROPIC" => "The provider 'anthropic' is not configured: set ANTHROPIC_API_KEY.",
+                _ => $"Unknown provider '{provider}'. Use openai (OPENAI_API_KEY, OPENAI_BASE_URL) or anthropic (ANTHROPIC_API_KEY).",
+            }, CliExitCode.Usage);
+        }
+
+        var builder = services.AddSessions(o =>
+        {
+            o.DefaultProvider = defaultProvider;
+            o.DefaultModel = model;
+        });
+        if (configured.Contains("openai"))
+        {
+            builder.AddOpenAIProvider("openai", o =>
+            {
+                if (openAiUrl is not null) o.Endpoint = new Uri(openAiUrl, UriKind.Absolute);
+                o.ApiKey = openAiKey ?? "not-needed";
+                if (Env("OPENAI_MODEL") is { } m) o.DefaultModel = m;
+            });
+        }
+
+        if (configured.Contains("anthropic"))
+        {
+            builder.AddAnthropicProvider("anthropic", o =>
+            {
+                o.ApiKey = anthropicKey;
+                if (Env("ANTHROPIC_MODEL") is { } m) o.DefaultModel = m;
+            });
+        }
+
+        UseStore(builder, store ?? Env("SESSIONS_STORE"));
+        var provider2 = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
+        return new CliHost(provider2, configured, defaultProvider);
+    }
+
+    /// <summary>Throws the one-line error the user sees when a command needs a model and none is configured.</summary>
+    public void RequireProvider()
+    {
+        if (DefaultProvider is null)
+        {
+            throw new CliException("No model provider is configured. Set OPENAI_API_KEY (and OPENAI_BASE_URL for a compatible server such as Ollama) or ANTHROPIC_API_KEY, then run again.");
+        }
+    }
+
+    private static void UseStore(ISessionsBuilder builder, string? store)
+    {
+        if (string.IsNullOrWhiteSpace(store))
+        {
+            return; // the SDK's default per-user file store
+        }
+
+        if (store.StartsWith("sqlite:", StringComparison.OrdinalIgnoreCase))
+        {
+            string path = store["sqlite:".Length..];
+            if (path.Length == 0) throw new CliException("--store sqlite:<path> needs a database path, e.g. sqlite:./sessions.db.", CliExitCode.Usage);
+            builder.UseSqliteStorage($"Data Source={path}");
+            return;
+        }
+
+        if (string.Equals(store, "postgres", StringComparison.OrdinalIgnoreCase) || string.Equals(store, "postgresql", StringComparison.OrdinalIgnoreCase))
+        {
+            string connection = Env("SESSIONS_POSTGRES")
+                ?? throw new CliException("--store postgres reads its connection string from SESSIONS_POSTGRES, which is not set.", CliExitCode.Usage);
+            builder.UsePostgreSqlStorage(connection);
+            return;
+        }
+
+        builder.UseFileStorage(store);
+    }
+
+    private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
+
+    public ValueTask DisposeAsync() => _services.DisposeAsync();
+}

@@ -1,0 +1,3 @@
+using Sessions.Cli;
+
+return await Cli.RunAsync(args);

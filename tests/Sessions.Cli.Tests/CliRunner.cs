@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Sessions.Cli.Tests;
+
+/// <summary>The result of one run of the tool.</summary>
+internal sealed record CliResult(int ExitCode, string Out, string Error)
+{
+    public override string ToString() => $"exit {ExitCode}\n--- stdout ---\n{Out}\n--- stderr ---\n{Error}";
+}
+
+/// <summary>Runs the built `sessions` tool as a process, with its own store folder and environment.</summary>
+internal sealed class CliRunner
+{
+    public CliRunner(string store) => Environment["SESSIONS_STORE"] = store;
+
+    /// <summary>Gets the environment given to the tool (the rest of this process's environment is removed for keys it names).</summary>
+    public Dictionary<string, string?> Environment { get; } = new(StringComparer.Ordinal)
+    {
+        ["OPENAI_API_KEY"] = null,
+        ["OPENAI_BASE_URL"] = null,
+        ["ANTHROPIC_API_KEY"] = null,
+        ["SESSIONS_PROVIDER"] = null,
+        ["NO_COLOR"] = null,
+        ["DOTNET_NOLOGO"] = "1",
+    };
+
+    /// <summary>Gets the path of the tool's entry assembly, built beside this test project in the same configuration.</summary>
+    public static string ToolPath
+    {
+        get
+        {
+            // tests/Sessions.Cli.Tests/bin/<Configuration>/<tfm>/ -> src/Sessions.Cli/bin/<Configuration>/<tfm>/sessions.dll
+            var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+            string tfm = here.Name, configuration = here.Parent!.Name;
+            string repo = here.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
+            return Path.Combine(repo, "src", "Sessions.Cli", "bin", configuration, tfm, "sessions.dll");
+        }
+    }
+
+    public async Task<CliResult> RunWithInputAsync(string? stdin, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(ToolPath);
+        foreach (var a in args) start.ArgumentList.Add(a);
+        foreach (var (k, v) in Environment)
+        {
+            if (v is null) start.Environment.Remove(k);
+            else start.Environment[k] = v;
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (stdin is not null)
+        {
+            await process.StandardInput.WriteAsync(stdin);
+        }
+
+        process.StandardInput.Close();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"sessions {string.Join(' ', args)} did not finish in 60 s.\n{await stdout}\n{await stderr}");
+        }
+
+        return new CliResult(process.ExitCode, await stdout, await stderr);
+    }
+
+    public Task<CliResult> RunAsync(params string[] args) => RunWithInputAsync(null, args);
+}
