@@ -12,4 +12,7 @@ public static class SessionsTelemetry
 
     /// <summary>The name of the <see cref="System.Diagnostics.Metrics.Meter"/> (<c>Sessions.Sdk</c>).</summary>
     public const string MeterName = "Sessions.Sdk";
+
+    /// <summary>The library's own spans (plans, plan steps); chat spans come from M.E.AI's OpenTelemetryChatClient under the same name.</summary>
+    internal static System.Diagnostics.ActivitySource ActivitySource { get; } = new(ActivitySourceName);
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Diagnostics;
 using Sessions.Sdk.Testing;
 
@@ -96,7 +97,7 @@ public sealed class PlanSessionTests
     [Test]
     public async Task ExecuteAsync_StepExceedsTimeout_CancelsItsTokenAndMarksItTimedOut()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var started = new TaskCompletionSource<CancellationToken>(TaskCreationOptions.RunContinuationsAsynchronously);
         var executor = new TestStepExecutor(async (c, ct) =>
         {
@@ -125,7 +126,7 @@ public sealed class PlanSessionTests
     [Test]
     public async Task ExecuteAsync_ExecutorIgnoresItsToken_IsAbandonedAtTheTimeoutAndRetried()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var never = new TaskCompletionSource<string>();
         var calls = 0;
         var started = new SemaphoreSlim(0);
