@@ -35,7 +35,7 @@ public abstract class SessionStatisticsConformanceTests
     public async Task SetUpStorageAsync()
     {
         _storage = await CreateStorageAsync().ConfigureAwait(false);
-        Assert.That(_storage, Is.InstanceOf<ISessionStatisticsSource>(), "The storage under test must implement ISessionStatisticsSource.");
+        Assert.That(_storage, Is.InstanceOf(typeof(ISessionStatisticsSource)), "The storage under test must implement ISessionStatisticsSource.");
     }
 
     /// <summary>Disposes the storage.</summary>

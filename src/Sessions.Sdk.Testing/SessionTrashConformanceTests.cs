@@ -61,7 +61,7 @@ public abstract class SessionTrashConformanceTests
     public async Task SetUpStorageAsync()
     {
         _storage = await CreateStorageAsync().ConfigureAwait(false);
-        Assert.That(_storage, Is.InstanceOf<ISessionTrash>(), "The storage under test must implement ISessionTrash.");
+        Assert.That(_storage, Is.InstanceOf(typeof(ISessionTrash)), "The storage under test must implement ISessionTrash.");
         lock (_created) _created.Add(_storage);
     }
 
@@ -104,10 +104,10 @@ public abstract class SessionTrashConformanceTests
             Assert.That(await ListIdsAsync(SessionQuery.All).ConfigureAwait(false), Does.Not.Contain(session.Id));
         }
 
-        await Assert.ThatAsync(async () => await Storage.GetMessagesAsync(session.Id, MessageRange.All).ConfigureAwait(false), Throws.InstanceOf<SessionNotFoundException>()).ConfigureAwait(false);
-        await Assert.ThatAsync(async () => await Storage.AppendMessagesAsync(session.Id, [Text("late")]).ConfigureAwait(false), Throws.InstanceOf<SessionNotFoundException>()).ConfigureAwait(false);
-        await Assert.ThatAsync(async () => await Storage.UpdateAsync(session with { Title = "changed" }).ConfigureAwait(false), Throws.InstanceOf<SessionNotFoundException>()).ConfigureAwait(false);
-        await Assert.ThatAsync(async () => await Storage.ReplaceMessagesAsync(session.Id, [], session.Version).ConfigureAwait(false), Throws.InstanceOf<SessionNotFoundException>()).ConfigureAwait(false);
+        await Assert.ThatAsync(async () => await Storage.GetMessagesAsync(session.Id, MessageRange.All).ConfigureAwait(false), Throws.InstanceOf(typeof(SessionNotFoundException))).ConfigureAwait(false);
+        await Assert.ThatAsync(async () => await Storage.AppendMessagesAsync(session.Id, [Text("late")]).ConfigureAwait(false), Throws.InstanceOf(typeof(SessionNotFoundException))).ConfigureAwait(false);
+        await Assert.ThatAsync(async () => await Storage.UpdateAsync(session with { Title = "changed" }).ConfigureAwait(false), Throws.InstanceOf(typeof(SessionNotFoundException))).ConfigureAwait(false);
+        await Assert.ThatAsync(async () => await Storage.ReplaceMessagesAsync(session.Id, [], session.Version).ConfigureAwait(false), Throws.InstanceOf(typeof(SessionNotFoundException))).ConfigureAwait(false);
         if (Storage is ISessionSearch)
         {
             Assert.That(await SearchIdsAsync("findme" + marker).ConfigureAwait(false), Is.Empty);
@@ -203,7 +203,7 @@ public abstract class SessionTrashConformanceTests
         var session = await CreateAsync(2, NewMarker()).ConfigureAwait(false);
         await Trash.TrashAsync(session.Id).ConfigureAwait(false);
 
-        await Assert.ThatAsync(async () => await Storage.CreateAsync(NewSession(NewMarker(), session.Id), []).ConfigureAwait(false), Throws.InstanceOf<SessionAlreadyExistsException>()).ConfigureAwait(false);
+        await Assert.ThatAsync(async () => await Storage.CreateAsync(NewSession(NewMarker(), session.Id), []).ConfigureAwait(false), Throws.InstanceOf(typeof(SessionAlreadyExistsException))).ConfigureAwait(false);
         Assert.That(await TrashedIdsAsync(session.Id).ConfigureAwait(false), Is.EqualTo(new[] { session.Id }), "The failed create changed the trash.");
 
         Assert.That(await Trash.PurgeAsync(session.Id).ConfigureAwait(false), Is.True);
@@ -264,9 +264,9 @@ public abstract class SessionTrashConformanceTests
     [Test]
     public async Task Operations_InvalidId_ThrowArgumentException()
     {
-        await Assert.ThatAsync(async () => await Trash.TrashAsync("../x").ConfigureAwait(false), Throws.InstanceOf<ArgumentException>()).ConfigureAwait(false);
-        await Assert.ThatAsync(async () => await Trash.RestoreAsync("a/b").ConfigureAwait(false), Throws.InstanceOf<ArgumentException>()).ConfigureAwait(false);
-        await Assert.ThatAsync(async () => await Trash.PurgeAsync(string.Empty).ConfigureAwait(false), Throws.InstanceOf<ArgumentException>()).ConfigureAwait(false);
+        await Assert.ThatAsync(async () => await Trash.TrashAsync("../x").ConfigureAwait(false), Throws.InstanceOf(typeof(ArgumentException))).ConfigureAwait(false);
+        await Assert.ThatAsync(async () => await Trash.RestoreAsync("a/b").ConfigureAwait(false), Throws.InstanceOf(typeof(ArgumentException))).ConfigureAwait(false);
+        await Assert.ThatAsync(async () => await Trash.PurgeAsync(string.Empty).ConfigureAwait(false), Throws.InstanceOf(typeof(ArgumentException))).ConfigureAwait(false);
     }
 
     /// <summary>Checks that the trash and a restore survive reopening the store, as a new process would see them.</summary>

@@ -51,8 +51,9 @@ public sealed class DelegatingSessionStorageTests
         var storage = new PassThroughStorage(new PassThroughStorage(inner));
 
         Assert.That(storage.GetCapability<ISessionSearch>(), Is.SameAs(inner));
-        Assert.That(storage.GetCapability<ISessionTrash>(), Is.Null);
+        Assert.That(storage.GetCapability<ISessionTrash>(), Is.InstanceOf<MemorySessionStorage>(), "the innermost store's trash, through two decorators");
         Assert.That(storage, Is.Not.InstanceOf<ISessionSearch>());
+        Assert.That(storage, Is.Not.InstanceOf<ISessionTrash>());
     }
 
     [Test]
@@ -67,10 +68,13 @@ public sealed class DelegatingSessionStorageTests
     [Test]
     public void GetCapability_PlainStore_IsACast()
     {
-        var inner = new SearchableStorage();
 
-        Assert.That(((ISessionStorage)inner).GetCapability<ISessionSearch>(), Is.SameAs(inner));
-        Assert.That(((ISessionStorage)inner).GetCapability<ISessionTrash>(), Is.Null);
+        var plain = new MemorySessionStorage();
+        var bare = new Moq.Mock<ISessionStorage>().Object;
+
+        Assert.That(((ISessionStorage)plain).GetCapability<ISessionTrash>(), Is.SameAs(plain));
+        Assert.That(((ISessionStorage)plain).GetCapability<ISessionSearch>(), Is.SameAs(plain));
+        Assert.That(bare.GetCapability<ISessionTrash>(), Is.Null);
     }
 
     [Test]
