@@ -14,38 +14,50 @@ internal static partial class Cli
 
     private static async Task<int> WriteStoreStatisticsAsync(Terminal terminal, CliHost host, bool json, CancellationToken ct)
     {
-        long sessions = 0, messages = 0, bytes = 0;
-        var usage = SessionUsage.Empty;
-        await foreach (var info in host.Sessions.ListAsync(SessionQuery.All, ct))
-        {
-            sessions++;
-            messages += info.MessageCount;
-            bytes += info.SizeBytes;
-            usage = usage.Add(info.Usage);
-        }
-
+        var st = await host.Sessions.GetStatisticsAsync(SessionQuery.All, 5, ct);
         if (json)
         {
             Render.Json(terminal.Out, w =>
             {
                 w.WriteStartObject();
-                w.WriteNumber("sessionCount", sessions);
-                w.WriteNumber("messageCount", messages);
-                w.WriteNumber("sizeBytes", bytes);
+                w.WriteNumber("sessionCount", st.Sessions);
+                w.WriteNumber("messageCount", st.Messages);
+                w.WriteNumber("sizeBytes", st.SizeBytes);
                 w.WritePropertyName("usage");
-                Render.WriteUsage(w, usage);
+                Render.WriteUsage(w, st.Usage);
+                w.WriteStartArray("byProviderAndModel");
+                foreach (var g in st.ByProviderAndModel)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("provider", g.ProviderName);
+                    w.WriteString("model", g.ModelId);
+                    w.WriteNumber("sessions", g.Sessions);
+                    w.WriteNumber("messages", g.Messages);
+                    w.WritePropertyName("usage");
+                    Render.WriteUsage(w, g.Usage);
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+                w.WriteStartArray("mostActive");
+                foreach (var s in st.MostActive) w.WriteStringValue(s.Id);
+                w.WriteEndArray();
                 w.WriteEndObject();
             });
         }
         else
         {
-            WriteRows(terminal, [
-                ("sessions", sessions.ToString(CultureInfo.InvariantCulture)),
-                ("messages", messages.ToString(CultureInfo.InvariantCulture)),
-                ("tokens", Render.Tokens(usage.TotalTokens)),
-                ("cost", Render.Money(usage)),
-                ("size", $"{bytes / 1024.0:0.#} KiB"),
-            ]);
+            var rows = new List<(string, string)>
+            {
+                ("sessions", st.Sessions.ToString(CultureInfo.InvariantCulture)),
+                ("messages", st.Messages.ToString(CultureInfo.InvariantCulture)),
+                ("tokens", Render.Tokens(st.Usage.TotalTokens)),
+                ("cost", Render.Money(st.Usage)),
+                ("size", $"{st.SizeBytes / 1024.0:0.#} KiB"),
+            };
+            rows.AddRange(st.ByProviderAndModel.Select(g => ($"{g.ProviderName ?? "-"}/{g.ModelId ?? "-"}", $"{g.Sessions} sessions, {g.Messages} messages, {Render.Tokens(g.Usage.TotalTokens)} tokens")));
+            if (st.MostActive.Count > 0) rows.Add(("most active", string.Join(", ", st.MostActive.Select(s => s.Id))));
+            WriteRows(terminal, rows);
         }
 
         return 0;
