@@ -45,7 +45,7 @@ internal static class PublicApiListing
     /// <returns><see langword="null"/> when the surface matches the approved listing; otherwise what to review.</returns>
     public static string? Difference(Assembly assembly, string approvedFileName, [CallerFilePath] string callerPath = "")
     {
-        var approvedPath = Path.Combine(Path.GetDirectoryName(callerPath)!, approvedFileName);
+        var approvedPath = Path.Combine(SourceFiles.DirectoryOf(callerPath), approvedFileName);
         var receivedPath = approvedPath.Replace(".approved.txt", ".received.txt", StringComparison.Ordinal);
         var actual = Generate(assembly);
         var approved = File.Exists(approvedPath) ? File.ReadAllText(approvedPath).ReplaceLineEndings("\n") : null;

@@ -65,7 +65,7 @@ public sealed class SessionImportTests(CoreStoreKind store)
     [TestCase("bundle-v1.json", 2)]
     public async Task ImportAsync_GoldenFilesOfEveryShippedVersion_Import(string file, int sessions)
     {
-        var path = Path.Combine(Path.GetDirectoryName(GoldenPath())!, "..", "Abstractions", "Format", "Golden", file);
+        var path = Path.Combine(SourceFiles.DirectoryOf(), "..", "Abstractions", "Format", "Golden", file);
         await using var stream = File.OpenRead(path);
 
         var result = await Sessions.ImportAsync(stream);
@@ -316,8 +316,6 @@ public sealed class SessionImportTests(CoreStoreKind store)
         [.. (await _host.Storage.GetMessagesAsync(id, MessageRange.All)).Select(m => m.Role.Value + ": " + m.Text)];
 
     private static MemoryStream Stream(string json) => new(Encoding.UTF8.GetBytes(json));
-
-    private static string GoldenPath([System.Runtime.CompilerServices.CallerFilePath] string thisFile = "") => thisFile;
 
     private sealed class FailingCreateStorage(ISessionStorage inner, int failOnCreate) : DelegatingSessionStorage(inner)
     {

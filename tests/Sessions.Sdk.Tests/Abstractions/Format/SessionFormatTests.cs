@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Sessions.Sdk.Tests;
@@ -182,5 +181,5 @@ public sealed class SessionFormatTests
         }
     }
 
-    private static string GoldenDirectory([CallerFilePath] string thisFile = "") => Path.Combine(Path.GetDirectoryName(thisFile)!, "Golden");
+    private static string GoldenDirectory() => Path.Combine(SourceFiles.DirectoryOf(), "Golden");
 }

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -112,8 +111,7 @@ public sealed partial class FileSessionStorageGoldenTests
     [GeneratedRegex("\"lastWrite\": \\d+")]
     private static partial Regex LastWritePattern();
 
-    private static string GoldenDirectory(string format, [CallerFilePath] string thisFile = "") =>
-        Path.Combine(Path.GetDirectoryName(thisFile)!, "Golden", format);
+    private static string GoldenDirectory(string format) => Path.Combine(SourceFiles.DirectoryOf(), "Golden", format);
 
     private static string ChatJson(ChatMessage message) =>
         System.Text.Json.JsonSerializer.Serialize(message, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(ChatMessage)));
