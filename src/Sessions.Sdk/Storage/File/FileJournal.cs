@@ -78,19 +78,8 @@ internal static class FileJournal
         output.Advance(ChecksumSuffixLength);
     }
 
-    /// <summary>CRC-32C (Castagnoli) of <paramref name="data"/>, hardware-accelerated where the CPU has it.</summary>
-    public static uint Crc32C(ReadOnlySpan<byte> data)
-    {
-        uint crc = uint.MaxValue;
-        while (data.Length >= 8)
-        {
-            crc = System.Numerics.BitOperations.Crc32C(crc, System.Runtime.InteropServices.MemoryMarshal.Read<ulong>(data));
-            data = data[8..];
-        }
-
-        foreach (byte b in data) crc = System.Numerics.BitOperations.Crc32C(crc, b);
-        return ~crc;
-    }
+    /// <summary>CRC-32C (Castagnoli) of <paramref name="data"/>: the one rule every store uses (<see cref="RecordChecksum"/>).</summary>
+    public static uint Crc32C(ReadOnlySpan<byte> data) => RecordChecksum.Crc32C(data);
 
     /// <summary>Checks a message line's checksum.</summary>
     /// <param name="line">The line, without its newline.</param>
