@@ -42,7 +42,7 @@ internal sealed partial class PostgreSqlSessionStorage
     {
         var sb = new StringBuilder(text.Length);
         int i = 0;
-        while (NextWord(text, ref i, out int start, out int length))
+        while (SearchTokenizer.NextToken(text, ref i, out int start, out int length))
         {
             if (sb.Length > 0) sb.Append(' ');
             var word = text.AsSpan(start, length);
@@ -57,16 +57,9 @@ internal sealed partial class PostgreSqlSessionStorage
     /// <returns>The words.</returns>
     internal static string[] QueryWords(string? text)
     {
-        if (string.IsNullOrWhiteSpace(text)) return [];
-        var words = new List<string>();
-        int i = 0;
-        while (words.Count < MaxQueryWords && NextWord(text, ref i, out int start, out int length))
-        {
-            string word = text.Substring(start, length).ToLowerInvariant();
-            if (!words.Contains(word, StringComparer.Ordinal)) words.Add(word);
-        }
-
-        return [.. words];
+        var words = SearchTokenizer.Words(text, MaxQueryWords);
+        for (int i = 0; i < words.Length; i++) words[i] = words[i].ToLowerInvariant();
+        return [.. words.Distinct(StringComparer.Ordinal)];
     }
 
     /// <summary>Builds the <c>tsquery</c> text: every word required, the last one also as a prefix.</summary>
@@ -84,17 +77,6 @@ internal sealed partial class PostgreSqlSessionStorage
 
         return sb.ToString();
     }
-
-    private static bool NextWord(string text, ref int index, out int start, out int length)
-    {
-        while (index < text.Length && !IsWordChar(text, index)) index++;
-        start = index;
-        while (index < text.Length && IsWordChar(text, index)) index++;
-        length = index - start;
-        return length > 0;
-    }
-
-    private static bool IsWordChar(string text, int index) => char.IsLetterOrDigit(text[index]);
 
     private async IAsyncEnumerable<SessionSearchHit> SearchCoreAsync(SessionSearchQuery query, string[] words, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

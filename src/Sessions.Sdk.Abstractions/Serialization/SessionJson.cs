@@ -10,12 +10,15 @@ namespace Sessions.Sdk;
 /// A message is one JSON object: <c>{"v":1,"seq":…,"ts":…,"msg":{ChatMessage},"provider":…,"model":…,"usage":{…},"latencyMs":…,"pinned":…}</c>.
 /// <c>msg</c> is M.E.AI's own <see cref="ChatMessage"/> JSON, so every content type round-trips. Readers accept every
 /// version that shipped and reject newer ones with <see cref="SessionFormatException"/>. Thread-safe.
+/// Applications and storage adapters need only <see cref="SerializeMessage(SessionMessage)"/> and
+/// <see cref="DeserializeMessage(ReadOnlySpan{byte}, string?)"/> (and their string and buffer forms), plus
+/// <see cref="DefaultOptions"/> to serialize Sessions.Sdk records and contents (such as <see cref="SessionStateContent"/>)
+/// themselves; whole sessions go through <see cref="SessionFormat"/>.
 /// </remarks>
 public static class SessionJson
 {
     /// <summary>The schema version this library writes.</summary>
-    public const int CurrentSchemaVersion = 1;
-
+    internal const int CurrentSchemaVersion = 1;
 
     private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
 
@@ -25,7 +28,7 @@ public static class SessionJson
     /// <summary>Writes a message as one JSON object.</summary>
     /// <param name="writer">The writer.</param>
     /// <param name="message">The message.</param>
-    public static void WriteMessage(Utf8JsonWriter writer, SessionMessage message)
+    internal static void WriteMessage(Utf8JsonWriter writer, SessionMessage message)
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(message);
@@ -78,7 +81,7 @@ public static class SessionJson
         WriteMessage(writer, message);
     }
 
-    /// <summary>Deserializes a message written by <see cref="WriteMessage"/> (any shipped version).</summary>
+    /// <summary>Deserializes a message written by <see cref="SerializeMessage(SessionMessage)"/> (any shipped version).</summary>
     /// <param name="utf8Json">The JSON bytes of one message.</param>
     /// <param name="sessionId">The session the message belongs to, named in errors.</param>
     /// <returns>The message.</returns>
@@ -103,7 +106,7 @@ public static class SessionJson
     /// <param name="exception">The exception.</param>
     /// <returns><see langword="true"/> for parser, format and value errors; <see langword="false"/> for anything else.</returns>
     /// <remarks>Readers of stored or imported data use it to turn every malformed-input failure into <see cref="SessionFormatException"/>.</remarks>
-    public static bool IsParseFailure(Exception exception) =>
+    internal static bool IsParseFailure(Exception exception) =>
         exception is JsonException or FormatException or OverflowException or InvalidOperationException or NotSupportedException
             or ArgumentException or KeyNotFoundException or InvalidCastException;
 
@@ -130,7 +133,7 @@ public static class SessionJson
     /// <returns>The message.</returns>
     /// <exception cref="SessionFormatException">The record is incomplete or of a newer version.</exception>
     /// <exception cref="JsonException">The JSON is malformed.</exception>
-    public static SessionMessage ReadMessage(ref Utf8JsonReader reader, string? sessionId = null)
+    internal static SessionMessage ReadMessage(ref Utf8JsonReader reader, string? sessionId = null)
     {
         if (reader.TokenType != JsonTokenType.StartObject) throw Format("a message record must be a JSON object", sessionId);
         int version = 0;
@@ -192,7 +195,7 @@ public static class SessionJson
     /// <summary>Writes a usage as a JSON object.</summary>
     /// <param name="writer">The writer.</param>
     /// <param name="usage">The usage.</param>
-    public static void WriteUsage(Utf8JsonWriter writer, SessionUsage usage)
+    internal static void WriteUsage(Utf8JsonWriter writer, SessionUsage usage)
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(usage);
@@ -209,7 +212,7 @@ public static class SessionJson
     /// <param name="reader">The reader.</param>
     /// <returns>The usage.</returns>
     /// <exception cref="JsonException">The JSON is malformed.</exception>
-    public static SessionUsage ReadUsage(ref Utf8JsonReader reader)
+    internal static SessionUsage ReadUsage(ref Utf8JsonReader reader)
     {
         if (reader.TokenType != JsonTokenType.StartObject) throw new JsonException("usage must be a JSON object");
         long input = 0, output = 0, total = 0;

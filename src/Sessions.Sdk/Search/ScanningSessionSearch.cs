@@ -50,22 +50,10 @@ internal sealed class ScanningSessionSearch : ISessionSearch
         return SearchCoreAsync(query, words, cancellationToken);
     }
 
-    /// <summary>Splits text into its words: maximal runs of letters and digits.</summary>
+    /// <summary>Splits text into its words (<see cref="SearchTokenizer.Words"/>).</summary>
     /// <param name="text">The text.</param>
     /// <returns>The words, in order, duplicates removed (ignoring case).</returns>
-    internal static string[] Tokenize(string? text)
-    {
-        if (string.IsNullOrWhiteSpace(text)) return [];
-        var words = new List<string>();
-        int i = 0;
-        while (NextToken(text, ref i, out int start, out int length))
-        {
-            string word = text.Substring(start, length);
-            if (!words.Contains(word, StringComparer.OrdinalIgnoreCase)) words.Add(word);
-        }
-
-        return [.. words];
-    }
+    internal static string[] Tokenize(string? text) => SearchTokenizer.Words(text);
 
     /// <summary>Scores <paramref name="text"/> against the query words; 0 when a word is missing.</summary>
     /// <param name="text">The text.</param>
@@ -82,13 +70,13 @@ internal sealed class ScanningSessionSearch : ISessionSearch
         Span<int> counts = words.Length <= 32 ? stackalloc int[words.Length] : new int[words.Length];
         counts.Clear();
         int tokens = 0, firstMatch = -1, i = 0;
-        while (NextToken(text, ref i, out int start, out int length))
+        while (SearchTokenizer.NextToken(text, ref i, out int start, out int length))
         {
             tokens++;
             var token = text.AsSpan(start, length);
             for (int w = 0; w < words.Length; w++)
             {
-                if (Matches(token, words[w], prefix: w == words.Length - 1))
+                if (SearchTokenizer.Matches(token, words[w], prefix: w == words.Length - 1))
                 {
                     counts[w]++;
                     if (firstMatch < 0) firstMatch = start;
@@ -126,19 +114,19 @@ internal sealed class ScanningSessionSearch : ISessionSearch
             start = Math.Max(0, Math.Min(start, end - SnippetLength));
 
             // Do not cut words in half at either edge.
-            while (start > 0 && start < firstMatch && char.IsLetterOrDigit(text[start - 1])) start++;
-            while (end < text.Length && end > firstMatch && char.IsLetterOrDigit(text[end])) end--;
+            while (start > 0 && start < firstMatch && SearchTokenizer.IsWordChar(text[start - 1])) start++;
+            while (end < text.Length && end > firstMatch && SearchTokenizer.IsWordChar(text[end])) end--;
         }
 
         var sb = new StringBuilder(end - start + 32);
         if (start > 0) sb.Append(Ellipsis);
         int copied = start, i = start;
-        while (NextToken(text, ref i, out int tokenStart, out int length) && tokenStart < end)
+        while (SearchTokenizer.NextToken(text, ref i, out int tokenStart, out int length) && tokenStart < end)
         {
             int tokenEnd = Math.Min(tokenStart + length, end);
             var token = text.AsSpan(tokenStart, tokenEnd - tokenStart);
             bool matched = false;
-            for (int w = 0; w < words.Length && !matched; w++) matched = Matches(token, words[w], prefix: w == words.Length - 1);
+            for (int w = 0; w < words.Length && !matched; w++) matched = SearchTokenizer.Matches(token, words[w], prefix: w == words.Length - 1);
             if (!matched) continue;
             AppendClean(sb, text.AsSpan(copied, tokenStart - copied));
             sb.Append(highlightStart);
@@ -157,21 +145,6 @@ internal sealed class ScanningSessionSearch : ISessionSearch
         // Snippets are one line: collapse line breaks and other control characters to spaces.
         foreach (char c in text) sb.Append(char.IsControl(c) ? ' ' : c);
     }
-
-    private static bool Matches(ReadOnlySpan<char> token, string word, bool prefix) =>
-        prefix ? token.StartsWith(word, StringComparison.OrdinalIgnoreCase) : token.Equals(word, StringComparison.OrdinalIgnoreCase);
-
-    private static bool NextToken(string text, ref int index, out int start, out int length)
-    {
-        while (index < text.Length && !char.IsLetterOrDigit(text[index])) index++;
-        start = index;
-        while (index < text.Length && char.IsLetterOrDigit(text[index])) index++;
-        length = index - start;
-        return length > 0;
-    }
-
-    private static bool InWindow(SessionSearchQuery query, DateTimeOffset time) =>
-        (query.From is not { } from || time >= from) && (query.To is not { } to || time < to);
 
     private async IAsyncEnumerable<SessionSearchHit> SearchCoreAsync(SessionSearchQuery query, string[] words, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -219,9 +192,9 @@ internal sealed class ScanningSessionSearch : ISessionSearch
 
     private async Task ScanSessionAsync(SessionInfo session, SessionSearchQuery query, string[] words, TopHits best, CancellationToken cancellationToken)
     {
-        if (!query.Tags.All(t => session.Tags.Contains(t, StringComparer.OrdinalIgnoreCase))) return;
+        if (!query.Matches(session)) return;
 
-        if (query.IncludeTitles && session.Title.Length > 0 && InWindow(query, session.UpdatedAt))
+        if (query.IncludeTitles && session.Title.Length > 0 && query.InWindow(session.UpdatedAt))
         {
             var (score, first) = Score(session.Title, words);
             if (score > 0)
@@ -252,7 +225,7 @@ internal sealed class ScanningSessionSearch : ISessionSearch
 
             foreach (var message in page)
             {
-                if (!InWindow(query, message.Timestamp)) continue;
+                if (!query.InWindow(message.Timestamp)) continue;
                 string text = message.Text;
                 if (text.Length == 0) continue;
                 var (score, first) = Score(text, words);

@@ -1,6 +1,6 @@
 namespace Sessions.Sdk.Tests;
 
-public sealed class SessionQueryTests
+public sealed class SessionQueryFilterTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
@@ -50,6 +50,32 @@ public sealed class SessionQueryTests
             Assert.That(Ids(new SessionQuery { OrderBy = SessionSortField.Title, Descending = false }), Is.EqualTo("a,b,c"));
             Assert.That(Ids(new SessionQuery { OrderBy = SessionSortField.MessageCount, Descending = true }), Is.EqualTo("a,c,b"));
             Assert.That(Ids(new SessionQuery { OrderBy = SessionSortField.CreatedAt, Descending = false, Skip = 1, Take = 1 }), Is.EqualTo("a"));
+        });
+    }
+
+    [Test]
+    public void Matches_SearchQuery_RequiresEveryTagIgnoringCase()
+    {
+        var s = Info("a1", "Order question", 5, 3, "Support", "urgent");
+        Assert.Multiple(() =>
+        {
+            Assert.That(new SessionSearchQuery { Text = "x" }.Matches(s), Is.True);
+            Assert.That(new SessionSearchQuery { Text = "x", Tags = ["SUPPORT"] }.Matches(s), Is.True);
+            Assert.That(new SessionSearchQuery { Text = "x", Tags = ["support", "Urgent"] }.Matches(s), Is.True);
+            Assert.That(new SessionSearchQuery { Text = "x", Tags = ["support", "sales"] }.Matches(s), Is.False);
+        });
+    }
+
+    [Test]
+    public void InWindow_FromInclusiveToExclusive()
+    {
+        var query = new SessionSearchQuery { Text = "x", From = T0.AddMinutes(1), To = T0.AddMinutes(2) };
+        Assert.Multiple(() =>
+        {
+            Assert.That(query.InWindow(T0), Is.False);
+            Assert.That(query.InWindow(T0.AddMinutes(1)), Is.True);
+            Assert.That(query.InWindow(T0.AddMinutes(2)), Is.False);
+            Assert.That(new SessionSearchQuery { Text = "x" }.InWindow(DateTimeOffset.MinValue), Is.True);
         });
     }
 }
