@@ -4,7 +4,7 @@ using Npgsql;
 namespace Sessions.Sdk;
 
 /// <summary>Configures the PostgreSQL session storage.</summary>
-/// <remarks>Bind it from configuration or set it in code; it is validated when the storage is registered.</remarks>
+/// <remarks>Bind it from configuration or set it in code; it is validated when the storage is registered and again at host start.</remarks>
 public sealed partial class PostgreSqlStorageOptions
 {
     /// <summary>Gets or sets the Npgsql connection string, such as <c>Host=db;Username=app;Password=…;Database=app</c>.</summary>
@@ -18,6 +18,9 @@ public sealed partial class PostgreSqlStorageOptions
     /// <summary>Gets or sets how many characters of each message's text are indexed for search.</summary>
     /// <value>The default value is 200,000. The full message is always stored; only search ignores text past this point.</value>
     public int MaxIndexedTextLength { get; set; } = 200_000;
+
+    /// <summary>Gets or sets the data source given to <c>UsePostgreSqlStorage(dataSource)</c>; the caller owns it, and no connection string is needed.</summary>
+    internal NpgsqlDataSource? DataSource { get; set; }
 
     /// <summary>Returns the problems of these options, or an empty list when they are valid.</summary>
     /// <param name="requireConnectionString">Whether a connection string is required (no data source given).</param>

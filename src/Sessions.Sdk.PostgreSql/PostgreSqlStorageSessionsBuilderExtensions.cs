@@ -38,10 +38,14 @@ public static class PostgreSqlStorageSessionsBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(dataSource);
-        var options = new PostgreSqlStorageOptions();
-        configure?.Invoke(options);
-        Validate(options, requireConnectionString: false);
-        Register(builder.Services, sp => new PostgreSqlSessionStorage(dataSource, ownsDataSource: false, options, TimeProviderFrom(sp), LoggerFrom(sp)));
+        var given = new PostgreSqlStorageOptions();
+        configure?.Invoke(given);
+        Validate(given, requireConnectionString: false);
+        Register(builder.Services, options =>
+        {
+            configure?.Invoke(options);
+            options.DataSource = dataSource;
+        });
         return builder;
     }
 
@@ -54,15 +58,10 @@ public static class PostgreSqlStorageSessionsBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configure);
-        var options = new PostgreSqlStorageOptions();
-        configure(options);
-        Validate(options, requireConnectionString: true);
-        Register(builder.Services, sp =>
-        {
-            var loggerFactory = sp.GetService<ILoggerFactory>();
-            var dataSource = PostgreSqlSessionStorage.CreateDataSource(options.ConnectionString!, loggerFactory);
-            return new PostgreSqlSessionStorage(dataSource, ownsDataSource: true, options, TimeProviderFrom(sp), LoggerFrom(sp));
-        });
+        var given = new PostgreSqlStorageOptions();
+        configure(given);
+        Validate(given, requireConnectionString: true);
+        Register(builder.Services, configure);
         return builder;
     }
 
@@ -75,10 +74,23 @@ public static class PostgreSqlStorageSessionsBuilderExtensions
         }
     }
 
-    private static void Register(IServiceCollection services, Func<IServiceProvider, PostgreSqlSessionStorage> factory)
+    private static void Register(IServiceCollection services, Action<PostgreSqlStorageOptions> configure)
     {
+        // Registered as options too: configuration the application adds (services.Configure, binding) applies, and the
+        // result is validated again at host start (ValidateOnStart) and when the store is first resolved.
+        StorageOptionsRegistration.Register<PostgreSqlStorageOptions, PostgreSqlStorageOptionsValidator>(services, configure);
         services.RemoveAll<ISessionStorage>();
-        services.AddSingleton<ISessionStorage>(factory);
+        services.AddSingleton<ISessionStorage>(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<PostgreSqlStorageOptions>>().Value;
+            if (options.DataSource is { } dataSource)
+            {
+                return new PostgreSqlSessionStorage(dataSource, ownsDataSource: false, options, TimeProviderFrom(sp), LoggerFrom(sp));
+            }
+
+            var owned = PostgreSqlSessionStorage.CreateDataSource(options.ConnectionString!, sp.GetService<ILoggerFactory>());
+            return new PostgreSqlSessionStorage(owned, ownsDataSource: true, options, TimeProviderFrom(sp), LoggerFrom(sp));
+        });
     }
 
     private static TimeProvider TimeProviderFrom(IServiceProvider services) => services.GetService<TimeProvider>() ?? TimeProvider.System;

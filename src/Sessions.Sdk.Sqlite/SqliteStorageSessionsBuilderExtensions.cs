@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace Sessions.Sdk;
 
@@ -31,21 +32,32 @@ public static class SqliteStorageSessionsBuilderExtensions
     /// <param name="builder">The builder.</param>
     /// <param name="configure">Sets <see cref="SqliteStorageOptions.ConnectionString"/> and any other option.</param>
     /// <returns>The builder, for chaining.</returns>
-    /// <remarks>Options are validated here, so a bad value fails at startup rather than on first use.</remarks>
+    /// <remarks>
+    /// Options are validated here, so a bad value fails at registration rather than on first use. They are registered as
+    /// <see cref="SqliteStorageOptions"/>, so <c>services.Configure&lt;SqliteStorageOptions&gt;(…)</c> (or binding from
+    /// configuration) applies too, and validated again at host start (<c>ValidateOnStart</c>) with an
+    /// <see cref="OptionsValidationException"/> naming the option.
+    /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> or <paramref name="configure"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
     public static ISessionsBuilder UseSqliteStorage(this ISessionsBuilder builder, Action<SqliteStorageOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configure);
-        var options = new SqliteStorageOptions();
-        configure(options);
-        options.Validate();
+        var given = new SqliteStorageOptions();
+        configure(given);
+        given.Validate();
+        StorageOptionsRegistration.Register<SqliteStorageOptions, SqliteStorageOptionsValidator>(builder.Services, configure);
         builder.Services.RemoveAll<ISessionStorage>();
-        builder.Services.AddSingleton<ISessionStorage>(sp => new SqliteSessionStorage(
-            options,
-            options.TimeProvider ?? sp.GetService<TimeProvider>() ?? TimeProvider.System,
-            sp.GetService<ILoggerFactory>()?.CreateLogger<SqliteSessionStorage>() ?? NullLogger<SqliteSessionStorage>.Instance));
+        builder.Services.AddSingleton<ISessionStorage>(sp =>
+        {
+            // Reading the options validates them again, with whatever the application configured besides this call.
+            var options = sp.GetRequiredService<IOptions<SqliteStorageOptions>>().Value;
+            return new SqliteSessionStorage(
+                options,
+                options.TimeProvider ?? sp.GetService<TimeProvider>() ?? TimeProvider.System,
+                sp.GetService<ILoggerFactory>()?.CreateLogger<SqliteSessionStorage>() ?? NullLogger<SqliteSessionStorage>.Instance);
+        });
         return builder;
     }
 }

@@ -22,8 +22,21 @@ internal sealed class SessionsStartupValidator(IServiceProvider services) : IVal
             }
         }
 
-        // Creating the storage runs its own startup checks (the file store's location); they throw OptionsValidationException naming the setting.
-        _ = services.GetService<ISessionStorage>();
+        // Creating the storage runs its own startup checks (the file store's location); they throw OptionsValidationException
+        // naming the setting. A store whose options have validators of their own (every built-in store, validated at start
+        // too) reports that failure once, from its own options, rather than a second time from here.
+        try
+        {
+            _ = services.GetService<ISessionStorage>();
+        }
+        catch (OptionsValidationException ex) when (ex.OptionsType != typeof(SessionsOptions) && HasValidators(ex.OptionsType))
+        {
+        }
+
         return ValidateOptionsResult.Success;
     }
+
+    private bool HasValidators(Type optionsType) =>
+        services.GetService(typeof(IEnumerable<>).MakeGenericType(typeof(IValidateOptions<>).MakeGenericType(optionsType))) is IEnumerable<object> validators
+        && validators.Any();
 }

@@ -1,22 +1,8 @@
-using Microsoft.Extensions.Options;
-
 namespace Sessions.Sdk;
 
 /// <summary>Checks, before the file store is first used, that its directory is a folder this process can write to.</summary>
 internal static class FileStorageLocation
 {
-    /// <summary>Throws when the directory is a file (or under one) or cannot be created or written to.</summary>
-    /// <param name="directory">The store's full directory path.</param>
-    /// <exception cref="OptionsValidationException">The location is unusable; the message names <c>FileStorageOptions.Directory</c> and the fix.</exception>
-    public static void Validate(string directory)
-    {
-        string? failure = Check(directory);
-        if (failure is not null)
-        {
-            throw new OptionsValidationException(Options.DefaultName, typeof(FileStorageOptions), [failure]);
-        }
-    }
-
     /// <summary>Returns why the directory cannot hold the store, or <see langword="null"/> when it can.</summary>
     /// <param name="directory">The store's full directory path.</param>
     /// <returns>The failure message, or <see langword="null"/>.</returns>

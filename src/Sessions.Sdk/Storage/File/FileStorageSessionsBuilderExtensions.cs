@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace Sessions.Sdk;
 
@@ -13,22 +14,28 @@ public static class FileStorageSessionsBuilderExtensions
     /// <param name="directory">The directory; <see langword="null"/> for <see cref="FileStorageOptions.Directory"/> or the per-user default.</param>
     /// <param name="configure">Configures the options, if given.</param>
     /// <returns>The builder, for chaining.</returns>
-    /// <remarks>The store is a singleton; it also implements <see cref="ISessionSearch"/>.</remarks>
+    /// <remarks>
+    /// The store is a singleton; it also implements <see cref="ISessionSearch"/>. The options are registered as
+    /// <see cref="FileStorageOptions"/>, so <c>services.Configure&lt;FileStorageOptions&gt;(…)</c> (or binding from configuration)
+    /// applies too; they are validated here and again at host start.
+    /// </remarks>
     /// <exception cref="ArgumentException">An option is not valid; the message names it.</exception>
     public static ISessionsBuilder UseFileStorage(this ISessionsBuilder builder, string? directory = null, Action<FileStorageOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var options = new FileStorageOptions();
-        if (directory is not null)
+        if (directory is not null) ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        void Setup(FileStorageOptions options)
         {
-            ArgumentException.ThrowIfNullOrWhiteSpace(directory);
-            options.Directory = directory;
+            if (directory is not null) options.Directory = directory;
+            configure?.Invoke(options);
         }
 
-        configure?.Invoke(options);
-        options.Validate();
+        var given = new FileStorageOptions();
+        Setup(given);
+        given.Validate();
+        StorageOptionsRegistration.Register<FileStorageOptions, FileStorageOptionsValidator>(builder.Services, Setup);
         builder.Services.RemoveAll<ISessionStorage>();
-        builder.Services.AddSingleton<ISessionStorage>(sp => Create(sp, options));
+        builder.Services.AddSingleton<ISessionStorage>(Create);
         return builder;
     }
 
@@ -37,13 +44,15 @@ public static class FileStorageSessionsBuilderExtensions
     internal static void TryAddDefaultFileStorage(IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.TryAddSingleton<ISessionStorage>(sp => Create(sp, new FileStorageOptions()));
+        StorageOptionsRegistration.AddValidation<FileStorageOptions, FileStorageOptionsValidator>(services);
+        services.TryAddSingleton<ISessionStorage>(Create);
     }
 
-    private static FileSessionStorage Create(IServiceProvider services, FileStorageOptions options)
+    private static FileSessionStorage Create(IServiceProvider services)
     {
-        // Fail when the storage is first resolved (at host start with ValidateOnStart, else with the session manager), not at the first write.
-        FileStorageLocation.Validate(options.ResolveDirectory());
+        // Reading the options validates them, the location included (FileStorageOptionsValidator): at host start with
+        // ValidateOnStart, else when the storage is first resolved, never at the first write.
+        var options = services.GetRequiredService<IOptions<FileStorageOptions>>().Value;
         return new(
             options,
             services.GetService<TimeProvider>() ?? TimeProvider.System,

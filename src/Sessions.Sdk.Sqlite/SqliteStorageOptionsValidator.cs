@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Options;
+
+namespace Sessions.Sdk;
+
+/// <summary>Validates <see cref="SqliteStorageOptions"/> at host start and when the store is first resolved, with the options' own rule.</summary>
+internal sealed class SqliteStorageOptionsValidator : IValidateOptions<SqliteStorageOptions>
+{
+    /// <inheritdoc/>
+    public ValidateOptionsResult Validate(string? name, SqliteStorageOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        try
+        {
+            options.Validate();
+            return ValidateOptionsResult.Success;
+        }
+        catch (ArgumentException ex)
+        {
+            return ValidateOptionsResult.Fail(ex.Message);
+        }
+    }
+}
