@@ -9,14 +9,6 @@ internal sealed class SqliteStorageOptionsValidator : IValidateOptions<SqliteSto
     public ValidateOptionsResult Validate(string? name, SqliteStorageOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        try
-        {
-            options.Validate();
-            return ValidateOptionsResult.Success;
-        }
-        catch (ArgumentException ex)
-        {
-            return ValidateOptionsResult.Fail(ex.Message);
-        }
+        return StorageOptionsRegistration.Check(options.Validate);
     }
 }

@@ -2,7 +2,6 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Sessions.Sdk.Testing;
 
 namespace Sessions.Sdk.Tests;
 
@@ -41,26 +40,9 @@ public sealed class AnthropicSessionsBuilderExtensionsTests
         using var env = new EnvironmentScope(("ANTHROPIC_API_KEY", null), ("ANTHROPIC_BASE_URL", null));
         await using var services = BuildServices(b => b.AddAnthropicProvider());
 
-        // Registration, validation and resolution succeed: only a call needs the key.
-        await services.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(CancellationToken.None);
-        var client = services.GetRequiredService<IChatProvider>().GetChatClient();
-        var ex = await Assert.ThrowsAsync<ChatProviderException>(() => client.GetResponseAsync("hi"));
-        var streamed = await Assert.ThrowsAsync<ChatProviderException>(async () =>
-        {
-            await foreach (var _ in client.GetStreamingResponseAsync("hi"))
-            {
-            }
-        });
+        var ex = await ProviderTestSupport.AssertKeyMissingFailsOnlyTheFirstCallAsync(services, "anthropic");
 
-        Assert.Multiple(() =>
-        {
-            Assert.That(ex!.Message, Does.Contain("ANTHROPIC_API_KEY").And.Contain("AnthropicProviderOptions.ApiKey").And.Contain("AddAnthropicProvider"));
-            Assert.That(ex.Message, Does.Not.Contain("\n"), "one line");
-            Assert.That(ex.ProviderName, Is.EqualTo("anthropic"));
-            Assert.That(ex.IsTransient, Is.False, "retrying cannot find a key");
-            Assert.That(ex.StatusCode, Is.Null);
-            Assert.That(streamed!.Message, Is.EqualTo(ex.Message));
-        });
+        Assert.That(ex.Message, Does.Contain("ANTHROPIC_API_KEY").And.Contain("AnthropicProviderOptions.ApiKey").And.Contain("AddAnthropicProvider"));
     }
 
     [Test]
@@ -176,38 +158,13 @@ public sealed class AnthropicSessionsBuilderExtensionsTests
     public async Task SendAsync_AnthropicWithoutItsKey_OtherProviderAndListingKeepWorking()
     {
         using var env = new EnvironmentScope(("ANTHROPIC_API_KEY", null), ("ANTHROPIC_BASE_URL", null));
-        var scripted = new ScriptedChatClient("scripted-model").EnqueueText("from scripted").EnqueueText("still fine");
-        var services = new ServiceCollection();
-        services.AddSessions(o => o.DefaultProvider = "scripted")
-            .UseMemoryStorage()
-            .AddAnthropicProvider()
-            .AddChatProvider("scripted", scripted, "scripted-model");
-        await using var provider = services.BuildServiceProvider();
 
-        await provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(CancellationToken.None);
-        var manager = provider.GetRequiredService<ISessionManager>();
-        var other = await manager.Create().CreateAsync();
-        var first = await other.SendAsync("hi");
-        var keyless = await manager.Create().WithProvider("anthropic").CreateAsync();
+        var ex = await ProviderTestSupport.AssertKeylessProviderLeavesOthersWorkingAsync(
+            b => b.AddAnthropicProvider(),
+            manager => manager.Create().WithProvider("anthropic").CreateAsync());
 
-        var ex = await Assert.ThrowsAsync<ChatProviderException>(() => keyless.SendAsync("hi"));
-
-        var listed = new List<SessionInfo>();
-        await foreach (var info in manager.ListAsync())
-        {
-            listed.Add(info);
-        }
-
-        var second = await other.SendAsync("again");
-        Assert.Multiple(() =>
-        {
-            Assert.That(ex!.Message, Is.EqualTo(
-                "Chat provider 'anthropic' has no API key for api.anthropic.com: set the ANTHROPIC_API_KEY environment variable or AnthropicProviderOptions.ApiKey (AddAnthropicProvider(\"anthropic\", o => o.ApiKey = ...))."));
-            Assert.That(ex.IsTransient, Is.False);
-            Assert.That(first.Text, Is.EqualTo("from scripted"));
-            Assert.That(second.Text, Is.EqualTo("still fine"));
-            Assert.That(listed.Select(i => i.Id), Is.EquivalentTo(new[] { other.Id, keyless.Id }));
-        });
+        Assert.That(ex.Message, Is.EqualTo(
+            "Chat provider 'anthropic' has no API key for api.anthropic.com: set the ANTHROPIC_API_KEY environment variable or AnthropicProviderOptions.ApiKey (AddAnthropicProvider(\"anthropic\", o => o.ApiKey = ...))."));
     }
 
     [Test]
@@ -231,10 +188,5 @@ public sealed class AnthropicSessionsBuilderExtensionsTests
         Assert.That(options.ToString(), Does.Not.Contain(ApiKey).And.Contain("***"));
     }
 
-    private static ServiceProvider BuildServices(Action<ISessionsBuilder> configure)
-    {
-        var services = new ServiceCollection();
-        configure(new TestSessionsBuilder(services));
-        return services.BuildServiceProvider();
-    }
+    private static ServiceProvider BuildServices(Action<ISessionsBuilder> configure) => ProviderTestSupport.BuildServices(configure);
 }

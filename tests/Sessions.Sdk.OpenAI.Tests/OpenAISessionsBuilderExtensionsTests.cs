@@ -80,26 +80,9 @@ public sealed class OpenAISessionsBuilderExtensionsTests
         using var env = new EnvironmentScope(("OPENAI_API_KEY", null), ("OPENAI_BASE_URL", null));
         await using var services = BuildServices(b => b.AddOpenAIProvider());
 
-        // Registration, validation and resolution succeed: only a call needs the key.
-        await services.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(CancellationToken.None);
-        var client = services.GetRequiredService<IChatProvider>().GetChatClient();
-        var ex = await Assert.ThrowsAsync<ChatProviderException>(() => client.GetResponseAsync("hi"));
-        var streamed = await Assert.ThrowsAsync<ChatProviderException>(async () =>
-        {
-            await foreach (var _ in client.GetStreamingResponseAsync("hi"))
-            {
-            }
-        });
+        var ex = await ProviderTestSupport.AssertKeyMissingFailsOnlyTheFirstCallAsync(services, "openai");
 
-        Assert.Multiple(() =>
-        {
-            Assert.That(ex!.Message, Does.Contain("OPENAI_API_KEY").And.Contain("OpenAIProviderOptions.ApiKey").And.Contain("AddOpenAIProvider"));
-            Assert.That(ex.Message, Does.Not.Contain("\n"), "one line");
-            Assert.That(ex.ProviderName, Is.EqualTo("openai"));
-            Assert.That(ex.IsTransient, Is.False, "retrying cannot find a key");
-            Assert.That(ex.StatusCode, Is.Null);
-            Assert.That(streamed!.Message, Is.EqualTo(ex.Message));
-        });
+        Assert.That(ex.Message, Does.Contain("OPENAI_API_KEY").And.Contain("OpenAIProviderOptions.ApiKey").And.Contain("AddOpenAIProvider"));
     }
 
     [Test]
@@ -262,11 +245,6 @@ public sealed class OpenAISessionsBuilderExtensionsTests
         Assert.That(text, Does.Not.Contain(ApiKey).And.Contain("127.0.0.1:11434").And.Contain("***"));
     }
 
-    private static ServiceProvider BuildServices(Action<ISessionsBuilder> configure, Action<IServiceCollection>? extra = null)
-    {
-        var services = new ServiceCollection();
-        extra?.Invoke(services);
-        configure(new TestSessionsBuilder(services));
-        return services.BuildServiceProvider();
-    }
+    private static ServiceProvider BuildServices(Action<ISessionsBuilder> configure, Action<IServiceCollection>? extra = null) =>
+        ProviderTestSupport.BuildServices(configure, extra);
 }

@@ -9,8 +9,8 @@ namespace Sessions.Sdk;
 /// The <c>Use…Storage</c> call's configuration replaces the one an earlier <c>Use…Storage</c> call of the same store
 /// registered (the last call wins), while configuration the application registered itself
 /// (<c>services.Configure&lt;TOptions&gt;(…)</c>, binding from configuration) stays and applies in registration order.
-/// <typeparamref name="TValidator"/> runs at host start (<c>ValidateOnStart</c>) and when the store is first resolved, and
-/// calls the options' own rule, so a bad value fails with an <see cref="OptionsValidationException"/> naming the option.
+/// The store's validator runs at host start (<c>ValidateOnStart</c>) and when the store is first resolved, and calls the
+/// options' own rule, so a bad value fails with an <see cref="OptionsValidationException"/> naming the option.
 /// </remarks>
 internal static class StorageOptionsRegistration
 {
@@ -45,6 +45,22 @@ internal static class StorageOptionsRegistration
     {
         services.AddOptions<TOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TOptions>, TValidator>());
+    }
+
+    /// <summary>Runs an options class's own rule, which throws <see cref="ArgumentException"/> naming the option, as a validation result.</summary>
+    /// <param name="validate">The options' own rule.</param>
+    /// <returns>Success, or a failure with the rule's message.</returns>
+    public static ValidateOptionsResult Check(Action validate)
+    {
+        try
+        {
+            validate();
+            return ValidateOptionsResult.Success;
+        }
+        catch (ArgumentException ex)
+        {
+            return ValidateOptionsResult.Fail(ex.Message);
+        }
     }
 
     /// <summary>Marks the configuration a <c>Use…Storage</c> call registered, so the next call replaces it.</summary>

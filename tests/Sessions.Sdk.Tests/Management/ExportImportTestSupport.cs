@@ -27,3 +27,23 @@ internal static class ExportImportTestSupport
     public static SessionMessage Text(ChatRole role, string text, int second) =>
         new() { Timestamp = FormatTestData.Created.AddSeconds(second), Message = new ChatMessage(role, text) };
 }
+
+/// <summary>Runs a test fixture once per core store (memory, file) with a fresh host per test: the setup the export and import tests share.</summary>
+/// <param name="store">The store the fixture runs on.</param>
+public abstract class CoreStoreFixture(CoreStoreKind store)
+{
+    /// <summary>Gets the store the fixture runs on.</summary>
+    protected CoreStoreKind Store => store;
+
+    /// <summary>Gets the host of the current test.</summary>
+    protected CoreTestHost Host { get; private set; } = null!;
+
+    /// <summary>Gets the session manager of the current test's host.</summary>
+    protected ISessionManager Sessions => Host.Sessions;
+
+    [SetUp]
+    public void CreateHost() => Host = new CoreTestHost(store: store);
+
+    [TearDown]
+    public void DisposeHost() => Host.Dispose();
+}

@@ -5,18 +5,8 @@ namespace Sessions.Sdk.Tests;
 
 [TestFixture(CoreStoreKind.Memory)]
 [TestFixture(CoreStoreKind.File)]
-public sealed class SessionExportTests(CoreStoreKind store)
+public sealed class SessionExportTests(CoreStoreKind store) : CoreStoreFixture(store)
 {
-    private CoreTestHost _host = null!;
-
-    private ISessionManager Sessions => _host.Sessions;
-
-    [SetUp]
-    public void SetUp() => _host = new CoreTestHost(store: store);
-
-    [TearDown]
-    public void TearDown() => _host.Dispose();
-
     [Test]
     public async Task ExportAsync_Json_WritesALosslessSessionDocument()
     {

@@ -5,24 +5,14 @@ namespace Sessions.Sdk.Tests;
 
 [TestFixture(CoreStoreKind.Memory)]
 [TestFixture(CoreStoreKind.File)]
-public sealed class SessionImportTests(CoreStoreKind store)
+public sealed class SessionImportTests(CoreStoreKind store) : CoreStoreFixture(store)
 {
-    private CoreTestHost _host = null!;
-
-    private ISessionManager Sessions => _host.Sessions;
-
-    [SetUp]
-    public void SetUp() => _host = new CoreTestHost(store: store);
-
-    [TearDown]
-    public void TearDown() => _host.Dispose();
-
     [Test]
     public async Task RoundTrip_Json_ExportThenImportKeepsMessagesUsageAndMetadata()
     {
         var original = await ExportImportTestSupport.SeedAsync(Sessions);
         var bytes = await ExportImportTestSupport.ExportAsync(Sessions, "golden-1", SessionExportFormat.Json);
-        using var other = new CoreTestHost(store: store);
+        using var other = new CoreTestHost(store: Store);
 
         var result = await other.Sessions.ImportAsync(new MemoryStream(bytes));
 
@@ -50,7 +40,7 @@ public sealed class SessionImportTests(CoreStoreKind store)
         await ExportImportTestSupport.SeedAsync(Sessions, "b", "B");
         using var bundle = new MemoryStream();
         await Sessions.ExportAsync(SessionQuery.All, bundle);
-        using var other = new CoreTestHost(store: store);
+        using var other = new CoreTestHost(store: Store);
 
         var result = await other.Sessions.ImportAsync(new MemoryStream(bundle.ToArray()));
 
@@ -110,7 +100,7 @@ public sealed class SessionImportTests(CoreStoreKind store)
         Assert.That(s.Id, Is.EqualTo("learning-typescript"));
         Assert.That(s.Title, Is.EqualTo("learning-typescript"));
         Assert.That(s.Metadata["channelcoder.sessionChain"], Is.EqualTo("s1,s2"));
-        var messages = await _host.Storage.GetMessagesAsync(s.Id, MessageRange.All);
+        var messages = await Host.Storage.GetMessagesAsync(s.Id, MessageRange.All);
         Assert.That(messages[1].Timestamp, Is.EqualTo(new DateTimeOffset(2024, 1, 15, 10, 0, 5, TimeSpan.Zero)));
     }
 
@@ -124,7 +114,7 @@ public sealed class SessionImportTests(CoreStoreKind store)
         Assert.That(s.Tags, Is.EqualTo(new[] { "go", "rest-api" }));
         Assert.That(s.Metadata["project"], Is.EqualTo("backend-service"));
         Assert.That(s.Metadata[SessionImportResult.SourceFormatKey], Is.EqualTo("ainative"));
-        var messages = await _host.Storage.GetMessagesAsync(s.Id, MessageRange.All);
+        var messages = await Host.Storage.GetMessagesAsync(s.Id, MessageRange.All);
         Assert.That(messages.Select(m => m.Timestamp.Second), Is.EqualTo(new[] { 5, 15 }));
     }
 
@@ -147,7 +137,7 @@ public sealed class SessionImportTests(CoreStoreKind store)
         Assert.That(s.Tags, Is.EqualTo(new[] { "tutorial", "basics" }));
         Assert.That(s.Metadata["topic"], Is.EqualTo("Python programming"));
         Assert.That(s.Metadata[SessionImportResult.SourceFormatKey], Is.EqualTo("coda"));
-        var messages = await _host.Storage.GetMessagesAsync(s.Id, MessageRange.All);
+        var messages = await Host.Storage.GetMessagesAsync(s.Id, MessageRange.All);
         Assert.That(messages[1].ModelId, Is.EqualTo("gpt-4"));
     }
 
@@ -159,7 +149,7 @@ public sealed class SessionImportTests(CoreStoreKind store)
         Assert.That(SessionIds.IsValid(s.Id), Is.True);
         Assert.That(s.Metadata[SessionImportResult.SourceFormatKey], Is.EqualTo("openai"));
         Assert.That(s.Metadata, Does.Not.ContainKey(SessionImportResult.OriginalIdKey));
-        var messages = await _host.Storage.GetMessagesAsync(s.Id, MessageRange.All);
+        var messages = await Host.Storage.GetMessagesAsync(s.Id, MessageRange.All);
         var call = (FunctionCallContent)messages[2].Message.Contents.Single();
         Assert.That((call.CallId, call.Name, call.Arguments!["city"]!.ToString()), Is.EqualTo(("call_1", "get_weather", "Paris")));
         var result = (FunctionResultContent)messages[3].Message.Contents.Single();
@@ -313,7 +303,7 @@ public sealed class SessionImportTests(CoreStoreKind store)
         await Sessions.ImportAsync(Stream(json), options);
 
     private async Task<string[]> TextsAsync(string id) =>
-        [.. (await _host.Storage.GetMessagesAsync(id, MessageRange.All)).Select(m => m.Role.Value + ": " + m.Text)];
+        [.. (await Host.Storage.GetMessagesAsync(id, MessageRange.All)).Select(m => m.Role.Value + ": " + m.Text)];
 
     private static MemoryStream Stream(string json) => new(Encoding.UTF8.GetBytes(json));
 

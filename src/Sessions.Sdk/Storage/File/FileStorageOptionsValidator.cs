@@ -10,15 +10,8 @@ internal sealed class FileStorageOptionsValidator : IValidateOptions<FileStorage
     public ValidateOptionsResult Validate(string? name, FileStorageOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        try
-        {
-            options.Validate();
-        }
-        catch (ArgumentException ex)
-        {
-            return ValidateOptionsResult.Fail(ex.Message);
-        }
-
+        var values = StorageOptionsRegistration.Check(options.Validate);
+        if (values.Failed) return values;
         return FileStorageLocation.Check(options.ResolveDirectory()) is { } failure ? ValidateOptionsResult.Fail(failure) : ValidateOptionsResult.Success;
     }
 }
