@@ -97,15 +97,7 @@ public sealed class AnthropicProviderEndToEndTests
         await using var services = BuildServices();
         var session = await services.GetRequiredService<ISessionManager>().Create().CreateAsync();
 
-        var reply = await session.SendAsync("hi");
-
-        var messages = await session.GetMessagesAsync();
-        Assert.Multiple(() =>
-        {
-            Assert.That(reply.Text, Is.EqualTo("after retry"));
-            Assert.That(_server.Requests, Has.Count.EqualTo(2), "one retry by the Sessions.Sdk pipeline, none by the SDK");
-            Assert.That(messages.Select(m => m.Role), Is.EqualTo(new[] { ChatRole.User, ChatRole.Assistant }));
-        });
+        await ProviderTestSupport.AssertOneRetryStoresOneReplyAsync(session, _server, "after retry");
     }
 
     [Test]

@@ -88,4 +88,22 @@ internal static class ProviderTestSupport
         });
         return ex;
     }
+
+    /// <summary>Sends once on a provider whose server fails the first call retryably: the pipeline retries once (the SDK never does) and stores one reply.</summary>
+    /// <param name="session">A new session on the provider.</param>
+    /// <param name="server">The server, with the failure and then <paramref name="expectedReply"/> queued.</param>
+    /// <param name="expectedReply">The text of the queued reply.</param>
+    /// <returns>A task that completes when checked.</returns>
+    public static async Task AssertOneRetryStoresOneReplyAsync(Session session, LoopbackHttpServer server, string expectedReply)
+    {
+        var reply = await session.SendAsync("hi");
+
+        var messages = await session.GetMessagesAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(reply.Text, Is.EqualTo(expectedReply));
+            Assert.That(server.Requests, Has.Count.EqualTo(2), "one retry by the Sessions.Sdk pipeline, none by the SDK");
+            Assert.That(messages.Select(m => m.Role), Is.EqualTo(new[] { ChatRole.User, ChatRole.Assistant }));
+        });
+    }
 }

@@ -36,7 +36,7 @@ public abstract class CoreStoreFixture(CoreStoreKind store)
     protected CoreStoreKind Store => store;
 
     /// <summary>Gets the host of the current test.</summary>
-    protected CoreTestHost Host { get; private set; } = null!;
+    private protected CoreTestHost Host { get; private set; } = null!;
 
     /// <summary>Gets the session manager of the current test's host.</summary>
     protected ISessionManager Sessions => Host.Sessions;
