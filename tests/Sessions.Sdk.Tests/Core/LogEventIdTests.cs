@@ -31,7 +31,10 @@ public sealed partial class LogEventIdTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(all.Select(m => m.Assembly).Distinct().Count(), Is.GreaterThanOrEqualTo(6), "every logging package is reflected over");
+            Assert.That(
+                all.Select(m => m.Assembly).Distinct(),
+                Is.SupersetOf(new[] { "Sessions.Sdk", "Sessions.Sdk.OpenAI", "Sessions.Sdk.Anthropic", "Sessions.Sdk.Sqlite", "Sessions.Sdk.PostgreSql" }),
+                "every logging package is reflected over");
             Assert.That(all.Where(m => m.EventId <= 0).Select(m => m.Name), Is.Empty, "every [LoggerMessage] names its event id");
             Assert.That(clashes, Is.Empty, "event ids used by more than one message");
         });

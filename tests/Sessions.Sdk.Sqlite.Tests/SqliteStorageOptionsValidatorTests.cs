@@ -1,0 +1,80 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Sessions.Sdk.Tests;
+
+/// <summary>SQLite store options registered as options: validated at host start, naming the option, before the database is touched.</summary>
+[TestFixture]
+public sealed class SqliteStorageOptionsValidatorTests
+{
+    private SqliteTestDatabase _database = null!;
+
+    [SetUp]
+    public void SetUp() => _database = new SqliteTestDatabase();
+
+    [TearDown]
+    public void TearDown() => _database.Dispose();
+
+    [TestCase("BusyTimeout")]
+    [TestCase("MaxBusyRetries")]
+    [TestCase("ConnectionString")]
+    public async Task BadValueConfiguredAfterUseSqliteStorage_FailsAtHostStartNamingTheOption(string option)
+    {
+        var services = new ServiceCollection();
+        services.AddSessions().UseSqliteStorage(_database.ConnectionString);
+        services.Configure<SqliteStorageOptions>(o =>
+        {
+            // As binding from configuration would set it, after the Use call's own (valid) values.
+            switch (option)
+            {
+                case "BusyTimeout": o.BusyTimeout = TimeSpan.FromHours(1); break;
+                case "MaxBusyRetries": o.MaxBusyRetries = -1; break;
+                default: o.ConnectionString = "Data Source=:memory:"; break;
+            }
+        });
+        await using var provider = services.BuildServiceProvider();
+
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(async () => await provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(CancellationToken.None));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(ex.OptionsType, Is.EqualTo(typeof(SqliteStorageOptions)));
+            Assert.That(ex.Message, Does.Contain($"SqliteStorageOptions.{option}"));
+            Assert.That(File.Exists(_database.FilePath), Is.False, "the database is not opened with a bad value");
+        });
+    }
+
+    [Test]
+    public async Task ConfiguredAfterUseSqliteStorage_IsWhatTheStoreUses()
+    {
+        string other = Path.Combine(_database.Directory, "bound.db");
+        var services = new ServiceCollection();
+        services.AddSessions().UseSqliteStorage(_database.ConnectionString);
+        services.Configure<SqliteStorageOptions>(o => o.ConnectionString = $"Data Source={other}");
+        await using var provider = services.BuildServiceProvider();
+
+        await provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(CancellationToken.None);
+        await provider.GetRequiredService<ISessionStorage>().CreateAsync(new SessionInfo { Id = "bound" });
+
+        Assert.That(File.Exists(other), Is.True);
+    }
+
+    [Test]
+    public void UseSqliteStorage_TwiceWithOtherOptions_LastCallReplacesTheEarlierCallsSettings()
+    {
+        string second = Path.Combine(_database.Directory, "second.db");
+        var services = new ServiceCollection();
+        services.AddSessions()
+            .UseSqliteStorage(_database.ConnectionString, o => o.MaxBusyRetries = 3)
+            .UseSqliteStorage($"Data Source={second}");
+        using var provider = services.BuildServiceProvider();
+
+        var options = provider.GetRequiredService<IOptions<SqliteStorageOptions>>().Value;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(options.ConnectionString, Is.EqualTo($"Data Source={second}"));
+            Assert.That(options.MaxBusyRetries, Is.EqualTo(new SqliteStorageOptions().MaxBusyRetries));
+        });
+    }
+}
