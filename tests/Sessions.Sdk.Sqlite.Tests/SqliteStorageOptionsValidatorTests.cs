@@ -54,7 +54,9 @@ public sealed class SqliteStorageOptionsValidatorTests
         await using var provider = services.BuildServiceProvider();
 
         await provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(CancellationToken.None);
-        await provider.GetRequiredService<ISessionStorage>().CreateAsync(new SessionInfo { Id = "bound" });
+        await foreach (var _ in provider.GetRequiredService<ISessionStorage>().ListAsync(SessionQuery.All))
+        {
+        }
 
         Assert.That(File.Exists(other), Is.True);
     }

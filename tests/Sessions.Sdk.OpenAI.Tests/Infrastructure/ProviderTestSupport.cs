@@ -29,7 +29,7 @@ internal static class ProviderTestSupport
         // Registration, validation and resolution succeed: only a call needs the key.
         await services.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(CancellationToken.None);
         var client = services.GetRequiredService<IChatProvider>().GetChatClient();
-        var ex = await Assert.ThrowsAsync<ChatProviderException>(() => client.GetResponseAsync("hi"));
+        var ex = (await Assert.ThrowsAsync<ChatProviderException>(() => client.GetResponseAsync("hi")))!;
         var streamed = await Assert.ThrowsAsync<ChatProviderException>(async () =>
         {
             await foreach (var _ in client.GetStreamingResponseAsync("hi"))
@@ -43,7 +43,7 @@ internal static class ProviderTestSupport
             Assert.That(ex.ProviderName, Is.EqualTo(providerName));
             Assert.That(ex.IsTransient, Is.False, "retrying cannot find a key");
             Assert.That(ex.StatusCode, Is.Null);
-            Assert.That(streamed.Message, Is.EqualTo(ex.Message));
+            Assert.That(streamed!.Message, Is.EqualTo(ex.Message));
         });
         return ex;
     }
@@ -70,7 +70,7 @@ internal static class ProviderTestSupport
         var first = await other.SendAsync("hi");
         var keyless = await createKeyless(manager);
 
-        var ex = await Assert.ThrowsAsync<ChatProviderException>(() => keyless.SendAsync("hi"));
+        var ex = (await Assert.ThrowsAsync<ChatProviderException>(() => keyless.SendAsync("hi")))!;
 
         var listed = new List<SessionInfo>();
         await foreach (var info in manager.ListAsync())
