@@ -1065,13 +1065,12 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
             return tail;
         }
 
+        if (!range.FromEnd) return ReadForward(sessionId, handle, header, fileLength, range.Skip, range.Take ?? int.MaxValue);
         var messages = new List<SessionMessage>();
         long index = 0;
-        int skip = range.FromEnd ? 0 : range.Skip;
-        long limit = range.FromEnd ? long.MaxValue : range.Take ?? long.MaxValue;
         FileJournal.ForEachLine(handle, header.Length, fileLength, (line, offset) =>
         {
-            if (index++ < skip || messages.Count >= limit) return;
+            index++;
             messages.Add(ParseMessage(line, sessionId, header.Checksums, index, offset));
         });
         if (range.FromEnd)
@@ -1080,6 +1079,53 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
             messages.RemoveRange(Math.Max(0, messages.Count - range.Skip), Math.Min(messages.Count, range.Skip));
         }
 
+        return messages;
+    }
+
+    /// <summary>Reads <paramref name="take"/> messages from position <paramref name="skip"/> on: seeks to the nearest point the
+    /// session's offset index knows at or before it (checked: it must start a line holding the expected, intact record), splits
+    /// lines without parsing up to the first wanted one, parses and checks each wanted record, and stops after the last.</summary>
+    private List<SessionMessage> ReadForward(string sessionId, SafeFileHandle handle, FileJournalHeader header, long fileLength, int skip, int take)
+    {
+        var offsets = GetEntry(sessionId).Offsets;
+        string generation = header.Generation;
+        var (position, from) = offsets.Seek(generation, skip, header.Length, fileLength);
+        var messages = new List<SessionMessage>(Math.Min(take, 1024));
+        if (position > 0)
+        {
+            // From the byte before the point: it must be a newline (an empty first "line"), and the record at the point must be
+            // intact with sequence position + 1. Anything else means the index is wrong for this file: forget it and scan.
+            bool valid = false;
+            int seen = 0;
+            FileJournal.ForEachLine(handle, from - 1, fileLength, (line, _) =>
+            {
+                if (seen++ == 0) return line.IsEmpty;
+                valid = FileJournal.CheckRecord(line, header.Checksums) is null && FileJournal.TryReadSequence(line) == position + 1;
+                return false;
+            }, firstRead: 4096);
+            if (!valid)
+            {
+                offsets.Clear();
+                _ = offsets.Seek(generation, 0, header.Length, fileLength);
+                (position, from) = (0, header.Length);
+            }
+        }
+
+        // About as many bytes as the wanted lines take, when this process knows the session's average line length.
+        long wantedLines = (skip - position) + Math.Min(take, 100_000L) + 1;
+        int firstRead = (int)Math.Clamp(wantedLines * LineEstimate(sessionId, header), 4096, 1024 * 1024);
+        long next = position;
+        long nextOffset = from;
+        FileJournal.ForEachLine(handle, from, fileLength, (line, offset) =>
+        {
+            long at = next++;
+            nextOffset = offset + line.Length + 1;
+            offsets.Record(generation, at, offset);
+            if (at < skip) return true;
+            messages.Add(ParseMessage(line, sessionId, header.Checksums, at + 1, offset));
+            return messages.Count < take;
+        }, firstRead);
+        offsets.SetCursor(generation, next, nextOffset);
         return messages;
     }
 
@@ -1318,6 +1364,9 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         public long SummaryLength = -1;
 
         public FileTailCache Tail { get; } = new();
+
+        /// <summary>Gets where the journal's messages start, as far as forward reads have learned it.</summary>
+        public FileOffsetIndex Offsets { get; } = new();
 
         /// <summary>The journal kept open; read and replaced only under the session's lock.</summary>
         public KeptJournal? Journal;
