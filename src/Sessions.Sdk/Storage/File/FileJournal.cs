@@ -109,10 +109,15 @@ internal static class FileJournal
     {
         private const int KeepAtMost = 256 * 1024;
         private static readonly JsonWriterOptions Options = new() { SkipValidation = true };
-        private readonly ArrayBufferWriter<byte> _buffer = new(4096);
+        private readonly ArrayBufferWriter<byte> _buffer;
         private readonly Utf8JsonWriter _writer;
 
-        public LineWriter() => _writer = new Utf8JsonWriter(_buffer, Options);
+        /// <param name="capacity">The buffer's initial size in bytes.</param>
+        public LineWriter(int capacity = 4096)
+        {
+            _buffer = new ArrayBufferWriter<byte>(capacity);
+            _writer = new Utf8JsonWriter(_buffer, Options);
+        }
 
         /// <summary>Empties the buffer for a new append.</summary>
         /// <returns>The buffer the lines are written into.</returns>

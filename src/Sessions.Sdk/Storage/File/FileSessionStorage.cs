@@ -822,7 +822,9 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
     /// <exception cref="SessionAlreadyExistsException">No journal was held and another writer put one in place meanwhile.</exception>
     private FileJournalState WriteNewJournal(Entry entry, string sessionId, FileJournalHeader header, IReadOnlyList<SessionMessage> messages, SessionUsage baseUsage)
     {
-        var buffer = new ArrayBufferWriter<byte>(1024 + (512 * messages.Count));
+        // One JSON writer for every line (a whole import can be tens of thousands of them), as appends do.
+        using var lines = new FileJournal.LineWriter((int)Math.Min(64L * 1024 * 1024, 1024 + (512L * messages.Count)));
+        var buffer = lines.Start();
         FileJournal.WriteHeader(buffer, header);
         int headerLength = buffer.WrittenCount;
         var usage = baseUsage;
@@ -831,7 +833,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
             var message = messages[i] with { Sequence = i + 1 };
             try
             {
-                FileJournal.WriteMessage(buffer, message, header.Checksums);
+                lines.Write(message, header.Checksums);
             }
             catch (Exception ex) when (StoreRules.IsUnstorableValue(ex))
             {
