@@ -57,6 +57,7 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
     private readonly string _updateSql;
     private readonly string _replaceSql;
     private readonly string _versionSql;
+    private readonly bool _prepare;
     private volatile bool _schemaReady;
     private int _disposed;
 
@@ -75,6 +76,7 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
 
         _dataSource = dataSource;
         _ownsDataSource = ownsDataSource;
+        _prepare = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString).MaxAutoPrepare > 0;
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
         _maxIndexedTextLength = options.MaxIndexedTextLength;
@@ -566,9 +568,10 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
             return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
         }, cancellationToken);
 
-    /// <summary>Prepares a hot statement on this connection once; later calls find it prepared and send nothing.</summary>
-    private static Task PrepareAsync(NpgsqlCommand command, CancellationToken cancellationToken) =>
-        command.IsPrepared ? Task.CompletedTask : command.PrepareAsync(cancellationToken);
+    /// <summary>Prepares a hot statement on this connection once (later calls find it prepared and send nothing), unless the
+    /// data source disables preparation (<c>Max Auto Prepare=0</c>, as behind a pooler that cannot keep prepared statements).</summary>
+    private Task PrepareAsync(NpgsqlCommand command, CancellationToken cancellationToken) =>
+        !_prepare || command.IsPrepared ? Task.CompletedTask : command.PrepareAsync(cancellationToken);
 
     private ValueTask EnsureSchemaAsync(CancellationToken cancellationToken) =>
         _schemaReady ? ValueTask.CompletedTask : EnsureSchemaSlowAsync(cancellationToken);

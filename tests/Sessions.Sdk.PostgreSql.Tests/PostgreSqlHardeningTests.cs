@@ -13,32 +13,19 @@ namespace Sessions.Sdk.Tests;
 public sealed class PostgreSqlHardeningTests
 {
     private static readonly DateTimeOffset Time = new(2025, 3, 4, 5, 6, 7, TimeSpan.Zero);
-    private NpgsqlDataSource? _dataSource;
-    private PostgreSqlSessionStorage? _storage;
-    private string _schema = string.Empty;
+    private readonly PostgreSqlSchemaFixture _fixture = new("hard");
 
-    private PostgreSqlSessionStorage Storage => _storage!;
+    private PostgreSqlSessionStorage Storage => _fixture.Shared;
 
-    private NpgsqlDataSource DataSource => _dataSource!;
+    private NpgsqlDataSource DataSource => _fixture.DataSource;
+
+    private string Schema => _fixture.Schema;
 
     [OneTimeSetUp]
-    public void CreateSchema()
-    {
-        _dataSource = PostgreSqlTestDatabase.CreateDataSource();
-        _schema = PostgreSqlTestDatabase.NewSchemaName("hard");
-        _storage = PostgreSqlTestDatabase.CreateStorage(_dataSource, _schema);
-    }
+    public void CreateSchema() => _fixture.Create();
 
     [OneTimeTearDown]
-    public async Task DropSchema()
-    {
-        if (_storage is not null) await _storage.DisposeAsync();
-        if (_dataSource is not null)
-        {
-            await PostgreSqlTestDatabase.DropSchemaAsync(_dataSource, _schema);
-            await _dataSource.DisposeAsync();
-        }
-    }
+    public Task DropSchema() => _fixture.DropAsync();
 
     /// <summary>RELIABILITY.md "Replace racing appends" on PostgreSQL: ≥ 200 races, 0 acknowledged appends lost. Prints its figures.</summary>
     [Test]
@@ -81,7 +68,7 @@ public sealed class PostgreSqlHardeningTests
             int mask = 1 << random.Next(7); // bit 7 would make the byte invalid UTF-8, which PostgreSQL's text refuses
             if (payload[position] == mask) mask = 1 << ((random.Next(6) + 1 + (int)Math.Log2(mask)) % 7); // never NUL
             await using (var flip = DataSource.CreateCommand(
-                $"UPDATE \"{_schema}\".messages SET payload = overlay(payload placing chr(ascii(substr(payload, $3, 1)) # $4) from $3 for 1) WHERE session_id = $1 AND seq = $2"))
+                $"UPDATE \"{Schema}\".messages SET payload = overlay(payload placing chr(ascii(substr(payload, $3, 1)) # $4) from $3 for 1) WHERE session_id = $1 AND seq = $2"))
             {
                 flip.Parameters.Add(new NpgsqlParameter<string> { TypedValue = id });
                 flip.Parameters.Add(new NpgsqlParameter<long> { TypedValue = seq });
@@ -215,7 +202,7 @@ public sealed class PostgreSqlHardeningTests
         var salvage = await recovery.SalvageAsync(mine.RecoveryId);
         var after = await Storage.GetMessagesAsync(id, MessageRange.All);
         var damagedAfter = await ToListAsync(recovery.ListDamagedAsync());
-        long copies = await PostgreSqlTestDatabase.ScalarAsync<long>(DataSource, $"SELECT count(*) FROM \"{_schema}\".damaged_messages WHERE session_id = '{id}'");
+        long copies = await PostgreSqlTestDatabase.ScalarAsync<long>(DataSource, $"SELECT count(*) FROM \"{Schema}\".damaged_messages WHERE session_id = '{id}'");
 
         using (Assert.EnterMultipleScope())
         {
@@ -264,18 +251,18 @@ public sealed class PostgreSqlHardeningTests
         await using var holder = await DataSource.OpenConnectionAsync();
         await using (var take = new NpgsqlCommand("SELECT pg_advisory_lock($1)", holder))
         {
-            take.Parameters.Add(new NpgsqlParameter<long> { TypedValue = PostgreSqlSchema.AdvisoryLockKey(_schema) });
+            take.Parameters.Add(new NpgsqlParameter<long> { TypedValue = PostgreSqlSchema.AdvisoryLockKey(Schema) });
             await take.ExecuteNonQueryAsync();
         }
 
         await using var dataSource = PostgreSqlTestDatabase.CreateDataSource();
-        await using var fresh = PostgreSqlTestDatabase.CreateStorage(dataSource, _schema);
+        await using var fresh = PostgreSqlTestDatabase.CreateStorage(dataSource, Schema);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         var listed = await ToListAsync(fresh.ListAsync(SessionQuery.All, timeout.Token));
 
         await using (var release = new NpgsqlCommand("SELECT pg_advisory_unlock($1)", holder))
         {
-            release.Parameters.Add(new NpgsqlParameter<long> { TypedValue = PostgreSqlSchema.AdvisoryLockKey(_schema) });
+            release.Parameters.Add(new NpgsqlParameter<long> { TypedValue = PostgreSqlSchema.AdvisoryLockKey(Schema) });
             await release.ExecuteNonQueryAsync();
         }
 
@@ -300,7 +287,7 @@ public sealed class PostgreSqlHardeningTests
 
     private async Task<string> PayloadAsync(string id, long seq)
     {
-        await using var command = DataSource.CreateCommand($"SELECT payload FROM \"{_schema}\".messages WHERE session_id = $1 AND seq = $2");
+        await using var command = DataSource.CreateCommand($"SELECT payload FROM \"{Schema}\".messages WHERE session_id = $1 AND seq = $2");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = id });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = seq });
         return (string)(await command.ExecuteScalarAsync())!;
@@ -308,7 +295,7 @@ public sealed class PostgreSqlHardeningTests
 
     private async Task SetPayloadAsync(string id, long seq, string payload)
     {
-        await using var command = DataSource.CreateCommand($"UPDATE \"{_schema}\".messages SET payload = $3 WHERE session_id = $1 AND seq = $2");
+        await using var command = DataSource.CreateCommand($"UPDATE \"{Schema}\".messages SET payload = $3 WHERE session_id = $1 AND seq = $2");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = id });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = seq });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = payload });
