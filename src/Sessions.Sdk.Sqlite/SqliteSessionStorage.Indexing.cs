@@ -102,9 +102,10 @@ internal sealed partial class SqliteSessionStorage
         {
             await IndexPendingAsync(CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is SessionsException or ObjectDisposedException or OperationCanceledException)
+        catch (Exception ex)
         {
-            // The next pass or the next search indexes what is still pending; nothing is lost by a failed pass.
+            // Whatever failed (a full disk, a store disposed meanwhile), the next pass or the next search indexes what is still
+            // pending: nothing is lost by a failed pass, and nothing is thrown on a thread no caller awaits.
             SqliteStorageLog.IndexingDeferred(_logger, _dataSource, ex.Message);
         }
         finally
@@ -116,13 +117,6 @@ internal sealed partial class SqliteSessionStorage
     /// <summary>Waits for a running background pass (on dispose), so it never runs on a closed pool.</summary>
     private void WaitForIndexing()
     {
-        try
-        {
-            _indexTask.GetAwaiter().GetResult();
-        }
-        catch (Exception ex) when (ex is SessionsException or ObjectDisposedException or OperationCanceledException)
-        {
-            // Already logged by the pass.
-        }
+        _indexTask.GetAwaiter().GetResult(); // never faults: the pass catches and logs its own failures
     }
 }
