@@ -82,7 +82,8 @@ public static class PostgreSqlStorageSessionsBuilderExtensions
         services.RemoveAll<ISessionStorage>();
         services.AddSingleton<ISessionStorage>(sp =>
         {
-            var options = sp.GetRequiredService<IOptions<PostgreSqlStorageOptions>>().Value;
+            // Without the options services (a factory invoked by hand), this call's settings, checked at registration, are used.
+            var options = sp.GetService<IOptions<PostgreSqlStorageOptions>>()?.Value ?? Standalone(configure);
             if (options.DataSource is { } dataSource)
             {
                 return new PostgreSqlSessionStorage(dataSource, ownsDataSource: false, options, TimeProviderFrom(sp), LoggerFrom(sp));
@@ -97,4 +98,11 @@ public static class PostgreSqlStorageSessionsBuilderExtensions
 
     private static ILogger? LoggerFrom(IServiceProvider services) =>
         services.GetService<ILoggerFactory>()?.CreateLogger("Sessions.Sdk.PostgreSql");
+
+    private static PostgreSqlStorageOptions Standalone(Action<PostgreSqlStorageOptions> configure)
+    {
+        var options = new PostgreSqlStorageOptions();
+        configure(options);
+        return options;
+    }
 }

@@ -52,7 +52,8 @@ public static class SqliteStorageSessionsBuilderExtensions
         builder.Services.AddSingleton<ISessionStorage>(sp =>
         {
             // Reading the options validates them again, with whatever the application configured besides this call.
-            var options = sp.GetRequiredService<IOptions<SqliteStorageOptions>>().Value;
+            // Without the options services (a factory invoked by hand), this call's settings, checked above, are used.
+            var options = sp.GetService<IOptions<SqliteStorageOptions>>()?.Value ?? given;
             return new SqliteSessionStorage(
                 options,
                 options.TimeProvider ?? sp.GetService<TimeProvider>() ?? TimeProvider.System,

@@ -35,7 +35,7 @@ public static class FileStorageSessionsBuilderExtensions
         given.Validate();
         StorageOptionsRegistration.Register<FileStorageOptions, FileStorageOptionsValidator>(builder.Services, Setup);
         builder.Services.RemoveAll<ISessionStorage>();
-        builder.Services.AddSingleton<ISessionStorage>(Create);
+        builder.Services.AddSingleton<ISessionStorage>(sp => Create(sp, Setup));
         return builder;
     }
 
@@ -45,17 +45,26 @@ public static class FileStorageSessionsBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         StorageOptionsRegistration.AddValidation<FileStorageOptions, FileStorageOptionsValidator>(services);
-        services.TryAddSingleton<ISessionStorage>(Create);
+        services.TryAddSingleton<ISessionStorage>(sp => Create(sp, null));
     }
 
-    private static FileSessionStorage Create(IServiceProvider services)
+    private static FileSessionStorage Create(IServiceProvider services, Action<FileStorageOptions>? setup)
     {
         // Reading the options validates them, the location included (FileStorageOptionsValidator): at host start with
-        // ValidateOnStart, else when the storage is first resolved, never at the first write.
-        var options = services.GetRequiredService<IOptions<FileStorageOptions>>().Value;
+        // ValidateOnStart, else when the storage is first resolved, never at the first write. A provider without the
+        // options services (a factory invoked by hand) gets this call's settings, validated by the same validator.
+        var options = services.GetService<IOptions<FileStorageOptions>>()?.Value ?? Standalone(setup);
         return new(
             options,
             services.GetService<TimeProvider>() ?? TimeProvider.System,
             services.GetService<ILoggerFactory>()?.CreateLogger<FileSessionStorage>() ?? NullLogger<FileSessionStorage>.Instance);
+    }
+
+    private static FileStorageOptions Standalone(Action<FileStorageOptions>? setup)
+    {
+        var options = new FileStorageOptions();
+        setup?.Invoke(options);
+        var result = new FileStorageOptionsValidator().Validate(Options.DefaultName, options);
+        return result.Failed ? throw new OptionsValidationException(Options.DefaultName, typeof(FileStorageOptions), result.Failures) : options;
     }
 }
