@@ -200,6 +200,11 @@ public sealed partial class PlanSession
                     launch.Add((next, 1));
                 }
 
+                if (launch.Count == 0 && running.Count == 0)
+                {
+                    break; // the last outcomes are persisted with the end of the execution, below
+                }
+
                 // One append for everything decided since the last one; only then do the started steps run.
                 await CommitAsync(batch, progress, CancellationToken.None).ConfigureAwait(false);
                 foreach (var (id, attempt) in launch)
@@ -208,11 +213,6 @@ public sealed partial class PlanSession
                 }
 
                 launch.Clear();
-                if (running.Count == 0)
-                {
-                    break;
-                }
-
                 if (!AnyCompleted(running))
                 {
                     await WhenAny(running).ConfigureAwait(false);
