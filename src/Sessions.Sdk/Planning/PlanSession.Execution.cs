@@ -234,6 +234,7 @@ public sealed partial class PlanSession
                     {
                         case PlanStepStatus.Completed:
                             batch.Add(PlanEvents.StepCompleted, new PlanStateEvent { At = Now, StepId = id, Output = outcome.Output }, PlanProgressKind.StepFinished);
+                            completedIds.Add(id);
                             foreach (var dependent in dependents.GetValueOrDefault(id) ?? [])
                             {
                                 if (--waiting[dependent] == 0)
@@ -301,7 +302,8 @@ public sealed partial class PlanSession
             throw fatal;
         }
 
-        var final = _folder.CompletedCount == _folder.StepCount ? PlanStatus.Completed
+        // The last outcomes are still in the batch: count completions from the scheduler's own set.
+        var final = completedIds.Count == plan.Steps.Count ? PlanStatus.Completed
             : cancellationToken.IsCancellationRequested ? PlanStatus.Cancelled
             : PlanStatus.Failed;
         batch.Add(PlanEvents.ExecutionEnded, new PlanStateEvent { At = Now, Status = final }, PlanProgressKind.PlanStatusChanged);

@@ -117,4 +117,33 @@ public sealed class ChatPlanStepExecutorTests
         var chat = (await planner.Session.GetMessagesAsync()).Where(m => !SessionStateContent.IsStateMessage(m.Message)).ToList();
         Assert.That(chat.Select(m => m.Role.Value), Is.EqualTo(new[] { "user" }), "the prompt is kept, as SendAsync keeps it; no reply is stored");
     }
+
+    [Test]
+    public async Task PlanSession_IsAnOrdinarySession_ListedSearchedExportedImportedAndBranchedWithItsPlan()
+    {
+        using var host = new PlanTestHost(o => o.RequireApproval = false);
+        var planner = await host.Plans.CreateAsync("Roll out the release", [PlanTestHost.Step("a"), PlanTestHost.Step("b", "a")]);
+        host.Client.EnqueueText("canary rollout finished").EnqueueText("full rollout finished");
+        await planner.ExecuteAsync();
+        string id = planner.Plan.Id;
+
+        var listed = new List<string>();
+        await foreach (var info in host.Sessions.ListAsync(new SessionQuery { Kind = SessionKind.Plan })) listed.Add(info.Id);
+        Assert.That(listed, Is.EqualTo(new[] { id }));
+        var hits = new List<string>();
+        await foreach (var hit in host.Sessions.SearchAsync(new SessionSearchQuery { Text = "canary", Kind = SessionKind.Plan })) hits.Add(hit.SessionId);
+        Assert.That(hits, Does.Contain(id));
+
+        var branch = await planner.Session.BranchAsync();
+        var branched = await host.Plans.OpenAsync(branch.Id);
+        Assert.That(branched.Plan.Steps.Select(s => (s.Id, s.Status, s.Output)), Is.EqualTo(planner.Plan.Steps.Select(s => (s.Id, s.Status, s.Output))));
+
+        using var stream = new MemoryStream();
+        await host.Sessions.ExportAsync(id, stream);
+        stream.Position = 0;
+        var imported = await host.Sessions.ImportAsync(stream);
+        var reopened = await host.Plans.OpenAsync(imported.Sessions.Single().Id);
+        Assert.That(reopened.Plan.Status, Is.EqualTo(PlanStatus.Completed));
+        Assert.That(reopened.Plan.Steps.Select(s => s.Output), Is.EqualTo(new[] { "canary rollout finished", "full rollout finished" }));
+    }
 }
