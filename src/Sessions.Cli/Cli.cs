@@ -15,7 +15,7 @@ internal static partial class Cli
 
     public static readonly Option<string?> ProviderOption = new("--provider")
     {
-        Description = "The model provider: openai (OPENAI_API_KEY, OPENAI_BASE_URL) or anthropic (ANTHROPIC_API_KEY).",
+        Description = "The model provider: openai (OPENAI_API_KEY, OPENAI_BASE_URL), anthropic (ANTHROPIC_API_KEY), or demo (an offline echo model, no key).",
         Recursive = true,
     };
 
@@ -83,20 +83,22 @@ internal static partial class Cli
         root.Subcommands.Add(BranchCommand(terminal));
         root.Subcommands.Add(DeleteCommand(terminal));
         AddManagementCommands(root, terminal);
+        root.Subcommands.Add(PlanCommand(terminal));
+        root.Subcommands.Add(EditCommand(terminal));
         return root;
     }
 
     static partial void AddManagementCommands(RootCommand root, Terminal terminal);
 
     /// <summary>Runs a command's body with the SDK host, turning every failure into one clear line and an exit code.</summary>
-    public static void Handle(Command command, Terminal terminal, Func<ParseResult, CliHost, CancellationToken, Task<int>> body, bool needsModel = false)
+    public static void Handle(Command command, Terminal terminal, Func<ParseResult, CliHost, CancellationToken, Task<int>> body, bool needsModel = false, Action<ISessionsBuilder>? configure = null)
     {
         command.SetAction(async (parse, cancellationToken) =>
         {
             bool verbose = parse.GetValue(VerboseOption);
             try
             {
-                await using var host = CliHost.Create(parse.GetValue(StoreOption), parse.GetValue(ProviderOption), parse.GetValue(ModelOption));
+                await using var host = CliHost.Create(parse.GetValue(StoreOption), parse.GetValue(ProviderOption), parse.GetValue(ModelOption), configure);
                 if (needsModel)
                 {
                     host.RequireProvider();

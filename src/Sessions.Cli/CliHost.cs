@@ -25,13 +25,15 @@ internal sealed class CliHost : IAsyncDisposable
 
     public string? DefaultProvider { get; }
 
-    public static CliHost Create(string? store, string? provider, string? model)
+    public static CliHost Create(string? store, string? provider, string? model, Action<ISessionsBuilder>? configure = null)
     {
         var services = new ServiceCollection();
         var configured = new List<string>();
         string? openAiKey = Env("OPENAI_API_KEY"), openAiUrl = Env("OPENAI_BASE_URL"), anthropicKey = Env("ANTHROPIC_API_KEY");
         if (openAiKey is not null || openAiUrl is not null) configured.Add("openai");
         if (anthropicKey is not null) configured.Add("anthropic");
+        bool demo = string.Equals(provider ?? Env("SESSIONS_PROVIDER"), "demo", StringComparison.OrdinalIgnoreCase);
+        if (demo) configured.Add("demo");
 
         string? defaultProvider = provider ?? Env("SESSIONS_PROVIDER") ?? (configured.Count > 0 ? configured[0] : null);
         if (provider is not null && !configured.Contains(provider, StringComparer.OrdinalIgnoreCase))
@@ -40,7 +42,7 @@ internal sealed class CliHost : IAsyncDisposable
             {
                 "OPENAI" => "The provider 'openai' is not configured: set OPENAI_API_KEY (or OPENAI_BASE_URL for a compatible server such as Ollama).",
                 "ANTHROPIC" => "The provider 'anthropic' is not configured: set ANTHROPIC_API_KEY.",
-                _ => $"Unknown provider '{provider}'. Use openai (OPENAI_API_KEY, OPENAI_BASE_URL) or anthropic (ANTHROPIC_API_KEY).",
+                _ => $"Unknown provider '{provider}'. Use openai (OPENAI_API_KEY, OPENAI_BASE_URL), anthropic (ANTHROPIC_API_KEY) or demo (offline).",
             }, CliExitCode.Usage);
         }
 
@@ -68,7 +70,13 @@ internal sealed class CliHost : IAsyncDisposable
             });
         }
 
+        if (demo)
+        {
+            builder.AddDemoProvider("demo");
+        }
+
         UseStore(builder, store ?? Env("SESSIONS_STORE"));
+        configure?.Invoke(builder);
         var provider2 = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
         return new CliHost(provider2, configured, defaultProvider);
     }
@@ -78,7 +86,7 @@ internal sealed class CliHost : IAsyncDisposable
     {
         if (DefaultProvider is null)
         {
-            throw new CliException("No model provider is configured. Set OPENAI_API_KEY (and OPENAI_BASE_URL for a compatible server such as Ollama) or ANTHROPIC_API_KEY, then run again.");
+            throw new CliException("No model provider is configured. Set OPENAI_API_KEY (and OPENAI_BASE_URL for a compatible server such as Ollama) or ANTHROPIC_API_KEY, then run again (or try --provider demo, an offline echo model).");
         }
     }
 
