@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 
 namespace Sessions.Cli.Tests;
@@ -13,11 +14,14 @@ public sealed class CliEditTests
     private string _mainPy = null!;
     private FakeOpenAIServer _server = null!;
     private CliRunner _cli = null!;
-    private string _proposal = """{"operations":[{"type":"replace","path":"main.py","oldText":"def hello():","newText":"def greet():"},{"type":"append","path":"main.py","text":"greet()\n"}]}""";
+    private const string RenameProposal = """{"operations":[{"type":"replace","path":"main.py","oldText":"def hello():","newText":"def greet():"},{"type":"append","path":"main.py","text":"greet()\n"}]}""";
+
+    private string _proposal = RenameProposal;
 
     [SetUp]
     public void SetUp()
     {
+        _proposal = RenameProposal;   // one fixture object serves every test
         _root = Directory.CreateTempSubdirectory("sessions-cli-edit-").FullName;
         _workspace = Path.Combine(_root, "workspace");
         Directory.CreateDirectory(_workspace);
@@ -211,6 +215,44 @@ public sealed class CliEditTests
             {
                 Assert.That(r.Error, Does.Not.Contain("   at "), "no stack trace without --verbose");
             }
+        });
+    }
+
+    [Test]
+    public async Task Edit_UnderARealPseudoTerminal_ShowsAColouredDiffAndThePrompt()
+    {
+        if (!File.Exists("/usr/bin/script"))
+        {
+            Assert.Ignore("util-linux 'script' is not installed; the pseudo-terminal test needs it.");
+        }
+
+        string command = $"cd '{_workspace}' && printf 'y\\n' | dotnet {CliRunner.ToolPath} edit 'Rename hello' --file main.py -i";
+        var start = new ProcessStartInfo("/usr/bin/script", ["-qfec", command, "/dev/null"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var (k, v) in _cli.Environment)
+        {
+            if (v is null) start.Environment.Remove(k);
+            else start.Environment[k] = v;
+        }
+
+        start.Environment["TERM"] = "xterm-256color";
+        using var process = Process.Start(start)!;
+        process.StandardInput.Close();
+        string output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(output, Does.Contain("\u001b[32m+def greet():"), "additions in green");
+            Assert.That(output, Does.Contain("\u001b[31m-def hello():"), "removals in red");
+            Assert.That(output, Does.Contain("Apply these changes to 1 file(s)? [y/N]:"), "the prompt");
+            Assert.That(output, Does.Contain("Applied batch"));
+            Assert.That(File.ReadAllText(_mainPy), Does.Contain("def greet():"));
         });
     }
 }

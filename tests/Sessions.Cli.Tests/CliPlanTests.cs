@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 
 namespace Sessions.Cli.Tests;
@@ -38,7 +39,8 @@ public sealed class CliPlanTests
         {
             RequestReply = (request, messages) =>
             {
-                if (FakeOpenAIServer.SchemaName(request) is null) return null;   // a step: the default echo reply
+                // A step: a reply that does not repeat the prompt (so a step's title appears only in its own requests).
+                if (FakeOpenAIServer.SchemaName(request) is null) return "done";
                 return messages.Any(m => m.Role == "user" && m.Text.Contains("docs step", StringComparison.Ordinal)) ? RevisedPlanJson : PlanJson;
             },
             Fails = (request, last) => _failAuthentication && FakeOpenAIServer.SchemaName(request) is null && last.Contains("Implement authentication", StringComparison.Ordinal),
@@ -80,7 +82,7 @@ public sealed class CliPlanTests
             Assert.That(plan.GetProperty("goal").GetString(), Is.EqualTo("Build a REST API with authentication"));
             Assert.That(StepStatuses(plan), Is.EqualTo(new[] { "completed", "completed", "completed", "completed" }));
             Assert.That(run.GetProperty("executed").EnumerateArray().Select(e => e.GetString()), Is.EquivalentTo(new[] { "step-1", "step-2", "step-3", "step-4" }));
-            Assert.That(plan.GetProperty("steps")[0].GetProperty("output").GetString(), Does.StartWith("echo: "), "each step's output is the model's reply");
+            Assert.That(plan.GetProperty("steps")[0].GetProperty("output").GetString(), Is.EqualTo("done"), "each step's output is the model's reply");
         });
 
         // Stored: a new process sees the same plan, and it is listed as a plan session.
@@ -111,9 +113,9 @@ public sealed class CliPlanTests
         Assert.Multiple(() =>
         {
             Assert.That(plan.GetProperty("status").GetString(), Is.EqualTo("approved"));
-            Assert.That(plan.GetProperty("revision").GetInt32(), Is.EqualTo(2));
+            Assert.That(plan.GetProperty("revision").GetInt32(), Is.EqualTo(1), "revised once");
             Assert.That(plan.GetProperty("steps").GetArrayLength(), Is.EqualTo(5));
-            Assert.That(StepRequests("Carry out"), Is.Zero, "approval without --execute runs nothing");
+            Assert.That(_server.Requests.Count(r => FakeOpenAIServer.SchemaName(r) is null), Is.Zero, "approval without --execute runs nothing");
         });
     }
 
@@ -175,7 +177,7 @@ public sealed class CliPlanTests
         });
 
         var shown = await _cli.RunAsync("plan", "show");
-        Assert.That(shown.Out, Does.Contain("4. [x] Implement authentication (step-4)").And.Contain("Output: echo: "));
+        Assert.That(shown.Out, Does.Contain("4. [x] Implement authentication (step-4)").And.Contain("Output: done"));
         var markdown = await _cli.RunAsync("plan", "show", "--format", "markdown");
         Assert.That(markdown.ExitCode, Is.Zero, markdown.ToString());
         Assert.That(markdown.Out, Does.Contain("Create project structure"));
@@ -248,6 +250,43 @@ public sealed class CliPlanTests
             {
                 Assert.That(r.Error, Does.Not.Contain("   at "), "no stack trace without --verbose");
             }
+        });
+    }
+
+    [Test]
+    public async Task Plan_UnderARealPseudoTerminal_ShowsTheColouredPromptAndLiveProgress()
+    {
+        if (!File.Exists("/usr/bin/script"))
+        {
+            Assert.Ignore("util-linux 'script' is not installed; the pseudo-terminal test needs it.");
+        }
+
+        string command = $"printf 'y\\n' | dotnet {CliRunner.ToolPath} plan 'Build a REST API with authentication' -i --execute";
+        var start = new ProcessStartInfo("/usr/bin/script", ["-qfec", command, "/dev/null"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var (k, v) in _cli.Environment)
+        {
+            if (v is null) start.Environment.Remove(k);
+            else start.Environment[k] = v;
+        }
+
+        start.Environment["TERM"] = "xterm-256color";
+        using var process = Process.Start(start)!;
+        process.StandardInput.Close();
+        string output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(output, Does.Contain("Approve this plan? [y/n/edit]:"), "the prompt");
+            Assert.That(output, Does.Contain("\u001b["), "colours on a terminal");
+            Assert.That(output, Does.Contain("step-4 Implement authentication: completed (4/4)"), "live progress lines");
+            Assert.That(output, Does.Contain("Plan completed in"));
         });
     }
 }
