@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
 using Sessions.Sdk;
 
@@ -51,23 +52,15 @@ internal sealed class CliHost : IAsyncDisposable
             o.DefaultProvider = defaultProvider;
             o.DefaultModel = model;
         });
+        // Each package is registered in its own method, so a run that does not use it never loads its assembly.
         if (configured.Contains("openai"))
         {
-            builder.AddOpenAIProvider("openai", o =>
-            {
-                if (openAiUrl is not null) o.Endpoint = new Uri(openAiUrl, UriKind.Absolute);
-                o.ApiKey = openAiKey ?? "not-needed";
-                if (Env("OPENAI_MODEL") is { } m) o.DefaultModel = m;
-            });
+            AddOpenAI(builder, openAiUrl, openAiKey);
         }
 
         if (configured.Contains("anthropic"))
         {
-            builder.AddAnthropicProvider("anthropic", o =>
-            {
-                o.ApiKey = anthropicKey;
-                if (Env("ANTHROPIC_MODEL") is { } m) o.DefaultModel = m;
-            });
+            AddAnthropic(builder, anthropicKey);
         }
 
         if (demo)
@@ -77,7 +70,7 @@ internal sealed class CliHost : IAsyncDisposable
 
         UseStore(builder, store ?? Env("SESSIONS_STORE"));
         configure?.Invoke(builder);
-        var provider2 = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
+        var provider2 = services.BuildServiceProvider();
         return new CliHost(provider2, configured, defaultProvider);
     }
 
@@ -101,7 +94,7 @@ internal sealed class CliHost : IAsyncDisposable
         {
             string path = store["sqlite:".Length..];
             if (path.Length == 0) throw new CliException("--store sqlite:<path> needs a database path, e.g. sqlite:./sessions.db.", CliExitCode.Usage);
-            builder.UseSqliteStorage($"Data Source={path}");
+            UseSqlite(builder, $"Data Source={path}");
             return;
         }
 
@@ -109,12 +102,35 @@ internal sealed class CliHost : IAsyncDisposable
         {
             string connection = Env("SESSIONS_POSTGRES")
                 ?? throw new CliException("--store postgres reads its connection string from SESSIONS_POSTGRES, which is not set.", CliExitCode.Usage);
-            builder.UsePostgreSqlStorage(connection);
+            UsePostgreSql(builder, connection);
             return;
         }
 
         builder.UseFileStorage(store);
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void UseSqlite(ISessionsBuilder builder, string connectionString) => builder.UseSqliteStorage(connectionString);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void UsePostgreSql(ISessionsBuilder builder, string connectionString) => builder.UsePostgreSqlStorage(connectionString);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void AddOpenAI(ISessionsBuilder builder, string? url, string? key) =>
+        builder.AddOpenAIProvider("openai", o =>
+        {
+            if (url is not null) o.Endpoint = new Uri(url, UriKind.Absolute);
+            o.ApiKey = key ?? "not-needed";
+            if (Env("OPENAI_MODEL") is { } m) o.DefaultModel = m;
+        });
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void AddAnthropic(ISessionsBuilder builder, string? key) =>
+        builder.AddAnthropicProvider("anthropic", o =>
+        {
+            o.ApiKey = key;
+            if (Env("ANTHROPIC_MODEL") is { } m) o.DefaultModel = m;
+        });
 
     private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
 

@@ -255,4 +255,38 @@ public sealed class CliEditTests
             Assert.That(File.ReadAllText(_mainPy), Does.Contain("def greet():"));
         });
     }
+
+    [Test]
+    public async Task Edit_UnderARealPseudoTerminal_WithNoColorSet_HasNoColours()
+    {
+        if (!File.Exists("/usr/bin/script"))
+        {
+            Assert.Ignore("util-linux 'script' is not installed; the pseudo-terminal test needs it.");
+        }
+
+        string command = $"dotnet {CliRunner.ToolPath} edit 'Rename hello' --file main.py --workspace '{_workspace}' --dry-run";
+        var start = new ProcessStartInfo("/usr/bin/script", ["-qfec", command, "/dev/null"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var (k, v) in _cli.Environment)
+        {
+            if (v is null) start.Environment.Remove(k);
+            else start.Environment[k] = v;
+        }
+
+        start.Environment["TERM"] = "xterm-256color";
+        start.Environment["NO_COLOR"] = "1";
+        using var process = Process.Start(start)!;
+        process.StandardInput.Close();
+        string output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+
+        Assert.That(output, Does.Contain("+def greet():"), output);
+        Assert.That(output, Does.Not.Match(@"\u001b\[[0-9;]*m"), "NO_COLOR: no colour codes, even on a terminal");
+        Assert.That(File.ReadAllText(_mainPy), Is.EqualTo(Original));
+    }
 }
