@@ -90,6 +90,9 @@ internal static class SqliteSchema
             ALTER TABLE sessions ADD COLUMN edit_version INTEGER NOT NULL DEFAULT 0;
             UPDATE sessions SET edit_version = version;
             """),
+        ("unpriced requests", """
+            ALTER TABLE sessions ADD COLUMN usage_unpriced INTEGER NOT NULL DEFAULT 0;
+            """),
     ];
 
     /// <summary>Gets the schema version this library creates and understands.</summary>
