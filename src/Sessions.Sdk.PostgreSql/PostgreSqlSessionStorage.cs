@@ -883,7 +883,7 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
     }
 
     /// <summary>The unpriced-request count, added after a statement's other parameters (its own last <c>$n</c>).</summary>
-    private static NpgsqlParameter Unpriced(SessionUsage usage) => new NpgsqlParameter<int> { TypedValue = usage.UnpricedRequests };
+    private static NpgsqlParameter<int> Unpriced(SessionUsage usage) => new() { TypedValue = usage.UnpricedRequests };
 
     private static NpgsqlParameter Text(string? value) =>
         new() { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)value ?? DBNull.Value };
