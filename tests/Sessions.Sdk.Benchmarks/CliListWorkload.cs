@@ -9,7 +9,7 @@ namespace Sessions.Sdk.Benchmarks;
 /// </summary>
 internal sealed class CliListWorkload : IWorkload
 {
-    private const int Runs = 7;
+    private static readonly int Runs = Harness.Size(7, 1);
 
     public string Id => "CLI";
 

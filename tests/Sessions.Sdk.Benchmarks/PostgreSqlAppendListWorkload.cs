@@ -16,11 +16,13 @@ internal sealed class PostgreSqlAppendListWorkload : IWorkload
         string listSchema = PostgreSqlBench.NewSchema("w7l");
         try
         {
-            var small = await harness.MeasureAsync(PostgreSqlAppendMeasurement.MeasurementName, appendSchema, "1000", "sync");
-            var large = await harness.MeasureAsync(PostgreSqlAppendMeasurement.MeasurementName, appendSchema, "10000", "sync");
-            var reference = await harness.MeasureAsync(PostgreSqlReferenceMeasurement.MeasurementName, appendSchema, "2000", "sync");
-            var largeAsync = await harness.MeasureAsync(PostgreSqlAppendMeasurement.MeasurementName, appendSchema, "10000", "async");
-            var referenceAsync = await harness.MeasureAsync(PostgreSqlReferenceMeasurement.MeasurementName, appendSchema, "2000", "async");
+            string smallM = Harness.Size(1000, 200).ToString(CultureInfo.InvariantCulture), largeM = Harness.Size(10_000, 300).ToString(CultureInfo.InvariantCulture);
+            string referenceM = Harness.Size(2000, 200).ToString(CultureInfo.InvariantCulture);
+            var small = await harness.MeasureAsync(PostgreSqlAppendMeasurement.MeasurementName, appendSchema, smallM, "sync");
+            var large = await harness.MeasureAsync(PostgreSqlAppendMeasurement.MeasurementName, appendSchema, largeM, "sync");
+            var reference = await harness.MeasureAsync(PostgreSqlReferenceMeasurement.MeasurementName, appendSchema, referenceM, "sync");
+            var largeAsync = await harness.MeasureAsync(PostgreSqlAppendMeasurement.MeasurementName, appendSchema, largeM, "async");
+            var referenceAsync = await harness.MeasureAsync(PostgreSqlReferenceMeasurement.MeasurementName, appendSchema, referenceM, "async");
             harness.Add(Id, $"append 10,000 one at a time, each committed: per append, mean ({server}, loopback)", large["mean"], "ms", "≤ 1 ms", large["mean"] <= 1);
             harness.Add(Id, "reference (no library): one committed single-row INSERT of the same JSON, per row", reference["mean"], "ms");
             harness.Add(Id, "append ÷ reference (library overhead over the server's commit)", large["mean"] / reference["mean"], "x");
@@ -35,7 +37,7 @@ internal sealed class PostgreSqlAppendListWorkload : IWorkload
             harness.Add(Id, "scaling within one run: last 100 ÷ first 100 at M = 10,000", large["last100"] / large["first100"], "x", "≤ 1.5 (O(1))", large["last100"] / large["first100"] <= 1.5);
 
             var setup = Stopwatch.StartNew();
-            await PostgreSqlBench.CreateFixtureAsync(listSchema, 1000, 50, s => (uint)(43 + s));
+            await PostgreSqlBench.CreateFixtureAsync(listSchema, FileListWorkload.Sessions, 50, s => (uint)(43 + s));
             Console.Error.WriteLine($"{Id}: list fixture of 1,000 × 50 messages written in {setup.Elapsed.TotalSeconds:0.0} s");
             var list = await harness.MeasureAsync(PostgreSqlListMeasurement.MeasurementName, listSchema);
             harness.Add(Id, "new process: open store (pool, first connection + auth, schema check)", list["open"], "ms");
@@ -104,7 +106,7 @@ internal sealed class PostgreSqlListFixtureMeasurement : IChildMeasurement
     public async Task<IReadOnlyDictionary<string, double>> RunAsync(string[] args)
     {
         long start = Stopwatch.GetTimestamp();
-        await PostgreSqlBench.CreateFixtureAsync(args[0], 1000, 50, s => (uint)(43 + s));
+        await PostgreSqlBench.CreateFixtureAsync(args[0], FileListWorkload.Sessions, 50, s => (uint)(43 + s));
         return new Dictionary<string, double>(StringComparer.Ordinal) { ["ms"] = Harness.ElapsedMs(start, Stopwatch.GetTimestamp()) };
     }
 }
@@ -132,7 +134,7 @@ internal sealed class PostgreSqlListMeasurement : IChildMeasurement
             long warmStart = Stopwatch.GetTimestamp();
             int warm = await CountAsync(storage);
             double warmMs = Harness.ElapsedMs(warmStart, Stopwatch.GetTimestamp());
-            if (cold != 1000 || warm != 1000) throw new InvalidOperationException($"listed {cold}/{warm} sessions, expected 1000");
+            if (cold != FileListWorkload.Sessions || warm != FileListWorkload.Sessions) throw new InvalidOperationException($"listed {cold}/{warm} sessions, expected {FileListWorkload.Sessions}");
             return new Dictionary<string, double>(StringComparer.Ordinal) { ["open"] = openMs, ["cold"] = coldMs, ["jit"] = jitMs, ["warm"] = warmMs };
         }
         finally

@@ -6,7 +6,7 @@ namespace Sessions.Sdk.Benchmarks;
 /// <summary>W4 on PostgreSQL: two processes append 500 messages each to one session at the same instant; a third counts.</summary>
 internal sealed class PostgreSqlConcurrentAppendWorkload : IWorkload
 {
-    public const int AppendsPerProcess = 500;
+    public static readonly int AppendsPerProcess = Harness.Size(500, 20);
 
     public string Id => "W4-PostgreSql";
 

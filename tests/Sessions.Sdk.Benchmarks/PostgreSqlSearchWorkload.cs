@@ -5,8 +5,8 @@ namespace Sessions.Sdk.Benchmarks;
 /// <summary>W6 on PostgreSQL: full-text search with snippets over 1,000 sessions × 100 messages.</summary>
 internal sealed class PostgreSqlSearchWorkload : IWorkload
 {
-    public const int Sessions = 1000;
-    public const int MessagesPerSession = 100;
+    public static readonly int Sessions = Harness.Size(1000, 30);
+    public static readonly int MessagesPerSession = Harness.Size(100, 20);
 
     public string Id => "W6-PostgreSql";
 

@@ -13,11 +13,12 @@ internal sealed class SqliteAppendListWorkload : IWorkload
     {
         string directory = Path.Combine(harness.WorkDirectory, "w7-sqlite");
         Directory.CreateDirectory(directory);
-        var small = await harness.MeasureAsync(SqliteAppendMeasurement.MeasurementName, directory, "1000", "normal");
-        var large = await harness.MeasureAsync(SqliteAppendMeasurement.MeasurementName, directory, "10000", "normal");
-        var reference = await harness.MeasureAsync(SqliteReferenceMeasurement.MeasurementName, directory, "10000", "normal");
-        var durable = await harness.MeasureAsync(SqliteAppendMeasurement.MeasurementName, directory, "1000", "full");
-        var durableReference = await harness.MeasureAsync(SqliteReferenceMeasurement.MeasurementName, directory, "1000", "full");
+        string smallM = Harness.Size(1000, 200).ToString(CultureInfo.InvariantCulture), largeM = Harness.Size(10_000, 300).ToString(CultureInfo.InvariantCulture);
+        var small = await harness.MeasureAsync(SqliteAppendMeasurement.MeasurementName, directory, smallM, "normal");
+        var large = await harness.MeasureAsync(SqliteAppendMeasurement.MeasurementName, directory, largeM, "normal");
+        var reference = await harness.MeasureAsync(SqliteReferenceMeasurement.MeasurementName, directory, largeM, "normal");
+        var durable = await harness.MeasureAsync(SqliteAppendMeasurement.MeasurementName, directory, smallM, "full");
+        var durableReference = await harness.MeasureAsync(SqliteReferenceMeasurement.MeasurementName, directory, smallM, "full");
         harness.Add(Id, "append M = 10,000 one at a time (WAL, synchronous=NORMAL, no fsync per commit): per append, last 100", large["last100"], "ms", "≤ 0.2 ms", large["last100"] <= 0.2);
         harness.Add(Id, "append M = 10,000: per append, mean", large["mean"], "ms", "≤ 0.2 ms", large["mean"] <= 0.2);
         harness.Add(Id, "append M = 10,000: CPU time per append (user + sys of the process; wall minus this is waiting: fsync at checkpoints, other load)", large["cpuMean"], "ms");
@@ -37,7 +38,7 @@ internal sealed class SqliteAppendListWorkload : IWorkload
 
         string listDatabase = Path.Combine(directory, "list.db");
         var setup = Stopwatch.StartNew();
-        await Harness.RunChildProcessAsync(SqliteFixtureMeasurement.MeasurementName, listDatabase, "1000", "50");
+        await Harness.RunChildProcessAsync(SqliteFixtureMeasurement.MeasurementName, listDatabase, FileListWorkload.Sessions.ToString(CultureInfo.InvariantCulture), "50");
         Console.Error.WriteLine($"{Id}: list fixture of 1,000 × 50 messages written through the store in {setup.Elapsed.TotalSeconds:0.0} s");
         var list = await harness.MeasureAsync(SqliteListMeasurement.MeasurementName, listDatabase);
         harness.Add(Id, "new process: open store (first connection, PRAGMAs, schema check)", list["open"], "ms");
@@ -173,7 +174,7 @@ internal sealed class SqliteListMeasurement : IChildMeasurement
             long warmStart = Stopwatch.GetTimestamp();
             int warm = await CountAsync(storage);
             double warmMs = Harness.ElapsedMs(warmStart, Stopwatch.GetTimestamp());
-            if (cold != 1000 || warm != 1000) throw new InvalidOperationException($"listed {cold}/{warm} sessions, expected 1000");
+            if (cold != FileListWorkload.Sessions || warm != FileListWorkload.Sessions) throw new InvalidOperationException($"listed {cold}/{warm} sessions, expected {FileListWorkload.Sessions}");
             return new Dictionary<string, double>(StringComparer.Ordinal) { ["open"] = openMs, ["cold"] = coldMs, ["warm"] = warmMs };
         }
         finally

@@ -6,8 +6,8 @@ namespace Sessions.Sdk.Benchmarks;
 /// <summary>W6 on SQLite: FTS5 full-text search with bm25 ranking and highlighted snippets over 1,000 sessions × 100 messages.</summary>
 internal sealed class SqliteSearchWorkload : IWorkload
 {
-    public const int Sessions = 1000;
-    public const int MessagesPerSession = 100;
+    public static readonly int Sessions = Harness.Size(1000, 30);
+    public static readonly int MessagesPerSession = Harness.Size(100, 20);
 
     public string Id => "W6-SQLite";
 
