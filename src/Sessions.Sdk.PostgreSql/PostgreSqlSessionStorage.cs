@@ -823,9 +823,15 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
                 },
                 Version = NextInt64(ref reader),
             };
-            int unpriced = (int)NextInt64(ref reader);
-            if (unpriced != 0) session = session with { Usage = session.Usage with { UnpricedRequests = unpriced } };
-            Next(ref reader, JsonTokenType.EndArray);
+            // The unpriced-request count (migration 5) comes last; a row without it has none.
+            if (Next(ref reader) != JsonTokenType.EndArray)
+            {
+                if (reader.TokenType != JsonTokenType.Number) throw new JsonException($"expected Number, found {reader.TokenType}");
+                int unpriced = reader.GetInt32();
+                if (unpriced != 0) session = session with { Usage = session.Usage with { UnpricedRequests = unpriced } };
+                Next(ref reader, JsonTokenType.EndArray);
+            }
+
             return session;
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException or ArgumentException or OverflowException)

@@ -25,7 +25,8 @@ public sealed class UnknownPriceTests
 
         await session.SendAsync("hello");
 
-        var reply = (await session.GetMessagesAsync()).Last();
+        var all = await session.GetMessagesAsync();
+        var reply = all[^1];
         using (Assert.EnterMultipleScope())
         {
             Assert.That(reply.Usage!.UnpricedRequests, Is.EqualTo(1));
