@@ -1,6 +1,6 @@
 namespace Sessions.Sdk.Tests;
 
-/// <summary>The unpriced-request count on a PostgreSQL session row (migration 5): read when present, zero when absent.</summary>
+/// <summary>The unpriced-request count on a PostgreSQL session row (its own migration): read when present, zero when absent.</summary>
 [TestFixture]
 public sealed class PostgreSqlUnpricedRowTests
 {

@@ -5,7 +5,8 @@ namespace Sessions.Sdk.TestHost;
 
 /// <summary>
 /// <c>file-append &lt;root&gt; &lt;session&gt; &lt;writer&gt; &lt;count&gt; &lt;go-file&gt;</c>: waits until the go file exists, then appends
-/// <c>count</c> messages <c>w{writer}-{i}</c> one at a time to one session, and prints <c>done {count}</c>.
+/// <c>count</c> messages <c>w{writer}-{i}</c> one at a time to one session, and prints <c>done {count}</c>. An optional sixth
+/// argument <c>managed</c> makes the store take the portable managed path instead of the Linux fast path.
 /// </summary>
 internal sealed class FileAppendCommand : ITestHostCommand
 {
@@ -15,7 +16,7 @@ internal sealed class FileAppendCommand : ITestHostCommand
     {
         string root = args[0], session = args[1], writer = args[2], goFile = args[4];
         int count = int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture);
-        var storage = FileStorageHost.Build(root);
+        var storage = FileStorageHost.Build(root, managed: args.Length > 5 && args[5] == "managed");
         await storage.ExistsAsync(session);
         Console.Out.WriteLine("ready");
         Console.Out.Flush();

@@ -6,10 +6,16 @@ namespace Sessions.Sdk.TestHost;
 /// <remarks>The test host has no DI container package, so the registered factory is invoked with an empty service provider.</remarks>
 internal static class FileStorageHost
 {
-    public static ISessionStorage Build(string directory, bool fsync = false)
+    public static ISessionStorage Build(string directory, bool fsync = false, bool managed = false)
     {
         var services = new ServiceCollection();
-        new Builder(services).UseFileStorage(directory, o => o.FsyncOnAppend = fsync);
+        new Builder(services).UseFileStorage(directory, o =>
+        {
+            o.FsyncOnAppend = fsync;
+
+            // The portable path every non-Linux platform takes, switched on through the internal test option.
+            if (managed) typeof(FileStorageOptions).GetProperty("NativeFastPath", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.SetValue(o, false);
+        });
         var descriptor = services.Last(d => d.ServiceType == typeof(ISessionStorage));
         return (ISessionStorage)descriptor.ImplementationFactory!(new EmptyServiceProvider());
     }

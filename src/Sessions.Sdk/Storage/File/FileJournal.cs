@@ -32,6 +32,10 @@ internal static class FileJournal
     /// <summary>Handles one complete line (without its <c>\n</c>) found at <paramref name="offset"/>.</summary>
     public delegate void LineHandler(ReadOnlySpan<byte> line, long offset);
 
+    /// <summary>Handles one complete line (without its <c>\n</c>) found at <paramref name="offset"/>.</summary>
+    /// <returns>Whether to go on to the next line.</returns>
+    public delegate bool LineVisitor(ReadOnlySpan<byte> line, long offset);
+
     public static string NewGeneration() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
     /// <summary>Writes a header line into <paramref name="output"/>.</summary>
@@ -105,10 +109,15 @@ internal static class FileJournal
     {
         private const int KeepAtMost = 256 * 1024;
         private static readonly JsonWriterOptions Options = new() { SkipValidation = true };
-        private readonly ArrayBufferWriter<byte> _buffer = new(4096);
+        private readonly ArrayBufferWriter<byte> _buffer;
         private readonly Utf8JsonWriter _writer;
 
-        public LineWriter() => _writer = new Utf8JsonWriter(_buffer, Options);
+        /// <param name="capacity">The buffer's initial size in bytes.</param>
+        public LineWriter(int capacity = 4096)
+        {
+            _buffer = new ArrayBufferWriter<byte>(capacity);
+            _writer = new Utf8JsonWriter(_buffer, Options);
+        }
 
         /// <summary>Empties the buffer for a new append.</summary>
         /// <returns>The buffer the lines are written into.</returns>
@@ -233,9 +242,23 @@ internal static class FileJournal
 
     /// <summary>Calls <paramref name="handler"/> for every complete line in [<paramref name="from"/>, <paramref name="to"/>).</summary>
     /// <returns>The offset just past the last complete line: where a torn fragment, if any, begins.</returns>
-    public static long ForEachLine(SafeFileHandle handle, long from, long to, LineHandler handler)
+    public static long ForEachLine(SafeFileHandle handle, long from, long to, LineHandler handler) =>
+        ForEachLine(handle, from, to, (line, offset) =>
+        {
+            handler(line, offset);
+            return true;
+        });
+
+    /// <summary>Calls <paramref name="visitor"/> for every complete line in [<paramref name="from"/>, <paramref name="to"/>) until it returns <see langword="false"/>.</summary>
+    /// <param name="handle">The journal.</param>
+    /// <param name="from">Where the first line starts.</param>
+    /// <param name="to">The end of the range.</param>
+    /// <param name="visitor">Called once per line, in order.</param>
+    /// <param name="firstRead">How many bytes the first read asks for (a caller that stops early asks for about what it needs).</param>
+    /// <returns>The offset just past the last complete line handled: where a torn fragment, if any, begins.</returns>
+    public static long ForEachLine(SafeFileHandle handle, long from, long to, LineVisitor visitor, int firstRead = BlockSize * 4)
     {
-        byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(to - from, 256, BlockSize * 4));
+        byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(Math.Min(to - from, firstRead), 256, BlockSize * 4));
         try
         {
             long position = from;
@@ -261,8 +284,9 @@ internal static class FileJournal
                 if (newline >= 0) newline += scanFrom;
                 while (newline >= 0)
                 {
-                    handler(buffer.AsSpan(start, newline - start), position + start);
+                    bool more = visitor(buffer.AsSpan(start, newline - start), position + start);
                     start = newline + 1;
+                    if (!more) return position + start;
                     validEnd = position + start;
                     newline = buffer.AsSpan(start, filled - start).IndexOf((byte)'\n');
                     if (newline >= 0) newline += start;

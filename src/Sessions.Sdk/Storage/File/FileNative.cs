@@ -30,6 +30,10 @@ internal static class FileNative
     private const uint StatxBasicStats = 0x7ff; // STATX_BASIC_STATS (includes STATX_INO and STATX_SIZE)
     private const int LockExclusiveNonBlocking = 2 | 4; // LOCK_EX | LOCK_NB
     private const int Unlock = 8; // LOCK_UN
+    private const int OfdSetLock = 37; // F_OFD_SETLK
+    private const short WriteLock = 1; // F_WRLCK
+    private const short UnlockRecord = 2; // F_UNLCK
+    private const int AccessDenied = 13; // EACCES: some systems report a conflicting record lock this way
     private static readonly byte[] EmptyPath = [0];
     private static volatile bool s_available = OperatingSystem.IsLinux();
 
@@ -218,6 +222,42 @@ internal static class FileNative
         }
     }
 
+    /// <summary>Tries to take an exclusive open-file-description lock (<c>F_OFD_SETLK</c>, whole file) on an open file without waiting.</summary>
+    /// <remarks>
+    /// Unlike <c>flock</c>, which .NET itself takes (shared) on every file it opens, OFD record locks are a separate mechanism on
+    /// Linux, so this lock excludes only other holders of it, never a reader opening the file. Like <c>flock</c> it belongs to the
+    /// open file description: two handles (two store instances, two processes) exclude each other, and closing the handle, or the
+    /// process dying, releases it. The handle must be open for writing.
+    /// </remarks>
+    /// <returns>0 when taken, <see cref="WouldBlock"/> when another open file description holds it, otherwise the <c>errno</c> (-1 when the native call is not available).</returns>
+    public static int TryLockRecordExclusive(SafeFileHandle handle) => SetRecordLock(handle, WriteLock);
+
+    /// <summary>Releases a lock taken with <see cref="TryLockRecordExclusive(SafeFileHandle)"/>.</summary>
+    /// <returns>Whether it was released; when not, the caller closes the handle, which releases it too.</returns>
+    public static bool TryUnlockRecord(SafeFileHandle handle) => SetRecordLock(handle, UnlockRecord) == 0;
+
+    private static int SetRecordLock(SafeFileHandle handle, short type)
+    {
+        // The structure below is the 64-bit layout (a 32-bit process would need fcntl64's).
+        if (!s_available || !Environment.Is64BitProcess) return -1;
+        try
+        {
+            var request = new FlockBuffer { Type = type, Whence = 0, Start = 0, Length = 0, Pid = 0 };
+            while (true)
+            {
+                if (Fcntl(handle, OfdSetLock, ref request) == 0) return 0;
+                int error = Marshal.GetLastPInvokeError();
+                if (error == Interrupted) continue;
+                return error == AccessDenied ? WouldBlock : error;
+            }
+        }
+        catch (Exception ex) when (IsBindingFailure(ex))
+        {
+            s_available = false;
+            return -1;
+        }
+    }
+
     /// <summary>Names a file type for messages.</summary>
     public static string Describe(int mode) => (mode & TypeMask) switch
     {
@@ -273,6 +313,21 @@ internal static class FileNative
     [DllImport("libc.so.6", EntryPoint = "flock", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     private static extern int Flock(SafeFileHandle fd, int operation);
+
+    [DllImport("libc.so.6", EntryPoint = "fcntl", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int Fcntl(SafeFileHandle fd, int command, ref FlockBuffer request);
+
+    /// <summary><c>struct flock</c> (fcntl.h) on 64-bit Linux: l_type, l_whence, l_start, l_len, l_pid (0 for OFD locks).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private struct FlockBuffer
+    {
+        public short Type;
+        public short Whence;
+        public long Start;
+        public long Length;
+        public int Pid;
+    }
 
     /// <summary><c>struct statx</c> (linux/stat.h): 256 bytes, the same layout on every architecture; only the fields read are named.</summary>
     [StructLayout(LayoutKind.Explicit, Size = 256)]

@@ -143,7 +143,7 @@ internal sealed class FileSessionLock : IDisposable
                 {
                     if (openError == FileNative.NoSuchFile)
                     {
-                        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(_path)!);
+                        CreateLockDirectory(_path);
                         continue;
                     }
 
@@ -185,7 +185,7 @@ internal sealed class FileSessionLock : IDisposable
         }
         catch (DirectoryNotFoundException)
         {
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+            CreateLockDirectory(path);
             return null;
         }
         catch (FileNotFoundException)
@@ -201,6 +201,18 @@ internal sealed class FileSessionLock : IDisposable
         {
             // Windows reports a file being opened exclusively by another process this way in some states.
             return null;
+        }
+    }
+
+    /// <summary>Recreates the lock folder someone deleted; racing another deletion or creation is not an error (the caller retries).</summary>
+    private static void CreateLockDirectory(string lockPath)
+    {
+        try
+        {
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(lockPath)!);
+        }
+        catch (IOException)
+        {
         }
     }
 

@@ -92,7 +92,17 @@ internal sealed partial class FileSessionStorage : ISessionTrash
             if (!File.Exists(TrashMetaPath(sessionId))) return false;
             if (File.Exists(MetaPath(sessionId))) throw new SessionAlreadyExistsException(sessionId);
             CloseJournal(entry);
-            MoveIfExists(TrashJournalPath(sessionId), JournalPath(sessionId));
+
+            // Over a journal a crash left in the root only when this operation holds it locked; else only where no file is.
+            bool overwrite = entry.Locked is not null || !RecordLocksAvailable;
+            try
+            {
+                MoveIfExists(TrashJournalPath(sessionId), JournalPath(sessionId), overwrite);
+            }
+            catch (IOException) when (!overwrite && File.Exists(JournalPath(sessionId)))
+            {
+                throw new SessionAlreadyExistsException(sessionId);
+            }
             File.Move(TrashMetaPath(sessionId), MetaPath(sessionId), overwrite: false);
             FlushMoves();
             ForgetState(entry);
@@ -127,11 +137,11 @@ internal sealed partial class FileSessionStorage : ISessionTrash
 
     private string TrashJournalPath(string sessionId) => Path.Combine(TrashDirectory, sessionId + JournalSuffix);
 
-    private static void MoveIfExists(string source, string destination)
+    private static void MoveIfExists(string source, string destination, bool overwrite = true)
     {
         try
         {
-            File.Move(source, destination, overwrite: true);
+            File.Move(source, destination, overwrite);
         }
         catch (FileNotFoundException)
         {

@@ -77,7 +77,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
             var now = _timeProvider.GetUtcNow();
             var header = new FileJournalHeader(id, FileJournal.NewGeneration(), 1, now, SessionUsage.Empty) { InitialCount = messages.Count };
             CloseJournal(entry);
-            var state = WriteNewJournal(id, header, messages, SessionUsage.Empty);
+            var state = WriteNewJournal(entry, id, header, messages, SessionUsage.Empty);
             entry.Tail.Clear();
             var info = StripStored(session) with
             {
@@ -182,7 +182,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
 
             // Renaming the new journal over the old one is the commit point; the metadata write after it only refreshes the summary.
             CloseJournal(entry);
-            var newState = WriteNewJournal(sessionId, header, messages, header.BaseUsage);
+            var newState = WriteNewJournal(entry, sessionId, header, messages, header.BaseUsage);
             entry.Tail.Clear();
             entry.State = newState;
             var info = document.Info with { UpdatedAt = now, Version = current + 1 };
@@ -377,7 +377,17 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         {
             EnsureRoot();
             var handle = await entry.Lock.AcquireAsync(_options.LockTimeout, cancellationToken).ConfigureAwait(false);
-            return new Held(entry.Lock, handle);
+            try
+            {
+                entry.Locked = await LockJournalAsync(entry, sessionId, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                entry.Lock.Release(handle);
+                throw;
+            }
+
+            return new Held(this, entry, handle);
         }
         catch
         {
@@ -598,6 +608,25 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
     /// <exception cref="SessionNotFoundException">The session does not exist.</exception>
     private OpenedJournal OpenJournalLocked(Entry entry, string sessionId)
     {
+        if (entry.Locked is { } locked)
+        {
+            // Locked and checked to be the file at the path: nobody replaces, deletes or moves it while the lock is held.
+            entry.NativeMetaPath ??= FileNative.ToNativePath(MetaPath(sessionId));
+            int meta = FileNative.TryStat(entry.NativeMetaPath, out _);
+            if (meta > 0 || (meta < 0 && !File.Exists(MetaPath(sessionId)))) throw new SessionNotFoundException(sessionId);
+            var header = locked.Header ??= entry.Journal is { } own && ReferenceEquals(own.Handle, locked.Handle) ? own.Header : FileJournal.ReadHeader(locked.Handle, sessionId);
+            if (locked.Owned && entry.Journal is null && UseNative && !_disposed && HasRoomForKeptJournal(entry))
+            {
+                // Kept open for the next operations; the lock no longer closes it.
+                Volatile.Write(ref entry.Journal, new KeptJournal(locked.Handle, locked.Identity, header));
+                Interlocked.Increment(ref _keptJournals);
+                locked.Owned = false;
+            }
+
+            long length = FileNative.TryStat(locked.Handle, out var now) == 0 ? now.Length : RandomAccess.GetLength(locked.Handle);
+            return new OpenedJournal(locked.Handle, header, length, owned: false);
+        }
+
         if (entry.Journal is { } kept)
         {
             entry.NativeJournalPath ??= FileNative.ToNativePath(JournalPath(sessionId));
@@ -784,9 +813,19 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         }
     }
 
-    private FileJournalState WriteNewJournal(string sessionId, FileJournalHeader header, IReadOnlyList<SessionMessage> messages, SessionUsage baseUsage)
+    /// <summary>Writes a whole new journal and renames it into place, locked (when record locks are available) before the rename so
+    /// it is born held by this operation (see <see cref="LockJournalAsync"/>).</summary>
+    /// <param name="entry">The session's entry, which holds the new journal's lock until the operation ends.</param>
+    /// <param name="sessionId">The session.</param>
+    /// <param name="header">The header.</param>
+    /// <param name="messages">The messages, numbered from 1.</param>
+    /// <param name="baseUsage">The usage carried over.</param>
+    /// <exception cref="SessionAlreadyExistsException">No journal was held and another writer put one in place meanwhile.</exception>
+    private FileJournalState WriteNewJournal(Entry entry, string sessionId, FileJournalHeader header, IReadOnlyList<SessionMessage> messages, SessionUsage baseUsage)
     {
-        var buffer = new ArrayBufferWriter<byte>(1024 + (512 * messages.Count));
+        // One JSON writer for every line (a whole import can be tens of thousands of them), as appends do.
+        using var lines = new FileJournal.LineWriter((int)Math.Min(64L * 1024 * 1024, 1024 + (512L * messages.Count)));
+        var buffer = lines.Start();
         FileJournal.WriteHeader(buffer, header);
         int headerLength = buffer.WrittenCount;
         var usage = baseUsage;
@@ -795,7 +834,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
             var message = messages[i] with { Sequence = i + 1 };
             try
             {
-                FileJournal.WriteMessage(buffer, message, header.Checksums);
+                lines.Write(message, header.Checksums);
             }
             catch (Exception ex) when (StoreRules.IsUnstorableValue(ex))
             {
@@ -805,8 +844,22 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
             usage = usage.Add(message.Usage);
         }
 
-        WriteAtomically(JournalPath(sessionId), buffer.WrittenSpan);
-        return new FileJournalState(header with { Length = headerLength }, buffer.WrittenCount, messages.Count, usage, header.CreatedAt);
+        var written = header with { Length = headerLength };
+
+        // Over the journal this operation holds locked; else only where no file is, so two creators cannot both succeed.
+        bool replace = entry.Locked is not null || !RecordLocksAvailable;
+        SafeFileHandle? handle;
+        try
+        {
+            handle = WriteAtomically(JournalPath(sessionId), buffer.WrittenSpan, durableRename: true, replace, keepLocked: RecordLocksAvailable);
+        }
+        catch (IOException) when (!replace && File.Exists(JournalPath(sessionId)))
+        {
+            throw new SessionAlreadyExistsException(sessionId);
+        }
+
+        HoldNewJournal(entry, handle, written);
+        return new FileJournalState(written, buffer.WrittenCount, messages.Count, usage, header.CreatedAt);
     }
 
     /// <param name="sessionId">The session.</param>
@@ -815,7 +868,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
     private int WriteDocument(string sessionId, FileSessionDocument document, bool durableRename = true)
     {
         var bytes = document.Serialize();
-        WriteAtomically(MetaPath(sessionId), bytes, durableRename);
+        _ = WriteAtomically(MetaPath(sessionId), bytes, durableRename);
         return bytes.Length;
     }
 
@@ -825,34 +878,50 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
     /// never an empty one. The directory is flushed after it too unless <paramref name="durableRename"/> is false: for a write
     /// whose loss only brings the old, still valid file back (a summary refresh), which spares an fsync.
     /// </remarks>
-    private void WriteAtomically(string path, ReadOnlySpan<byte> content, bool durableRename = true)
+    /// <param name="path">The file to replace.</param>
+    /// <param name="content">Its new content.</param>
+    /// <param name="durableRename">See above.</param>
+    /// <param name="replace">Whether a file already at <paramref name="path"/> is replaced; when not, the move fails with an <see cref="IOException"/>.</param>
+    /// <param name="keepLocked">Whether to take the journal record lock on the new file before it is moved into place and return its handle, still locked.</param>
+    /// <returns>The new file's handle, record-locked, when <paramref name="keepLocked"/> (and the lock could be taken); otherwise <see langword="null"/>.</returns>
+    private SafeFileHandle? WriteAtomically(string path, ReadOnlySpan<byte> content, bool durableRename = true, bool replace = true, bool keepLocked = false)
     {
         string temp = Path.Combine(_tempDirectory, Path.GetFileName(path) + "." + FileJournal.NewGeneration()[..12] + ".tmp");
+        SafeFileHandle? kept = null;
         try
         {
+            // A journal kept open must not hold .NET's exclusive flock (FileShare.None), which would make readers' opens fail.
+            var access = keepLocked ? FileAccess.ReadWrite : FileAccess.Write;
+            var share = keepLocked ? FileShare.ReadWrite | FileShare.Delete : FileShare.None;
             SafeFileHandle created;
             try
             {
-                created = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+                created = File.OpenHandle(temp, FileMode.CreateNew, access, share);
             }
             catch (DirectoryNotFoundException)
             {
                 // .tmp/ was removed behind the store's back: a working folder, recreated rather than failing until a restart.
                 Directory.CreateDirectory(_tempDirectory);
-                created = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+                created = File.OpenHandle(temp, FileMode.CreateNew, access, share);
             }
 
-            using (var handle = created)
+            kept = created;
+            if (!keepLocked || FileNative.TryLockRecordExclusive(created) != 0) keepLocked = false;
+            RandomAccess.Write(created, content, 0);
+            if (_options.FsyncOnAppend) FlushToDisk(created);
+            if (!keepLocked)
             {
-                RandomAccess.Write(handle, content, 0);
-                if (_options.FsyncOnAppend) FlushToDisk(handle);
+                kept = null;
+                created.Dispose();
             }
 
-            File.Move(temp, path, overwrite: true);
+            File.Move(temp, path, overwrite: replace);
             if (_options.FsyncOnAppend && durableRename) FlushDirectory(Root);
+            return kept;
         }
         catch
         {
+            kept?.Dispose();
             try
             {
                 File.Delete(temp);
@@ -999,13 +1068,12 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
             return tail;
         }
 
+        if (!range.FromEnd) return ReadForward(sessionId, handle, header, fileLength, range.Skip, range.Take ?? int.MaxValue);
         var messages = new List<SessionMessage>();
         long index = 0;
-        int skip = range.FromEnd ? 0 : range.Skip;
-        long limit = range.FromEnd ? long.MaxValue : range.Take ?? long.MaxValue;
         FileJournal.ForEachLine(handle, header.Length, fileLength, (line, offset) =>
         {
-            if (index++ < skip || messages.Count >= limit) return;
+            index++;
             messages.Add(ParseMessage(line, sessionId, header.Checksums, index, offset));
         });
         if (range.FromEnd)
@@ -1014,6 +1082,53 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
             messages.RemoveRange(Math.Max(0, messages.Count - range.Skip), Math.Min(messages.Count, range.Skip));
         }
 
+        return messages;
+    }
+
+    /// <summary>Reads <paramref name="take"/> messages from position <paramref name="skip"/> on: seeks to the nearest point the
+    /// session's offset index knows at or before it (checked: it must start a line holding the expected, intact record), splits
+    /// lines without parsing up to the first wanted one, parses and checks each wanted record, and stops after the last.</summary>
+    private List<SessionMessage> ReadForward(string sessionId, SafeFileHandle handle, FileJournalHeader header, long fileLength, int skip, int take)
+    {
+        var offsets = GetEntry(sessionId).Offsets;
+        string generation = header.Generation;
+        var (position, from) = offsets.Seek(generation, skip, header.Length, fileLength);
+        var messages = new List<SessionMessage>(Math.Min(take, 1024));
+        if (position > 0)
+        {
+            // From the byte before the point: it must be a newline (an empty first "line"), and the record at the point must be
+            // intact with sequence position + 1. Anything else means the index is wrong for this file: forget it and scan.
+            bool valid = false;
+            int seen = 0;
+            FileJournal.ForEachLine(handle, from - 1, fileLength, (line, _) =>
+            {
+                if (seen++ == 0) return line.IsEmpty;
+                valid = FileJournal.CheckRecord(line, header.Checksums) is null && FileJournal.TryReadSequence(line) == position + 1;
+                return false;
+            }, firstRead: 4096);
+            if (!valid)
+            {
+                offsets.Clear();
+                _ = offsets.Seek(generation, 0, header.Length, fileLength);
+                (position, from) = (0, header.Length);
+            }
+        }
+
+        // About as many bytes as the wanted lines take, when this process knows the session's average line length.
+        long wantedLines = (skip - position) + Math.Min(take, 100_000L) + 1;
+        int firstRead = (int)Math.Clamp(wantedLines * LineEstimate(sessionId, header), 4096, 1024 * 1024);
+        long next = position;
+        long nextOffset = from;
+        FileJournal.ForEachLine(handle, from, fileLength, (line, offset) =>
+        {
+            long at = next++;
+            nextOffset = offset + line.Length + 1;
+            offsets.Record(generation, at, offset);
+            if (at < skip) return true;
+            messages.Add(ParseMessage(line, sessionId, header.Checksums, at + 1, offset));
+            return messages.Count < take;
+        }, firstRead);
+        offsets.SetCursor(generation, next, nextOffset);
         return messages;
     }
 
@@ -1146,12 +1261,14 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
                     var handle = entry.Lock.Acquire(_options.LockTimeout);
                     try
                     {
+                        entry.Locked = LockJournal(entry, sessionId);
                         using var journal = OpenJournalLocked(entry, sessionId);
                         var current = LoadState(entry, sessionId, journal.Handle, journal.Header, journal.Length, static (_, _) => null, repair: true);
                         SaveSummaryLocked(entry, sessionId, current);
                     }
                     finally
                     {
+                        ReleaseJournalLocks(entry);
                         entry.Lock.Release(handle);
                     }
                 }
@@ -1251,8 +1368,14 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
 
         public FileTailCache Tail { get; } = new();
 
+        /// <summary>Gets where the journal's messages start, as far as forward reads have learned it.</summary>
+        public FileOffsetIndex Offsets { get; } = new();
+
         /// <summary>The journal kept open; read and replaced only under the session's lock.</summary>
         public KeptJournal? Journal;
+
+        /// <summary>The journal lock the running operation holds (under the gate), if any.</summary>
+        public JournalLock? Locked;
 
         public byte[]? NativeJournalPath;
 
@@ -1265,7 +1388,10 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
 
             // Unpublished before the handle closes: a lock-free reader that still sees it knows the inode was held open.
             Volatile.Write(ref Journal, null);
-            kept.Handle.Dispose();
+
+            // The running operation's journal lock lives on this handle: it closes it when the operation ends, not now.
+            if (Locked is { } locked && ReferenceEquals(locked.Handle, kept.Handle)) locked.Owned = true;
+            else kept.Handle.Dispose();
             return true;
         }
     }
@@ -1288,13 +1414,20 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         }
     }
 
-    /// <summary>Holds the in-process gate and the cross-process lock until disposed.</summary>
-    private readonly struct Held(FileSessionLock stripe, SafeFileHandle? handle) : IDisposable
+    /// <summary>Holds the in-process gate, the stripe lock and the journal lock until disposed.</summary>
+    private readonly struct Held(FileSessionStorage storage, Entry entry, SafeFileHandle? handle) : IDisposable
     {
         public void Dispose()
         {
-            stripe.Release(handle);
-            stripe.Gate.Release();
+            try
+            {
+                storage.ReleaseJournalLocks(entry);
+            }
+            finally
+            {
+                entry.Lock.Release(handle);
+                entry.Gate.Release();
+            }
         }
     }
 }

@@ -252,7 +252,7 @@ public sealed class FileSessionStorageCrashTests
         "actual: " + string.Join("; ", actual.Select(p => $"{p.Key}[{p.Value.Title}]={string.Join(',', p.Value.Texts.TakeLast(4))} ({p.Value.Texts.Count})")) +
         "\nexpected: " + string.Join("; ", expected.Select(p => $"{p.Key}[{p.Value.Title}]={string.Join(',', p.Value.Texts.TakeLast(4))} ({p.Value.Texts.Count})"));
 
-    private static Process StartHost(string command, params string[] args)
+    internal static Process StartHost(string command, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
