@@ -15,7 +15,7 @@ internal static partial class Cli
 
     public static readonly Option<string?> ProviderOption = new("--provider")
     {
-        Description = "The model provider: openai (OPENAI_API_KEY, OPENAI_BASE_URL) or anthropic (ANTHROPIC_API_KEY).",
+        Description = "The model provider: openai (OPENAI_API_KEY, OPENAI_BASE_URL), anthropic (ANTHROPIC_API_KEY), or demo (an offline echo model, no key).",
         Recursive = true,
     };
 
@@ -47,7 +47,7 @@ internal static partial class Cli
     public static async Task<int> RunAsync(string[] args)
     {
         var terminal = new Terminal();
-        var root = BuildRoot(terminal);
+        var root = BuildRoot(terminal, args);
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
@@ -64,39 +64,73 @@ internal static partial class Cli
         return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, Output = terminal.Out, Error = terminal.Error });
     }
 
-    private static RootCommand BuildRoot(Terminal terminal)
+    /// <summary>The commands by name; each is built only when needed (startup cost is per command, not per tool).</summary>
+    private static readonly (string Name, Func<Terminal, Command> Build)[] Commands =
+    [
+        ("chat", ChatCommand), ("list", ListCommand), ("show", ShowCommand), ("search", SearchCommand), ("create", CreateCommand),
+        ("rename", RenameCommand), ("tag", t => TagCommand(t, add: true)), ("untag", t => TagCommand(t, add: false)), ("meta", MetaCommand),
+        ("stats", StatsCommand), ("branch", BranchCommand), ("delete", DeleteCommand), ("export", ExportCommand), ("import", ImportCommand),
+        ("trash", TrashCommand), ("merge", MergeCommand), ("plan", PlanCommand), ("edit", EditCommand),
+    ];
+
+    private static RootCommand BuildRoot(Terminal terminal, string[] args)
     {
         var root = new RootCommand("sessions: persistent, resumable AI conversations, plans and edits, and session management, from the terminal.")
         {
             StoreOption, ProviderOption, ModelOption, VerboseOption,
         };
-        root.Subcommands.Add(ChatCommand(terminal));
-        root.Subcommands.Add(ListCommand(terminal));
-        root.Subcommands.Add(ShowCommand(terminal));
-        root.Subcommands.Add(SearchCommand(terminal));
-        root.Subcommands.Add(CreateCommand(terminal));
-        root.Subcommands.Add(RenameCommand(terminal));
-        root.Subcommands.Add(TagCommand(terminal, add: true));
-        root.Subcommands.Add(TagCommand(terminal, add: false));
-        root.Subcommands.Add(MetaCommand(terminal));
-        root.Subcommands.Add(StatsCommand(terminal));
-        root.Subcommands.Add(BranchCommand(terminal));
-        root.Subcommands.Add(DeleteCommand(terminal));
-        AddManagementCommands(root, terminal);
+
+        // The command a run names is all that is built for it; without one (help, a typo), every command is, for the
+        // help text and suggestions.
+        string? named = CommandName(args);
+        foreach (var (name, build) in Commands)
+        {
+            if (named is null || named == name)
+            {
+                root.Subcommands.Add(build(terminal));
+            }
+        }
+
         return root;
     }
 
-    static partial void AddManagementCommands(RootCommand root, Terminal terminal);
+    /// <summary>The first argument that names a command, skipping the root options and their values; null when there is none.</summary>
+    private static string? CommandName(string[] args)
+    {
+        for (int i = 0; i < args.Length; i++)
+        {
+            string a = args[i];
+            if (a is "--store" or "--provider" or "--model" or "-m")
+            {
+                i++;
+                continue;
+            }
+
+            if (a.StartsWith('-'))
+            {
+                continue;
+            }
+
+            foreach (var (name, _) in Commands)
+            {
+                if (name == a) return a;
+            }
+
+            return null;
+        }
+
+        return null;
+    }
 
     /// <summary>Runs a command's body with the SDK host, turning every failure into one clear line and an exit code.</summary>
-    public static void Handle(Command command, Terminal terminal, Func<ParseResult, CliHost, CancellationToken, Task<int>> body, bool needsModel = false)
+    public static void Handle(Command command, Terminal terminal, Func<ParseResult, CliHost, CancellationToken, Task<int>> body, bool needsModel = false, Action<ISessionsBuilder>? configure = null)
     {
         command.SetAction(async (parse, cancellationToken) =>
         {
             bool verbose = parse.GetValue(VerboseOption);
             try
             {
-                await using var host = CliHost.Create(parse.GetValue(StoreOption), parse.GetValue(ProviderOption), parse.GetValue(ModelOption));
+                await using var host = CliHost.Create(parse.GetValue(StoreOption), parse.GetValue(ProviderOption), parse.GetValue(ModelOption), configure);
                 if (needsModel)
                 {
                     host.RequireProvider();

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
 using Sessions.Sdk;
 
@@ -25,13 +26,15 @@ internal sealed class CliHost : IAsyncDisposable
 
     public string? DefaultProvider { get; }
 
-    public static CliHost Create(string? store, string? provider, string? model)
+    public static CliHost Create(string? store, string? provider, string? model, Action<ISessionsBuilder>? configure = null)
     {
         var services = new ServiceCollection();
         var configured = new List<string>();
         string? openAiKey = Env("OPENAI_API_KEY"), openAiUrl = Env("OPENAI_BASE_URL"), anthropicKey = Env("ANTHROPIC_API_KEY");
         if (openAiKey is not null || openAiUrl is not null) configured.Add("openai");
         if (anthropicKey is not null) configured.Add("anthropic");
+        bool demo = string.Equals(provider ?? Env("SESSIONS_PROVIDER"), "demo", StringComparison.OrdinalIgnoreCase);
+        if (demo) configured.Add("demo");
 
         string? defaultProvider = provider ?? Env("SESSIONS_PROVIDER") ?? (configured.Count > 0 ? configured[0] : null);
         if (provider is not null && !configured.Contains(provider, StringComparer.OrdinalIgnoreCase))
@@ -40,7 +43,7 @@ internal sealed class CliHost : IAsyncDisposable
             {
                 "OPENAI" => "The provider 'openai' is not configured: set OPENAI_API_KEY (or OPENAI_BASE_URL for a compatible server such as Ollama).",
                 "ANTHROPIC" => "The provider 'anthropic' is not configured: set ANTHROPIC_API_KEY.",
-                _ => $"Unknown provider '{provider}'. Use openai (OPENAI_API_KEY, OPENAI_BASE_URL) or anthropic (ANTHROPIC_API_KEY).",
+                _ => $"Unknown provider '{provider}'. Use openai (OPENAI_API_KEY, OPENAI_BASE_URL), anthropic (ANTHROPIC_API_KEY) or demo (offline).",
             }, CliExitCode.Usage);
         }
 
@@ -49,27 +52,25 @@ internal sealed class CliHost : IAsyncDisposable
             o.DefaultProvider = defaultProvider;
             o.DefaultModel = model;
         });
+        // Each package is registered in its own method, so a run that does not use it never loads its assembly.
         if (configured.Contains("openai"))
         {
-            builder.AddOpenAIProvider("openai", o =>
-            {
-                if (openAiUrl is not null) o.Endpoint = new Uri(openAiUrl, UriKind.Absolute);
-                o.ApiKey = openAiKey ?? "not-needed";
-                if (Env("OPENAI_MODEL") is { } m) o.DefaultModel = m;
-            });
+            AddOpenAI(builder, openAiUrl, openAiKey);
         }
 
         if (configured.Contains("anthropic"))
         {
-            builder.AddAnthropicProvider("anthropic", o =>
-            {
-                o.ApiKey = anthropicKey;
-                if (Env("ANTHROPIC_MODEL") is { } m) o.DefaultModel = m;
-            });
+            AddAnthropic(builder, anthropicKey);
+        }
+
+        if (demo)
+        {
+            builder.AddDemoProvider("demo");
         }
 
         UseStore(builder, store ?? Env("SESSIONS_STORE"));
-        var provider2 = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
+        configure?.Invoke(builder);
+        var provider2 = services.BuildServiceProvider();
         return new CliHost(provider2, configured, defaultProvider);
     }
 
@@ -78,7 +79,7 @@ internal sealed class CliHost : IAsyncDisposable
     {
         if (DefaultProvider is null)
         {
-            throw new CliException("No model provider is configured. Set OPENAI_API_KEY (and OPENAI_BASE_URL for a compatible server such as Ollama) or ANTHROPIC_API_KEY, then run again.");
+            throw new CliException("No model provider is configured. Set OPENAI_API_KEY (and OPENAI_BASE_URL for a compatible server such as Ollama) or ANTHROPIC_API_KEY, then run again (or try --provider demo, an offline echo model).");
         }
     }
 
@@ -93,7 +94,7 @@ internal sealed class CliHost : IAsyncDisposable
         {
             string path = store["sqlite:".Length..];
             if (path.Length == 0) throw new CliException("--store sqlite:<path> needs a database path, e.g. sqlite:./sessions.db.", CliExitCode.Usage);
-            builder.UseSqliteStorage($"Data Source={path}");
+            UseSqlite(builder, $"Data Source={path}");
             return;
         }
 
@@ -101,12 +102,35 @@ internal sealed class CliHost : IAsyncDisposable
         {
             string connection = Env("SESSIONS_POSTGRES")
                 ?? throw new CliException("--store postgres reads its connection string from SESSIONS_POSTGRES, which is not set.", CliExitCode.Usage);
-            builder.UsePostgreSqlStorage(connection);
+            UsePostgreSql(builder, connection);
             return;
         }
 
         builder.UseFileStorage(store);
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void UseSqlite(ISessionsBuilder builder, string connectionString) => builder.UseSqliteStorage(connectionString);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void UsePostgreSql(ISessionsBuilder builder, string connectionString) => builder.UsePostgreSqlStorage(connectionString);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void AddOpenAI(ISessionsBuilder builder, string? url, string? key) =>
+        builder.AddOpenAIProvider("openai", o =>
+        {
+            if (url is not null) o.Endpoint = new Uri(url, UriKind.Absolute);
+            o.ApiKey = key ?? "not-needed";
+            if (Env("OPENAI_MODEL") is { } m) o.DefaultModel = m;
+        });
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void AddAnthropic(ISessionsBuilder builder, string? key) =>
+        builder.AddAnthropicProvider("anthropic", o =>
+        {
+            o.ApiKey = key;
+            if (Env("ANTHROPIC_MODEL") is { } m) o.DefaultModel = m;
+        });
 
     private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
 

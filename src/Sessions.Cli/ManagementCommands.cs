@@ -5,14 +5,6 @@ namespace Sessions.Cli;
 
 internal static partial class Cli
 {
-    static partial void AddManagementCommands(RootCommand root, Terminal terminal)
-    {
-        root.Subcommands.Add(ExportCommand(terminal));
-        root.Subcommands.Add(ImportCommand(terminal));
-        root.Subcommands.Add(TrashCommand(terminal));
-        root.Subcommands.Add(MergeCommand(terminal));
-    }
-
     private static Command ExportCommand(Terminal terminal)
     {
         var id = new Argument<string?>("id") { Arity = ArgumentArity.ZeroOrOne, Description = "The session to export (or use --all / --since)." };

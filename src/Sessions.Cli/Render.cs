@@ -21,7 +21,10 @@ internal static class Render
 {
     private static readonly JsonWriterOptions Indented = new() { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static string Money(SessionUsage usage) => usage.Cost == 0 && usage.Requests > 0 ? "-" : usage.Cost.ToString("$0.0000", CultureInfo.InvariantCulture);
+    public static string Money(SessionUsage usage) => usage.UnpricedRequests > 0
+        ? (usage.Cost == 0 ? "unknown" : usage.Cost.ToString("$0.0000", CultureInfo.InvariantCulture) + "+unknown")
+            + $" ({usage.UnpricedRequests.ToString(CultureInfo.InvariantCulture)} unpriced)"
+        : usage.Cost.ToString("$0.0000", CultureInfo.InvariantCulture);
 
     public static string Tokens(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
 
@@ -105,6 +108,8 @@ internal static class Render
         w.WriteNumber("totalTokens", u.TotalTokens);
         w.WriteNumber("cost", u.Cost);
         w.WriteNumber("requests", u.Requests);
+        w.WriteNumber("unpricedRequests", u.UnpricedRequests);
+        w.WriteBoolean("costKnown", u.UnpricedRequests == 0);
         w.WriteEndObject();
     }
 

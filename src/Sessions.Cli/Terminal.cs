@@ -6,6 +6,8 @@ namespace Sessions.Cli;
 /// <summary>Standard streams and what they are connected to: colours, spinners and prompts only on a terminal.</summary>
 internal sealed class Terminal
 {
+    private readonly Lazy<IAnsiConsole> _ansi;
+
     public Terminal()
     {
         Out = Console.Out;
@@ -15,7 +17,13 @@ internal sealed class Terminal
         OutputIsTerminal = !Console.IsOutputRedirected;
         bool noColor = Environment.GetEnvironmentVariable("NO_COLOR") is { Length: > 0 };
         Color = OutputIsTerminal && !noColor;
-        Ansi = AnsiConsole.Create(new AnsiConsoleSettings
+        // Spectre.Console is loaded only by the commands that draw tables, spinners or markup (not by a JSON listing).
+        _ansi = new Lazy<IAnsiConsole>(CreateAnsi, LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    private IAnsiConsole CreateAnsi()
+    {
+        var ansi = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Ansi = Color ? AnsiSupport.Yes : AnsiSupport.No,
             ColorSystem = Color ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
@@ -24,8 +32,10 @@ internal sealed class Terminal
         });
         if (!OutputIsTerminal)
         {
-            Ansi.Profile.Width = 200;
+            ansi.Profile.Width = 200;
         }
+
+        return ansi;
     }
 
     public TextWriter Out { get; }
@@ -41,7 +51,7 @@ internal sealed class Terminal
     /// <summary>Colours and spinners are used: output is a terminal and NO_COLOR is not set.</summary>
     public bool Color { get; }
 
-    public IAnsiConsole Ansi { get; }
+    public IAnsiConsole Ansi => _ansi.Value;
 
     /// <summary>Runs work under a spinner on a terminal, plainly otherwise.</summary>
     public async Task<T> WithStatusAsync<T>(string status, Func<Task<T>> work)

@@ -94,6 +94,10 @@ internal static class PostgreSqlSchema
                 salvaged_ticks bigint NOT NULL
             );
             """),
+        ("unpriced requests", """
+            ALTER TABLE {0}.session_rows ADD COLUMN unpriced_requests integer NOT NULL DEFAULT 0;
+            CREATE OR REPLACE VIEW {0}.sessions AS SELECT * FROM {0}.session_rows WHERE trashed_ticks IS NULL;
+            """),
     ];
 
     /// <summary>Gets the schema version this library writes.</summary>

@@ -17,7 +17,7 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStatisticsSourc
         string sql = $"""
             WITH s AS ({filtered})
             SELECT 0, json_build_array(provider_name, model_id, count(*), sum(message_count), sum(input_tokens), sum(output_tokens), sum(total_tokens),
-                sum(cost), sum(requests), sum(size_bytes))::text
+                sum(cost), sum(requests), sum(size_bytes), sum(unpriced_requests))::text
             FROM s GROUP BY provider_name, model_id
             UNION ALL
             SELECT 1, json_build_array(d, sum(u), sum(c))::text FROM (
@@ -63,6 +63,7 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStatisticsSourc
                     TotalTokens = a[6].GetInt64(),
                     Cost = a[7].GetDecimal(),
                     Requests = a[8].GetInt32(),
+                    UnpricedRequests = a[10].GetInt32(),
                 };
                 var group = new SessionsStatisticsGroup
                 {

@@ -38,7 +38,7 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
     /// </remarks>
     private const string SessionColumns =
         "json_build_array(id, title, kind, tags, metadata, system_prompt, provider_name, model_id, parent_session_id, branched_at_sequence, " +
-        "message_count, created_ticks, updated_ticks, size_bytes, input_tokens, output_tokens, total_tokens, cost, requests, version)::text";
+        "message_count, created_ticks, updated_ticks, size_bytes, input_tokens, output_tokens, total_tokens, cost, requests, version, unpriced_requests)::text";
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly bool _ownsDataSource;
@@ -91,9 +91,9 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
             WITH ins AS (
                 INSERT INTO {_sessions} (id, title, title_norm, kind, kind_norm, tags, tags_norm, metadata, system_prompt, provider_name, provider_norm,
                     model_id, model_norm, parent_session_id, branched_at_sequence, message_count, created_ticks, updated_ticks, size_bytes,
-                    input_tokens, output_tokens, total_tokens, cost, requests, version, title_tsv)
+                    input_tokens, output_tokens, total_tokens, cost, requests, version, title_tsv, unpriced_requests)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, 1,
-                    to_tsvector('simple'::regconfig, $25))
+                    to_tsvector('simple'::regconfig, $25), $33)
                 ON CONFLICT (id) DO NOTHING
                 RETURNING id),
             msg AS (
@@ -109,7 +109,7 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
             WITH s AS (
                 UPDATE {_sessions} SET message_count = message_count + $2, updated_ticks = greatest(updated_ticks, $3), size_bytes = size_bytes + $4,
                     input_tokens = input_tokens + $5, output_tokens = output_tokens + $6, total_tokens = total_tokens + $7, cost = cost + $8, requests = requests + $9,
-                    version = version + $2
+                    version = version + $2, unpriced_requests = unpriced_requests + $16
                 WHERE id = $1
                 RETURNING message_count - $2 AS base)
             INSERT INTO {_messages} (session_id, seq, role, ts_ticks, payload, checksum, content, tsv)
@@ -212,6 +212,7 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
             AddUsage(p, rows.Usage);
             p.Add(Text(SearchWords(session.Title ?? string.Empty)));
             rows.AddParameters(p, withSequences: true);
+            p.Add(Unpriced(rows.Usage));
             long inserted = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
             if (inserted == 0) throw new SessionAlreadyExistsException(session.Id);
             return session with
@@ -262,6 +263,7 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
             p.Add(BigInt(rows.SizeBytes));
             AddUsage(p, rows.Usage);
             rows.AddParameters(p, withSequences: false);
+            p.Add(Unpriced(rows.Usage));
             await PrepareAsync(command, cancellationToken).ConfigureAwait(false);
             long lowest = long.MaxValue;
             int inserted = 0;
@@ -827,7 +829,16 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
                 },
                 Version = NextInt64(ref reader),
             };
-            Next(ref reader, JsonTokenType.EndArray);
+
+            // The unpriced-request count (a later migration) comes last; a row without it has none.
+            if (Next(ref reader) != JsonTokenType.EndArray)
+            {
+                if (reader.TokenType != JsonTokenType.Number) throw new JsonException($"expected Number, found {reader.TokenType}");
+                int unpriced = reader.GetInt32();
+                if (unpriced != 0) session = session with { Usage = session.Usage with { UnpricedRequests = unpriced } };
+                Next(ref reader, JsonTokenType.EndArray);
+            }
+
             return session;
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException or ArgumentException or OverflowException)
@@ -883,6 +894,9 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
         parameters.Add(new NpgsqlParameter<decimal> { TypedValue = usage.Cost });
         parameters.Add(new NpgsqlParameter<int> { TypedValue = usage.Requests });
     }
+
+    /// <summary>The unpriced-request count, added after a statement's other parameters (its own last <c>$n</c>).</summary>
+    private static NpgsqlParameter<int> Unpriced(SessionUsage usage) => new() { TypedValue = usage.UnpricedRequests };
 
     private static NpgsqlParameter Text(string? value) =>
         new() { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)value ?? DBNull.Value };

@@ -111,6 +111,9 @@ internal static class SqliteSchema
             END;
             ALTER TABLE session_messages ADD COLUMN checksum INTEGER;
             """),
+        ("unpriced requests", """
+            ALTER TABLE sessions ADD COLUMN usage_unpriced INTEGER NOT NULL DEFAULT 0;
+            """),
     ];
 
     /// <summary>Gets the schema version this library creates and understands.</summary>

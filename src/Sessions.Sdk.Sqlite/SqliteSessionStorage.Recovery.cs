@@ -80,6 +80,7 @@ internal sealed partial class SqliteSessionStorage : ISessionRecovery
                     "usage_output = CASE WHEN typeof(usage_output) = 'integer' THEN usage_output ELSE 0 END, " +
                     "usage_total = CASE WHEN typeof(usage_total) = 'integer' THEN usage_total ELSE 0 END, " +
                     "usage_requests = CASE WHEN typeof(usage_requests) = 'integer' AND usage_requests BETWEEN 0 AND 2147483647 THEN usage_requests ELSE 0 END, " +
+                    "usage_unpriced = CASE WHEN typeof(usage_unpriced) = 'integer' AND usage_unpriced BETWEEN 0 AND 2147483647 THEN usage_unpriced ELSE 0 END, " +
                     "usage_cost = CASE WHEN typeof(usage_cost) = 'text' AND (usage_cost GLOB '[0-9]*' OR usage_cost GLOB '-[0-9]*') AND NOT usage_cost GLOB '*[^0-9.-]*' THEN usage_cost ELSE '0' END, " +
                     "version = CASE WHEN typeof(version) = 'integer' AND version >= 1 THEN version ELSE 1 END, " +
                     "edit_version = CASE WHEN typeof(edit_version) = 'integer' THEN edit_version ELSE 0 END " +

@@ -19,7 +19,7 @@ internal sealed partial class SqliteSessionStorage : ISessionStatisticsSource
             var groups = new List<SessionsStatisticsGroup>();
             var byGroup = lease.Command(
                 "SELECT provider, model, count(*), sum(message_count), sum(usage_input), sum(usage_output), sum(usage_total), sum(usage_requests), " +
-                "sum(size_bytes), group_concat(usage_cost, ' ') FROM sessions" + filter + " GROUP BY provider, model");
+                "sum(size_bytes), group_concat(usage_cost, ' '), sum(usage_unpriced) FROM sessions" + filter + " GROUP BY provider, model");
             foreach (var (name, value) in values) SqliteLease.Set(byGroup, name, value);
             long sessions = 0, messages = 0, size = 0;
             var total = SessionUsage.Empty;
@@ -40,6 +40,7 @@ internal sealed partial class SqliteSessionStorage : ISessionStatisticsSource
                         TotalTokens = reader.GetInt64(6),
                         Requests = reader.GetInt32(7),
                         Cost = cost,
+                        UnpricedRequests = reader.GetInt32(10),
                     };
                     var group = new SessionsStatisticsGroup
                     {

@@ -42,7 +42,7 @@ internal sealed partial class SqliteSessionStorage : ISessionTrash
                 result.Add(new TrashedSession
                 {
                     Session = info with { Id = info.Id[TrashPrefix.Length..] },
-                    TrashedAt = FromTicks(reader.GetInt64(21)),
+                    TrashedAt = FromTicks(reader.GetInt64(22)),
                 });
             }
 

@@ -15,7 +15,7 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
 {
     private const string SessionColumns =
         "pk, id, title, kind, tags, metadata, system_prompt, provider, model, parent_id, branched_at, message_count, " +
-        "created_at, updated_at, size_bytes, usage_input, usage_output, usage_total, usage_cost, usage_requests, version";
+        "created_at, updated_at, size_bytes, usage_input, usage_output, usage_total, usage_cost, usage_requests, version, usage_unpriced";
 
     private readonly SqliteConnectionPool _pool;
     private readonly SqliteStorageOptions _options;
@@ -63,9 +63,9 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
         {
             var insert = lease.Command(
                 "INSERT INTO sessions (id, title, kind, tags, metadata, system_prompt, provider, model, parent_id, branched_at, message_count, " +
-                "created_at, updated_at, size_bytes, usage_input, usage_output, usage_total, usage_cost, usage_requests, version, edit_version) " +
+                "created_at, updated_at, size_bytes, usage_input, usage_output, usage_total, usage_cost, usage_requests, version, edit_version, usage_unpriced) " +
                 "VALUES ($id, $title, $kind, $tags, $metadata, $system_prompt, $provider, $model, $parent_id, $branched_at, $count, " +
-                "$created_at, $updated_at, 0, $ui, $uo, $ut, $uc, $ur, 1, 1) ON CONFLICT DO NOTHING RETURNING pk"); // nor a trashed one's id (the trash migration's index)
+                "$created_at, $updated_at, 0, $ui, $uo, $ut, $uc, $ur, 1, 1, $uu) ON CONFLICT DO NOTHING RETURNING pk"); // nor a trashed one's id (the trash migration's index)
             SqliteLease.Set(insert, "$id", session.Id);
             SqliteLease.Set(insert, "$title", session.Title ?? string.Empty);
             SqliteLease.Set(insert, "$kind", session.Kind.Value);
@@ -138,7 +138,7 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
             // Every appended message advances the version, so a replacement based on an older read cannot drop it.
             var claim = lease.Command(
                 "UPDATE sessions SET message_count = message_count + $n, updated_at = max(updated_at, $now), size_bytes = size_bytes + $size, version = version + $n " +
-                "WHERE id = $id RETURNING pk, message_count, usage_input, usage_output, usage_total, usage_cost, usage_requests");
+                "WHERE id = $id RETURNING pk, message_count, usage_input, usage_output, usage_total, usage_cost, usage_requests, usage_unpriced");
             SqliteLease.Set(claim, "$n", (long)messages.Count);
             SqliteLease.Set(claim, "$now", now);
             SqliteLease.Set(claim, "$size", size);
@@ -150,7 +150,7 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
                 if (!reader.Read()) throw new SessionNotFoundException(sessionId);
                 pk = reader.GetInt64(0);
                 first = reader.GetInt64(1) - messages.Count + 1;
-                usage = hasUsage ? ReadUsage(reader, 2) : SessionUsage.Empty;
+                usage = hasUsage ? ReadUsage(reader, 2, 7) : SessionUsage.Empty;
             }
 
             var insert = lease.Command(InsertMessageSql);
@@ -165,7 +165,7 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
             if (hasUsage)
             {
                 var update = lease.Command(
-                    "UPDATE sessions SET usage_input = $ui, usage_output = $uo, usage_total = $ut, usage_cost = $uc, usage_requests = $ur WHERE pk = $pk");
+                    "UPDATE sessions SET usage_input = $ui, usage_output = $uo, usage_total = $ut, usage_cost = $uc, usage_requests = $ur, usage_unpriced = $uu WHERE pk = $pk");
                 SetUsage(update, usage.Add(added));
                 SqliteLease.Set(update, "$pk", pk);
                 update.ExecuteNonQuery();
@@ -435,15 +435,17 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
         SqliteLease.Set(command, "$ut", usage.TotalTokens);
         SqliteLease.Set(command, "$uc", usage.Cost.ToString(CultureInfo.InvariantCulture));
         SqliteLease.Set(command, "$ur", usage.Requests);
+        SqliteLease.Set(command, "$uu", usage.UnpricedRequests);
     }
 
-    private static SessionUsage ReadUsage(SqliteDataReader reader, int first)
+    private static SessionUsage ReadUsage(SqliteDataReader reader, int first, int unpricedOrdinal)
     {
         long input = reader.GetInt64(first), output = reader.GetInt64(first + 1), total = reader.GetInt64(first + 2);
         decimal cost = decimal.Parse(reader.GetString(first + 3), NumberStyles.Float, CultureInfo.InvariantCulture);
         int requests = reader.GetInt32(first + 4);
-        if (input == 0 && output == 0 && total == 0 && cost == 0 && requests == 0) return SessionUsage.Empty;
-        return new SessionUsage { InputTokens = input, OutputTokens = output, TotalTokens = total, Cost = cost, Requests = requests };
+        int unpriced = reader.GetInt32(unpricedOrdinal);
+        if (input == 0 && output == 0 && total == 0 && cost == 0 && requests == 0 && unpriced == 0) return SessionUsage.Empty;
+        return new SessionUsage { InputTokens = input, OutputTokens = output, TotalTokens = total, Cost = cost, Requests = requests, UnpricedRequests = unpriced };
     }
 
     private static SessionInfo? ReadSingleSession(SqliteCommand command)
@@ -491,7 +493,7 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
             CreatedAt = FromTicks(r.GetInt64(12)),
             UpdatedAt = FromTicks(r.GetInt64(13)),
             SizeBytes = r.GetInt64(14),
-            Usage = ReadUsage(r, 15),
+            Usage = ReadUsage(r, 15, 21),
             Version = r.GetInt64(20),
         };
     }

@@ -80,7 +80,8 @@ public abstract class SessionStatisticsConformanceTests
             {
                 Message = new ChatMessage(j % 2 == 0 ? ChatRole.User : ChatRole.Assistant, $"x{j}"),
                 Timestamp = day,
-                Usage = j % 2 == 1 ? new SessionUsage { InputTokens = 10 + i, OutputTokens = 5, TotalTokens = 15 + i, Cost = cost, Requests = 1 } : null,
+                // The third shape's model has no known price: its requests count as unpriced, not as free.
+                Usage = j % 2 == 1 ? new SessionUsage { InputTokens = 10 + i, OutputTokens = 5, TotalTokens = 15 + i, Cost = i == 2 ? 0m : cost, Requests = 1, UnpricedRequests = i == 2 ? 1 : 0 } : null,
             }).ToArray();
             await Storage.CreateAsync(info, messages).ConfigureAwait(false);
             ids.Add(info.Id);
@@ -106,6 +107,8 @@ public abstract class SessionStatisticsConformanceTests
         }
 
         Assert.That(actual.Sessions, Is.EqualTo(Storage.GetCapability<ISessionTrash>() is not null ? 4 : 5));
+        Assert.That(actual.Usage.UnpricedRequests, Is.EqualTo(1), "the unpriced request is counted, not turned into $0");
+        Assert.That(actual.ByProviderAndModel.Single(g => g.ProviderName == "anthropic").Usage.UnpricedRequests, Is.EqualTo(1));
     }
 
     /// <summary>Checks that an empty selection gives zeros and empty lists.</summary>

@@ -69,6 +69,43 @@ public abstract partial class SessionStorageConformanceTests
         Assert.That(fetched!.Usage, Is.EqualTo(u1.Add(u2)));
     }
 
+    /// <summary>
+    /// Checks that requests with an unknown price stay counted as such (<see cref="SessionUsage.UnpricedRequests"/>) through create,
+    /// append, get, list, message reads and a reopen: a session's cost is never passed off as complete (or as $0) when it is not.
+    /// </summary>
+    /// <returns>A task that completes when the test is done.</returns>
+    [Test]
+    public async Task UnpricedRequests_CreateAppendGetListReopen_StayCounted()
+    {
+        string marker = NewMarker();
+        var priced = new SessionUsage { InputTokens = 10, OutputTokens = 5, TotalTokens = 15, Cost = 0.0015m, Requests = 1 };
+        var unpriced = new SessionUsage { InputTokens = 20, OutputTokens = 7, TotalTokens = 27, Requests = 1, UnpricedRequests = 1 };
+        var twoUnpriced = new SessionUsage { InputTokens = 3, OutputTokens = 4, TotalTokens = 7, Requests = 2, UnpricedRequests = 2 };
+        var created = await Storage.CreateAsync(
+            NewSession(tags: marker),
+            [TextMessage(ChatRole.User, "q"), TextMessage(ChatRole.Assistant, "a1", usage: priced), TextMessage(ChatRole.Assistant, "a2", usage: unpriced)]).ConfigureAwait(false);
+        await Storage.AppendMessagesAsync(created.Id, [TextMessage(ChatRole.Assistant, "a3", usage: twoUnpriced)]).ConfigureAwait(false);
+        var expected = priced.Add(unpriced).Add(twoUnpriced);
+
+        var fetched = await Storage.GetAsync(created.Id).ConfigureAwait(false);
+        var listed = (await ListAllAsync(Storage, new SessionQuery { Tag = marker }).ConfigureAwait(false)).Single();
+        var reopened = await ReopenStorageAsync(Storage).ConfigureAwait(false);
+        lock (_created) _created.Add(reopened);
+        var after = await reopened.GetAsync(created.Id).ConfigureAwait(false);
+        var messages = await ReadAllAsync(created.Id, reopened).ConfigureAwait(false);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(expected.UnpricedRequests, Is.EqualTo(3));
+            Assert.That(created.Usage, Is.EqualTo(priced.Add(unpriced)), "create");
+            Assert.That(fetched!.Usage, Is.EqualTo(expected), "get after append");
+            Assert.That(listed.Usage, Is.EqualTo(expected), "list");
+            Assert.That(after!.Usage, Is.EqualTo(expected), "get after reopen");
+            Assert.That(messages.Select(m => m.Usage?.UnpricedRequests ?? -1), Is.EqualTo(new[] { -1, 0, 1, 2 }), "each message keeps its own count");
+            Assert.That(messages[2].Usage, Is.EqualTo(unpriced));
+        }
+    }
+
     /// <summary>Checks that storage-maintained fields passed to create are recomputed, not trusted.</summary>
     /// <returns>A task that completes when the test is done.</returns>
     [Test]

@@ -173,4 +173,19 @@ public sealed class CliChatTests
         Assert.That(result.ExitCode, Is.EqualTo(2), result.ToString());
         Assert.That(result.Error, Does.Contain("Unknown provider 'nosuch'"));
     }
+
+    [Test]
+    public async Task Chat_DemoProvider_AnswersOffline_AndResumes()
+    {
+        _cli.Environment["OPENAI_BASE_URL"] = null;
+        _cli.Environment["OPENAI_API_KEY"] = null;
+
+        var first = await _cli.RunAsync("chat", "--provider", "demo", "Where is my order?");
+        var second = await _cli.RunAsync("chat", "--provider", "demo", "-r", "And when will it ship?");
+
+        Assert.That(first.ExitCode + second.ExitCode, Is.Zero, first + "\n" + second);
+        Assert.That(first.Out, Does.Contain("(demo model) You said \"Where is my order?\""));
+        Assert.That(second.Out, Does.Contain("I was given 3 messages (2 from you)"), "-r resumed the first chat");
+        Assert.That(_server.Requests, Is.Empty, "nothing went to a server");
+    }
 }

@@ -25,6 +25,9 @@ internal sealed class CliRunner
         ["DOTNET_NOLOGO"] = "1",
     };
 
+    /// <summary>Gets or sets the tool's working directory (null: this process's).</summary>
+    public string? WorkingDirectory { get; set; }
+
     /// <summary>Gets the path of the tool's entry assembly, built beside this test project in the same configuration.</summary>
     public static string ToolPath
     {
@@ -49,6 +52,7 @@ internal sealed class CliRunner
             StandardErrorEncoding = Encoding.UTF8,
             UseShellExecute = false,
         };
+        if (WorkingDirectory is not null) start.WorkingDirectory = WorkingDirectory;
         start.ArgumentList.Add(ToolPath);
         foreach (var a in args) start.ArgumentList.Add(a);
         foreach (var (k, v) in Environment)

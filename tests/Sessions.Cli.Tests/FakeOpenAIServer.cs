@@ -39,6 +39,18 @@ internal sealed class FakeOpenAIServer : IAsyncDisposable
     /// <summary>Computes the reply text from the request's messages (role, text).</summary>
     public Func<IReadOnlyList<(string Role, string Text)>, string> Reply { get; set; } = messages => "echo: " + messages.Last(m => m.Role == "user").Text;
 
+    /// <summary>Computes the reply from the whole request (used before <see cref="Reply"/> when set; null falls through to it).</summary>
+    public Func<JsonElement, IReadOnlyList<(string Role, string Text)>, string?>? RequestReply { get; set; }
+
+    /// <summary>Decides, from the request and its last user message, that it gets an HTTP 400 error (as <c>[fail]</c> does).</summary>
+    public Func<JsonElement, string, bool>? Fails { get; set; }
+
+    /// <summary>Gets the name of the JSON schema a request asks the reply to follow (response_format), or null.</summary>
+    public static string? SchemaName(JsonElement request) =>
+        request.TryGetProperty("response_format", out var format) && format.TryGetProperty("json_schema", out var schema) && schema.TryGetProperty("name", out var name)
+            ? name.GetString()
+            : null;
+
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
@@ -76,13 +88,13 @@ internal sealed class FakeOpenAIServer : IAsyncDisposable
             var messages = json.GetProperty("messages").EnumerateArray().Select(m => (m.GetProperty("role").GetString()!, TextOf(m))).ToList();
             string last = messages.LastOrDefault(m => m.Item1 == "user").Item2 ?? "";
             string model = json.TryGetProperty("model", out var mo) ? mo.GetString() ?? "gpt-test" : "gpt-test";
-            if (last.Contains("[fail]", StringComparison.Ordinal))
+            if (last.Contains("[fail]", StringComparison.Ordinal) || Fails?.Invoke(json, last) == true)
             {
                 await RespondAsync(stream, 400, "application/json", """{"error":{"message":"The model refused: bad request","type":"invalid_request_error"}}""");
                 return;
             }
 
-            string reply = Reply(messages);
+            string reply = RequestReply?.Invoke(json, messages) ?? Reply(messages);
             bool streaming = json.TryGetProperty("stream", out var s) && s.ValueKind == JsonValueKind.True;
             if (!streaming)
             {

@@ -7,7 +7,7 @@ namespace Sessions.Sdk.Benchmarks;
 internal sealed class ChatPipelineMeasurement : IChildMeasurement
 {
     public const string MeasurementName = "chat-pipeline";
-    private const int Iterations = 200_000;
+    private static readonly int Iterations = Harness.Size(200_000, 2_000);
 
     public string Name => MeasurementName;
 
@@ -42,7 +42,7 @@ internal sealed class ChatPipelineMeasurement : IChildMeasurement
 
     private static async Task<(double Us, double Bytes)> TimeAsync(IChatClient client, List<ChatMessage> messages, ChatOptions options)
     {
-        for (int i = 0; i < 10_000; i++) await client.GetResponseAsync(messages, options);
+        for (int i = 0; i < Harness.Size(10_000, 200); i++) await client.GetResponseAsync(messages, options);
         long alloc = GC.GetTotalAllocatedBytes(precise: true);
         long start = Stopwatch.GetTimestamp();
         for (int i = 0; i < Iterations; i++) await client.GetResponseAsync(messages, options);

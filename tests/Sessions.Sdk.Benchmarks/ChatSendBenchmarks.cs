@@ -94,9 +94,9 @@ public class ChatSendBenchmarks
         var job = Job.Default
             .WithToolchain(InProcessEmitToolchain.Instance)
             .WithLaunchCount(1)
-            .WithWarmupCount(3)
-            .WithIterationCount(7)
-            .WithInvocationCount(InvocationsPerIteration)
+            .WithWarmupCount(Harness.Size(3, 1))
+            .WithIterationCount(Harness.Size(7, 1))
+            .WithInvocationCount(Harness.Size(InvocationsPerIteration, 200))
             .WithUnrollFactor(1);
         var config = ManualConfig.CreateEmpty()
             .AddJob(job)

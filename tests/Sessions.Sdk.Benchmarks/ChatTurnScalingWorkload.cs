@@ -10,7 +10,8 @@ internal sealed class ChatTurnScalingWorkload : IWorkload
     public async Task RunAsync(Harness harness, CancellationToken cancellationToken)
     {
         var perTurn = new Dictionary<int, double>();
-        foreach (int m in new[] { 1_000, 10_000 })
+        int small = Harness.Size(1_000, 100), large = Harness.Size(10_000, 300);
+        foreach (int m in new[] { small, large })
         {
             string directory = Path.Combine(harness.WorkDirectory, "w9-" + m);
             Directory.CreateDirectory(directory);
@@ -33,7 +34,7 @@ internal sealed class ChatTurnScalingWorkload : IWorkload
             harness.Add("W9", $"messages sent to the model per turn, M = {m:N0}", figures["messagesSent"], "");
         }
 
-        double ratio = perTurn[10_000] / perTurn[1_000];
+        double ratio = perTurn[large] / perTurn[small];
         harness.Add("W9", "per-turn cost at 10,000 ÷ at 1,000", ratio, "×", "≤ 1.5", ratio <= 1.5);
     }
 }

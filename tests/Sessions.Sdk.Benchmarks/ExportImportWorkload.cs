@@ -12,13 +12,16 @@ namespace Sessions.Sdk.Benchmarks;
 /// </summary>
 internal sealed class ExportImportWorkload : IWorkload
 {
+    /// <summary>The messages of the exported session: 10,000 (300 in a smoke run).</summary>
+    public static readonly int Messages = Harness.Size(10_000, 300);
+
     public string Id => "WE";
 
     public async Task RunAsync(Harness harness, CancellationToken cancellationToken)
     {
         string source = Path.Combine(harness.WorkDirectory, "we-source");
         var storage = FileBench.CreateStorage(source);
-        await storage.CreateAsync(new SessionInfo { Id = FileBench.SessionId, Title = "bench", CreatedAt = FileBench.Start, UpdatedAt = FileBench.Start }, FileBench.Messages(42, 10_000, FileBench.Start), cancellationToken);
+        await storage.CreateAsync(new SessionInfo { Id = FileBench.SessionId, Title = "bench", CreatedAt = FileBench.Start, UpdatedAt = FileBench.Start }, FileBench.Messages(42, Messages, FileBench.Start), cancellationToken);
         FileBench.Dispose(storage);
         string journal = Path.Combine(source, FileBench.SessionId + ".jsonl");
         string exported = Path.Combine(harness.WorkDirectory, "we-export.json");
@@ -45,7 +48,7 @@ internal sealed class ExportImportWorkload : IWorkload
         await storage.CreateAsync(new SessionInfo { Id = FileBench.SessionId, CreatedAt = FileBench.Start, UpdatedAt = FileBench.Start }, [], cancellationToken);
         for (int i = 0; i < 10; i++)
         {
-            await storage.AppendMessagesAsync(FileBench.SessionId, FileBench.Messages((uint)(100 + i), 10_000, FileBench.Start), cancellationToken);
+            await storage.AppendMessagesAsync(FileBench.SessionId, FileBench.Messages((uint)(100 + i), Harness.Size(10_000, 100), FileBench.Start), cancellationToken);
         }
 
         FileBench.Dispose(storage);
@@ -151,7 +154,7 @@ internal sealed class ImportMeasurement : IChildMeasurement
         }
 
         double total = Harness.ElapsedMs(start, Stopwatch.GetTimestamp());
-        if (result.Sessions.Single().MessageCount != 10_000) throw new InvalidOperationException("the import lost messages");
+        if (result.Sessions.Single().MessageCount != ExportImportWorkload.Messages) throw new InvalidOperationException("the import lost messages");
         return new Dictionary<string, double>(StringComparer.Ordinal) { ["total"] = total };
     }
 }

@@ -5,6 +5,9 @@ namespace Sessions.Sdk.Benchmarks;
 /// <summary>W3: in a new process, list 1,000 sessions × 50 messages with name, message count and last-updated, without loading messages (file store).</summary>
 internal sealed class FileListWorkload : IWorkload
 {
+    /// <summary>The number of sessions in the fixture: 1,000 (50 in a smoke run).</summary>
+    public static readonly int Sessions = Harness.Size(1000, 50);
+
     public string Id => "W3";
 
     public async Task RunAsync(Harness harness, CancellationToken cancellationToken)
@@ -55,7 +58,7 @@ internal sealed class FileListMeasurement : IChildMeasurement
         await foreach (var session in storage.ListAsync(new SessionQuery())) sessions.Add(session);
         double cold = Harness.ElapsedMs(start, Stopwatch.GetTimestamp());
         double jit = (System.Runtime.JitInfo.GetCompilationTime() - jitBefore).TotalMilliseconds;
-        int expected = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1000;
+        int expected = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : FileListWorkload.Sessions;
         if (sessions.Count != expected || sessions.Any(s => s.MessageCount != 50 || s.Id.Length != 5))
         {
             throw new InvalidOperationException($"expected {expected} sessions of 50 messages, listed {sessions.Count}");
@@ -87,7 +90,7 @@ internal sealed class FileListReferenceMeasurement : IChildMeasurement
         }
 
         double cold = Harness.ElapsedMs(start, Stopwatch.GetTimestamp());
-        if (found.Count != 1000) throw new InvalidOperationException($"expected 1,000 files, found {found.Count}");
+        if (found.Count != FileListWorkload.Sessions) throw new InvalidOperationException($"expected {FileListWorkload.Sessions} files, found {found.Count}");
         return Task.FromResult<IReadOnlyDictionary<string, double>>(new Dictionary<string, double>(StringComparer.Ordinal) { ["cold"] = cold });
     }
 }
@@ -102,7 +105,7 @@ internal sealed class FileListFixtureMeasurement : IChildMeasurement
     public static async Task WriteFixtureAsync(string directory)
     {
         var storage = FileBench.CreateStorage(directory);
-        for (int s = 0; s < 1000; s++)
+        for (int s = 0; s < FileListWorkload.Sessions; s++)
         {
             var time = FileBench.Start.AddMinutes(s);
             await storage.CreateAsync(

@@ -105,11 +105,29 @@ internal sealed class Harness : IDisposable
     {
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture, $"Machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}; median of {Repetitions} fresh-process runs.");
+        if (LoadAverage() is { } load) sb.AppendLine(CultureInfo.InvariantCulture, $"Load average at the start: {StartLoad ?? "?"}; at the end: {load} (1, 5, 15 min).");
         sb.AppendLine();
         sb.AppendLine("| workload | figure | value | target | verdict |");
         sb.AppendLine("|---|---|---|---|---|");
         foreach (var r in _rows) sb.AppendLine(CultureInfo.InvariantCulture, $"| {r.Workload} | {r.Figure} | {r.Value} | {r.Target} | {r.Verdict} |");
         return sb.ToString();
+    }
+
+    /// <summary>Gets the load average when the harness started (Linux), reported with the table.</summary>
+    public string? StartLoad { get; } = LoadAverage();
+
+    /// <summary>The 1, 5 and 15 minute load averages from <c>/proc/loadavg</c>; <see langword="null"/> where there is none.</summary>
+    public static string? LoadAverage()
+    {
+        try
+        {
+            var parts = File.ReadAllText("/proc/loadavg").Split(' ');
+            return parts.Length >= 3 ? string.Join(" ", parts[..3]) : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     public static double Median(IEnumerable<double> values)

@@ -11,7 +11,10 @@ namespace Sessions.Sdk.Benchmarks;
 /// </remarks>
 internal sealed class TrashWorkload : IWorkload
 {
-    public const int Cycles = 60;
+    public static readonly int Cycles = Harness.Size(60, 5);
+
+    /// <summary>The messages the session named after <paramref name="m"/> holds: m (a tenth of it in a smoke run).</summary>
+    public static int Length(int m) => Harness.Size(m, m / 10);
 
     public string Id => "W11";
 
@@ -91,7 +94,7 @@ internal sealed class TrashCycleMeasurement : IChildMeasurement
         var start = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
         foreach (int m in new[] { 1000, 10000 })
         {
-            await storage.CreateAsync(new SessionInfo { Id = $"m{m}", Title = $"{m} messages", CreatedAt = start, UpdatedAt = start }, FileBench.Messages(42, m, start));
+            await storage.CreateAsync(new SessionInfo { Id = $"m{m}", Title = $"{m} messages", CreatedAt = start, UpdatedAt = start }, FileBench.Messages(42, TrashWorkload.Length(m), start));
         }
 
         if (storage is IAsyncDisposable a) await a.DisposeAsync();
@@ -106,7 +109,7 @@ internal sealed class TrashCycleMeasurement : IChildMeasurement
             var start = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
             foreach (int m in new[] { 1000, 10000 })
             {
-                await storage.CreateAsync(new SessionInfo { Id = $"m{m}", Title = $"{m} messages", CreatedAt = start, UpdatedAt = start }, FileBench.Messages(42, m, start));
+                await storage.CreateAsync(new SessionInfo { Id = $"m{m}", Title = $"{m} messages", CreatedAt = start, UpdatedAt = start }, FileBench.Messages(42, TrashWorkload.Length(m), start));
             }
         }
 
@@ -149,7 +152,7 @@ internal sealed class TrashCycleMeasurement : IChildMeasurement
         }
 
         var info = await storage.GetAsync("m10000") ?? throw new InvalidOperationException("m10000 is missing after the cycles");
-        if (info.MessageCount != 10000) throw new InvalidOperationException($"m10000 has {info.MessageCount.ToString(CultureInfo.InvariantCulture)} messages after the cycles");
+        if (info.MessageCount != TrashWorkload.Length(10000)) throw new InvalidOperationException($"m10000 has {info.MessageCount.ToString(CultureInfo.InvariantCulture)} messages after the cycles");
         return times.ToDictionary(t => t.Key, t => Harness.Median(t.Value), StringComparer.Ordinal);
     }
 }

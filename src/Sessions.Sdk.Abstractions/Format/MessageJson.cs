@@ -111,7 +111,7 @@ internal static class MessageJson
             bool ok = name switch
             {
                 "cost" => reader.TokenType == JsonTokenType.Number && reader.TryGetDecimal(out _),
-                "requests" => reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out _),
+                "requests" or "unpriced" => reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out _),
                 "in" or "out" or "total" => reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out _),
                 _ => true,
             };

@@ -15,11 +15,19 @@ public sealed record SessionUsage
     /// <summary>Gets the total number of tokens as reported by the provider, or input plus output.</summary>
     public long TotalTokens { get; init; }
 
-    /// <summary>Gets the cost in the catalog's currency (usually USD); zero when prices are unknown.</summary>
+    /// <summary>Gets the cost of the priced requests in the catalog's currency (usually USD).</summary>
+    /// <remarks>
+    /// Requests to a model with no known price add nothing here and are counted in <see cref="UnpricedRequests"/> instead: a cost is
+    /// complete only when that count is zero. Show such usage as unknown (for example "cost unknown for 3 requests"), never as $0.
+    /// </remarks>
     public decimal Cost { get; init; }
 
     /// <summary>Gets the number of model requests counted.</summary>
     public int Requests { get; init; }
+
+    /// <summary>Gets how many of the <see cref="Requests"/> went to a model whose price is not known, so their cost is unknown (not zero).</summary>
+    /// <remarks><see cref="Cost"/> covers the other requests only; when this is greater than zero the true total is unknown.</remarks>
+    public int UnpricedRequests { get; init; }
 
     /// <summary>Returns the sum of two usages.</summary>
     /// <param name="other">The usage to add; <see langword="null"/> adds nothing.</param>
@@ -31,5 +39,6 @@ public sealed record SessionUsage
         TotalTokens = TotalTokens + other.TotalTokens,
         Cost = Cost + other.Cost,
         Requests = Requests + other.Requests,
+        UnpricedRequests = UnpricedRequests + other.UnpricedRequests,
     };
 }

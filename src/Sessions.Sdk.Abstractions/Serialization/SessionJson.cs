@@ -205,6 +205,12 @@ public static class SessionJson
         writer.WriteNumber("total"u8, usage.TotalTokens);
         writer.WriteNumber("cost"u8, usage.Cost);
         writer.WriteNumber("requests"u8, usage.Requests);
+        if (usage.UnpricedRequests != 0)
+        {
+            // Only when there are some: records without it read as fully priced, and earlier readers skip it.
+            writer.WriteNumber("unpriced"u8, usage.UnpricedRequests);
+        }
+
         writer.WriteEndObject();
     }
 
@@ -217,7 +223,7 @@ public static class SessionJson
         if (reader.TokenType != JsonTokenType.StartObject) throw new JsonException("usage must be a JSON object");
         long input = 0, output = 0, total = 0;
         decimal cost = 0;
-        int requests = 0;
+        int requests = 0, unpriced = 0;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("in"u8)) { reader.Read(); input = reader.GetInt64(); }
@@ -225,11 +231,12 @@ public static class SessionJson
             else if (reader.ValueTextEquals("total"u8)) { reader.Read(); total = reader.GetInt64(); }
             else if (reader.ValueTextEquals("cost"u8)) { reader.Read(); cost = reader.GetDecimal(); }
             else if (reader.ValueTextEquals("requests"u8)) { reader.Read(); requests = reader.GetInt32(); }
+            else if (reader.ValueTextEquals("unpriced"u8)) { reader.Read(); unpriced = reader.GetInt32(); }
             else { reader.Read(); reader.Skip(); }
         }
 
         if (reader.TokenType != JsonTokenType.EndObject) throw new JsonException("truncated usage object");
-        return new SessionUsage { InputTokens = input, OutputTokens = output, TotalTokens = total, Cost = cost, Requests = requests };
+        return new SessionUsage { InputTokens = input, OutputTokens = output, TotalTokens = total, Cost = cost, Requests = requests, UnpricedRequests = unpriced };
     }
 
     /// <summary>Returns whether a message is plain text: a role and <see cref="TextContent"/> items, nothing else that serializes.</summary>

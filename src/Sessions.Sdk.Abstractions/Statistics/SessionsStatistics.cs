@@ -17,7 +17,7 @@ public sealed record SessionsStatistics
     /// <summary>Gets the number of messages stored in them.</summary>
     public long Messages { get; init; }
 
-    /// <summary>Gets the usage they accumulated (tokens, cost, model requests).</summary>
+    /// <summary>Gets the usage they accumulated (tokens, cost, model requests); the cost is incomplete when <see cref="SessionUsage.UnpricedRequests"/> is not zero.</summary>
     public SessionUsage Usage { get; init; } = SessionUsage.Empty;
 
     /// <summary>Gets their approximate stored size in bytes (0 for stores that do not report sizes).</summary>
@@ -191,6 +191,7 @@ public static class SessionsStatisticsCalculator
         private long _total;
         private decimal _cost;
         private int _requests;
+        private int _unpriced;
 
         public void Add(SessionInfo s)
         {
@@ -202,10 +203,11 @@ public static class SessionsStatisticsCalculator
             _total += u.TotalTokens;
             _cost += u.Cost;
             _requests += u.Requests;
+            _unpriced += u.UnpricedRequests;
         }
 
-        public SessionUsage ToUsage() => _input == 0 && _output == 0 && _total == 0 && _cost == 0 && _requests == 0
+        public SessionUsage ToUsage() => _input == 0 && _output == 0 && _total == 0 && _cost == 0 && _requests == 0 && _unpriced == 0
             ? SessionUsage.Empty
-            : new SessionUsage { InputTokens = _input, OutputTokens = _output, TotalTokens = _total, Cost = _cost, Requests = _requests };
+            : new SessionUsage { InputTokens = _input, OutputTokens = _output, TotalTokens = _total, Cost = _cost, Requests = _requests, UnpricedRequests = _unpriced };
     }
 }

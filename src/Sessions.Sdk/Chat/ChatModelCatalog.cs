@@ -66,20 +66,25 @@ public sealed class ChatModelCatalog
     /// <param name="providerName">The provider that answered.</param>
     /// <param name="modelId">The model that answered (reported or requested).</param>
     /// <param name="requests">The number of model calls the usage covers.</param>
-    /// <returns>The usage with cost; cost is zero when the model or its prices are unknown.</returns>
+    /// <returns>
+    /// The usage with cost. When the model is not in the catalog or lacks a price its requests are counted in
+    /// <see cref="SessionUsage.UnpricedRequests"/> and add no cost: unknown, not free.
+    /// </returns>
     public SessionUsage ToSessionUsage(UsageDetails? usage, string? providerName, string? modelId, int requests = 1)
     {
         long input = usage?.InputTokenCount ?? 0;
         long output = usage?.OutputTokenCount ?? 0;
         long total = usage?.TotalTokenCount ?? (input + output);
         var model = Find(providerName, modelId);
+        bool priced = model is not null && model.HasPrices;
         return new SessionUsage
         {
             InputTokens = input,
             OutputTokens = output,
             TotalTokens = total,
-            Cost = model?.CalculateCost(input, output) ?? 0m,
+            Cost = priced ? model!.CalculateCost(input, output) : 0m,
             Requests = requests,
+            UnpricedRequests = priced ? 0 : requests,
         };
     }
 

@@ -21,6 +21,10 @@ public sealed record ChatModelInfo
     /// <summary>Gets the price of one million output tokens, if known.</summary>
     public decimal? OutputPricePerMillion { get; init; }
 
+    /// <summary>Gets a value indicating whether both prices are known, so <see cref="CalculateCost"/> gives a call's true cost.</summary>
+    /// <remarks>A model registered without prices (for example only for its context window) leaves its calls' cost unknown, not zero.</remarks>
+    public bool HasPrices => InputPricePerMillion is not null && OutputPricePerMillion is not null;
+
     /// <summary>Calculates the cost of a call from its token counts.</summary>
     /// <param name="inputTokens">The input tokens.</param>
     /// <param name="outputTokens">The output tokens.</param>

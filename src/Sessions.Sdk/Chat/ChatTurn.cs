@@ -187,7 +187,10 @@ internal sealed class ChatTurn
     /// <summary>The one place the provider, model, pipeline and per-call options of a session's turn are chosen.</summary>
     /// <remarks>Call it before storing the prompt: an unknown provider then fails with nothing stored.</remarks>
     /// <exception cref="InvalidOperationException">The session's provider is not registered, or no default can be chosen.</exception>
-    public ChatTurnCall Prepare(Session session, ChatOptions? options)
+    /// <param name="session">The session.</param>
+    /// <param name="options">The caller's options, if any.</param>
+    /// <param name="store">Where the tool rounds and the reply are stored; <see langword="null"/> for the session's own writer. Plan steps running in parallel pass a writer with autosave off and append its messages to the session in one piece.</param>
+    public ChatTurnCall Prepare(Session session, ChatOptions? options, SessionWriter? store = null)
     {
         ArgumentNullException.ThrowIfNull(session);
         var info = session.Writer.Info;
@@ -220,7 +223,7 @@ internal sealed class ChatTurn
             chatOptions.Tools = [.. declared.Select(t => t is AIFunction f ? f.AsDeclarationOnly() : t)];
         }
 
-        var state = new ChatTurnState(this, session.Writer, provider.Name, chatOptions.ModelId, _options.ToolsEnabled ? _options.MaxToolIterations : 0);
+        var state = new ChatTurnState(this, store ?? session.Writer, provider.Name, chatOptions.ModelId, _options.ToolsEnabled ? _options.MaxToolIterations : 0);
         chatOptions.Turn = state;
         return new ChatTurnCall(session, pipeline.Client, chatOptions, state);
     }

@@ -9,7 +9,7 @@ public static class DemoProviderSessionsBuilderExtensions
     /// <returns>The builder, for chaining.</returns>
     /// <remarks>
     /// The demo model answers by echoing the last user message and saying how many messages it was given, with word counts
-    /// as token usage. Replace it with a real provider (<c>AddOpenAIProvider</c>, <c>AddAnthropicProvider</c>, or
+    /// as token usage, and costs nothing (it is in the model catalog at price zero, so its cost is known: $0). Replace it with a real provider (<c>AddOpenAIProvider</c>, <c>AddAnthropicProvider</c>, or
     /// <c>AddChatProvider</c> with any <c>IChatClient</c>) to talk to a model.
     /// </remarks>
     /// <exception cref="ArgumentException"><paramref name="name"/> is empty or white space.</exception>
@@ -17,6 +17,7 @@ public static class DemoProviderSessionsBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        return builder.AddChatProvider(name, _ => new DemoChatClient(), DemoChatClient.ModelId);
+        return builder.AddChatProvider(name, _ => new DemoChatClient(), DemoChatClient.ModelId)
+            .AddModel(new ChatModelInfo { ProviderName = name, ModelId = DemoChatClient.ModelId, InputPricePerMillion = 0m, OutputPricePerMillion = 0m });
     }
 }

@@ -78,6 +78,7 @@ internal abstract class ExportTranscript : IAsyncDisposable
         var text = new StringBuilder(RoleName(message.Role)).Append(" · ").Append(Time(message.Timestamp));
         if (message.ModelId is { } model) text.Append(" · ").Append(model);
         if (message.Usage is { TotalTokens: > 0 } usage) text.Append(" · ").Append(usage.TotalTokens.ToString("N0", CultureInfo.InvariantCulture)).Append(" tokens");
+        if (message.Usage is { UnpricedRequests: > 0 }) text.Append(" · cost unknown");
         if (message.Pinned) text.Append(" · pinned");
         return text.ToString();
     }
@@ -94,10 +95,21 @@ internal abstract class ExportTranscript : IAsyncDisposable
         foreach (var pair in info.Metadata.OrderBy(p => p.Key, StringComparer.Ordinal)) yield return ("Metadata " + pair.Key, pair.Value);
         if (info.ParentSessionId is { } parent) yield return ("Branched from", parent + (info.BranchedAtSequence is { } at ? " at message " + at.ToString(CultureInfo.InvariantCulture) : string.Empty));
         yield return ("Messages", info.MessageCount.ToString(CultureInfo.InvariantCulture));
-        if (info.Usage.TotalTokens > 0 || info.Usage.Cost > 0)
+        if (info.Usage.TotalTokens > 0 || info.Usage.Cost > 0 || info.Usage.UnpricedRequests > 0)
         {
-            yield return ("Usage", string.Create(CultureInfo.InvariantCulture, $"{info.Usage.TotalTokens:N0} tokens, {info.Usage.Cost} cost, {info.Usage.Requests} requests"));
+            yield return ("Usage", string.Create(CultureInfo.InvariantCulture, $"{info.Usage.TotalTokens:N0} tokens, {CostText(info.Usage)}, {info.Usage.Requests} requests"));
         }
+    }
+
+    /// <summary>Describes a usage's cost without ever passing an unknown price off as zero.</summary>
+    /// <returns><c>0.0042 cost</c>; <c>cost unknown for 3 requests</c> when no request was priced; <c>0.0042 cost + unknown for 1 request</c> when some were.</returns>
+    internal static string CostText(SessionUsage usage)
+    {
+        if (usage.UnpricedRequests <= 0) return string.Create(CultureInfo.InvariantCulture, $"{usage.Cost} cost");
+        string unknown = string.Create(CultureInfo.InvariantCulture, $"unknown for {usage.UnpricedRequests} request{(usage.UnpricedRequests == 1 ? string.Empty : "s")}");
+        return usage.Cost == 0 && usage.UnpricedRequests >= usage.Requests
+            ? "cost " + unknown
+            : string.Create(CultureInfo.InvariantCulture, $"{usage.Cost} cost + {unknown}");
     }
 
     /// <summary>Describes one content item as a kind and a body; the body is text to show (already plain, not escaped).</summary>

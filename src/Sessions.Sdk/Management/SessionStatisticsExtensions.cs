@@ -9,7 +9,7 @@ public static class SessionStatisticsExtensions
     /// <param name="mostActive">How many of the sessions with the most messages to return.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>Totals, figures per provider and model, activity per day and the most active sessions.</returns>
-    /// <remarks>Stores implementing <see cref="ISessionStatisticsSource"/> (SQLite, PostgreSQL) compute them in SQL; for others the listing is folded.</remarks>
+    /// <remarks>Stores implementing <see cref="ISessionStatisticsSource"/> compute them themselves (SQLite and PostgreSQL in SQL, the file store from its listing catalog without opening journals); for others the listing is folded. Requests to models with no known price are counted in <see cref="SessionUsage.UnpricedRequests"/>, never as $0.</remarks>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="mostActive"/> is negative.</exception>
     public static async Task<SessionsStatistics> GetStatisticsAsync(this ISessionManager manager, SessionQuery? query = null, int mostActive = 10, CancellationToken cancellationToken = default)
     {

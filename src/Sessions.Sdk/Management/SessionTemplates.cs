@@ -36,6 +36,50 @@ public static class SessionTemplateExtensions
         return builder;
     }
 
+    /// <summary>Registers a session template read now from a file in the session format (a session exported as Json, or a bundle holding one session).</summary>
+    /// <param name="builder">The sessions builder.</param>
+    /// <param name="path">The file.</param>
+    /// <param name="name">The template's name; <see langword="null"/> for the file name without its extension (<c>code-review.json</c> is <c>code-review</c>).</param>
+    /// <returns>The builder.</returns>
+    /// <remarks>The file is read when this is called, so a missing or bad file fails at startup; later changes to it are not seen.</remarks>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="SessionFormatException">The file is not a session document holding one session; the message names the file and the bad field.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> or <paramref name="name"/> is empty, or a template with that name is already registered.</exception>
+    public static ISessionsBuilder AddSessionTemplateFile(this ISessionsBuilder builder, string path, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (name is not null) ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        var template = SessionTemplateFile.Load(path);
+        return builder.AddSessionTemplate(name ?? Path.GetFileNameWithoutExtension(path), template);
+    }
+
+    /// <summary>Registers every template file of a folder (<c>*.json</c> in the session format), each named after its file without the extension.</summary>
+    /// <param name="builder">The sessions builder.</param>
+    /// <param name="directory">The folder; subfolders are not read.</param>
+    /// <returns>The builder.</returns>
+    /// <remarks>The files are read when this is called, in ordinal name order; one bad file fails the call and names it.</remarks>
+    /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
+    /// <exception cref="SessionFormatException">A file is not a session document holding one session.</exception>
+    /// <exception cref="ArgumentException"><paramref name="directory"/> is empty, or a file's name is already a registered template's.</exception>
+    public static ISessionsBuilder AddSessionTemplateDirectory(this ISessionsBuilder builder, string directory)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        string full = Path.GetFullPath(directory);
+        if (!Directory.Exists(full))
+        {
+            throw new DirectoryNotFoundException($"The session template folder '{full}' (AddSessionTemplateDirectory) does not exist.");
+        }
+
+        foreach (var file in Directory.EnumerateFiles(full, "*.json").Order(StringComparer.Ordinal))
+        {
+            builder.AddSessionTemplateFile(file);
+        }
+
+        return builder;
+    }
+
     /// <summary>Starts the new session from a registered template: its settings first, then whatever this builder is told after.</summary>
     /// <param name="builder">The session builder.</param>
     /// <param name="name">The template's name.</param>
@@ -84,17 +128,7 @@ public static class SessionTemplateExtensions
         ArgumentException.ThrowIfNullOrWhiteSpace(templateName);
         var info = await manager.Storage.GetAsync(sessionId, cancellationToken).ConfigureAwait(false) ?? throw new SessionNotFoundException(sessionId);
         var messages = await manager.Storage.GetMessagesAsync(sessionId, MessageRange.All, cancellationToken).ConfigureAwait(false);
-        var template = new SessionTemplate
-        {
-            Title = info.Title.Length == 0 ? null : info.Title,
-            SystemPrompt = info.SystemPrompt,
-            Messages = [.. messages.Select(m => m.Message.Clone())],
-            Tags = [.. info.Tags],
-            Metadata = info.Metadata.Where(p => p.Key != TemplateMetadataKey).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal),
-            Kind = info.Kind,
-            ProviderName = info.ProviderName,
-            ModelId = info.ModelId,
-        };
+        var template = SessionTemplate.From(info, messages);
         if (manager is SessionManager concrete) concrete.Templates.Set(templateName, template);
         return template;
     }

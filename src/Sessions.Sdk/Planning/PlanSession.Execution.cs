@@ -122,6 +122,15 @@ public sealed partial class PlanSession
         return waves;
     }
 
+    /// <summary>
+    /// The scheduler: one loop decides, persists and launches; executors run concurrently and only report outcomes back.
+    /// </summary>
+    /// <remarks>
+    /// Group commit: every outcome the loop finds (outputs, failures, retries, skips) and every start it decides on next is
+    /// persisted as one append, before any executor it launches runs and before any dependent starts. An outcome is recorded
+    /// as soon as the loop sees it; it never waits for a batch to fill. So a completed step's output and end are durable
+    /// before the decision that depends on them, exactly as with one append per event, at a fraction of the appends.
+    /// </remarks>
     private async Task<PlanResult> RunAsync(IProgress<PlanProgress>? progress, long started, CancellationToken cancellationToken)
     {
         var options = _manager.Options;
@@ -129,7 +138,6 @@ public sealed partial class PlanSession
         activity?.SetTag(PlanTags.PlanId, Plan.Id);
         activity?.SetTag(PlanTags.SessionId, Session.Id);
 
-        Report(progress, await RecordAsync(PlanEvents.ExecutionStarted, new PlanStateEvent { At = Now }, PlanProgressKind.PlanStatusChanged, CancellationToken.None).ConfigureAwait(false));
         var plan = Plan;
         activity?.SetTag(PlanTags.StepCount, plan.Steps.Count);
         PlanningLog.ExecutionStarted(_manager.Logger, plan.Id, plan.Steps.Count(s => !s.IsCompleted), plan.Steps.Count);
@@ -138,6 +146,15 @@ public sealed partial class PlanSession
         var waiting = new Dictionary<string, int>(StringComparer.Ordinal);
         var dependents = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         var ready = new Queue<string>();
+        var completedIds = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var step in plan.Steps)
+        {
+            if (step.IsCompleted)
+            {
+                completedIds.Add(step.Id);
+            }
+        }
+
         foreach (var step in plan.Steps)
         {
             if (step.IsCompleted)
@@ -148,7 +165,7 @@ public sealed partial class PlanSession
             int open = 0;
             foreach (var dep in step.Dependencies)
             {
-                if (!plan.GetStep(dep).IsCompleted)
+                if (!completedIds.Contains(dep))
                 {
                     open++;
                     (dependents.TryGetValue(dep, out var list) ? list : dependents[dep] = []).Add(step.Id);
@@ -162,8 +179,11 @@ public sealed partial class PlanSession
             }
         }
 
+        var batch = new PlanEventBatch();
+        batch.Add(PlanEvents.ExecutionStarted, new PlanStateEvent { At = Now }, PlanProgressKind.PlanStatusChanged);
         using var runCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var running = new Dictionary<Task<PlanStepStatus>, string>();
+        var running = new List<(string Id, int Attempt, Task<StepOutcome> Task)>();
+        var launch = new List<(string Id, int Attempt)>();
         var executed = new List<string>();
         var skipped = new HashSet<string>(StringComparer.Ordinal);
         bool anyFailed = false;
@@ -172,35 +192,95 @@ public sealed partial class PlanSession
         {
             while (true)
             {
-                while (running.Count < options.MaxParallelSteps && (!anyFailed || options.ContinueOnError) && !runCts.IsCancellationRequested && ready.TryDequeue(out var next))
+                // Decide what starts now; the starts join the outcomes already in the batch.
+                while (running.Count + launch.Count < options.MaxParallelSteps && (!anyFailed || options.ContinueOnError) && !runCts.IsCancellationRequested && ready.TryDequeue(out var next))
                 {
                     executed.Add(next);
-                    running.Add(RunStepAsync(next, progress, runCts.Token), next);
+                    batch.Add(PlanEvents.StepStarted, new PlanStateEvent { At = Now, StepId = next, Attempt = 1 }, PlanProgressKind.StepStarted);
+                    launch.Add((next, 1));
                 }
 
-                if (running.Count == 0)
+                if (launch.Count == 0 && running.Count == 0)
                 {
-                    break;
+                    break; // the last outcomes are persisted with the end of the execution, below
                 }
 
-                var finished = await Task.WhenAny(running.Keys).ConfigureAwait(false);
-                string id = running[finished];
-                running.Remove(finished);
-                var status = await finished.ConfigureAwait(false);
-                if (status == PlanStepStatus.Completed)
+                // One append for everything decided since the last one; only then do the started steps run.
+                await CommitAsync(batch, progress, CancellationToken.None).ConfigureAwait(false);
+                foreach (var (id, attempt) in launch)
                 {
-                    foreach (var dependent in dependents.GetValueOrDefault(id) ?? [])
+                    running.Add((id, attempt, RunAttemptAsync(StepContext(id, attempt), runCts.Token)));
+                }
+
+                launch.Clear();
+                if (!AnyCompleted(running))
+                {
+                    await WhenAny(running).ConfigureAwait(false);
+                }
+
+                // Take every outcome there is now (not only the first): they are all recorded in the next append.
+                for (int i = 0; i < running.Count;)
+                {
+                    var (id, attempt, task) = running[i];
+                    if (!task.IsCompleted)
                     {
-                        if (--waiting[dependent] == 0)
-                        {
-                            ready.Enqueue(dependent);
-                        }
+                        i++;
+                        continue;
                     }
-                }
-                else if (status is PlanStepStatus.Failed or PlanStepStatus.TimedOut)
-                {
-                    anyFailed = true;
-                    await SkipDependentsAsync(id, dependents, skipped, progress).ConfigureAwait(false);
+
+                    running.RemoveAt(i);
+                    var outcome = await task.ConfigureAwait(false);
+                    switch (outcome.Status)
+                    {
+                        case PlanStepStatus.Completed:
+                            batch.Add(PlanEvents.StepCompleted, new PlanStateEvent { At = Now, StepId = id, Output = outcome.Output }, PlanProgressKind.StepFinished);
+                            completedIds.Add(id);
+                            foreach (var dependent in dependents.GetValueOrDefault(id) ?? [])
+                            {
+                                if (--waiting[dependent] == 0)
+                                {
+                                    ready.Enqueue(dependent);
+                                }
+                            }
+
+                            break;
+                        case PlanStepStatus.Cancelled:
+                            batch.Add(PlanEvents.StepCancelled, new PlanStateEvent { At = Now, StepId = id, Reason = "The execution was cancelled." }, PlanProgressKind.StepFinished);
+                            break;
+                        default:
+                            bool timedOut = outcome.Status == PlanStepStatus.TimedOut;
+                            if (timedOut)
+                            {
+                                PlanningLog.StepTimedOut(_manager.Logger, plan.Id, id, attempt, options.StepTimeout.TotalMilliseconds);
+                            }
+                            else
+                            {
+                                PlanningLog.StepFailed(_manager.Logger, plan.Id, id, attempt, outcome.Error!);
+                            }
+
+                            bool last = attempt > options.MaxStepRetries;
+                            batch.Add(
+                                PlanEvents.StepFailed,
+                                new PlanStateEvent { At = Now, StepId = id, Attempt = attempt, Error = outcome.Error, TimedOut = timedOut, Final = last },
+                                last ? PlanProgressKind.StepFinished : PlanProgressKind.StepRetrying);
+                            if (last)
+                            {
+                                anyFailed = true;
+                                SkipDependents(id, outcome.Status, dependents, skipped, batch);
+                            }
+                            else if (runCts.IsCancellationRequested)
+                            {
+                                batch.Add(PlanEvents.StepCancelled, new PlanStateEvent { At = Now, StepId = id, Reason = "The execution was cancelled." }, PlanProgressKind.StepFinished);
+                            }
+                            else
+                            {
+                                // A retry keeps its slot: it starts in the same append that records the failure.
+                                batch.Add(PlanEvents.StepStarted, new PlanStateEvent { At = Now, StepId = id, Attempt = attempt + 1 }, PlanProgressKind.StepStarted);
+                                launch.Add((id, attempt + 1));
+                            }
+
+                            break;
+                    }
                 }
             }
         }
@@ -209,16 +289,9 @@ public sealed partial class PlanSession
             // Storage failed while recording: stop every running step, wait for them, then surface the error.
             fatal = ex;
             await runCts.CancelAsync().ConfigureAwait(false);
-            foreach (var task in running.Keys)
+            foreach (var (_, _, task) in running)
             {
-                try
-                {
-                    await task.ConfigureAwait(false);
-                }
-                catch (Exception)
-                {
-                    // The first failure is the one reported.
-                }
+                await task.ConfigureAwait(false); // never throws: outcomes are values
             }
         }
 
@@ -229,11 +302,12 @@ public sealed partial class PlanSession
             throw fatal;
         }
 
-        plan = Plan;
-        var final = plan.Steps.All(s => s.IsCompleted) ? PlanStatus.Completed
+        // The last outcomes are still in the batch: count completions from the scheduler's own set.
+        var final = completedIds.Count == plan.Steps.Count ? PlanStatus.Completed
             : cancellationToken.IsCancellationRequested ? PlanStatus.Cancelled
             : PlanStatus.Failed;
-        Report(progress, await RecordAsync(PlanEvents.ExecutionEnded, new PlanStateEvent { At = Now, Status = final }, PlanProgressKind.PlanStatusChanged, CancellationToken.None).ConfigureAwait(false));
+        batch.Add(PlanEvents.ExecutionEnded, new PlanStateEvent { At = Now, Status = final }, PlanProgressKind.PlanStatusChanged);
+        await CommitAsync(batch, progress, CancellationToken.None).ConfigureAwait(false);
         plan = Plan;
         activity?.SetTag(PlanTags.Status, final.ToString());
         if (final != PlanStatus.Completed)
@@ -242,7 +316,7 @@ public sealed partial class PlanSession
         }
 
         var duration = _manager.TimeProvider.GetElapsedTime(started);
-        PlanningLog.ExecutionEnded(_manager.Logger, plan.Id, final, plan.Steps.Count(s => s.IsCompleted), plan.Steps.Count, duration.TotalMilliseconds);
+        PlanningLog.ExecutionEnded(_manager.Logger, plan.Id, final, _folder.CompletedCount, plan.Steps.Count, duration.TotalMilliseconds);
         if (final == PlanStatus.Cancelled)
         {
             throw new OperationCanceledException($"The execution of plan '{plan.Id}' was cancelled; completed steps are kept and ExecuteAsync resumes the rest.", cancellationToken);
@@ -251,119 +325,122 @@ public sealed partial class PlanSession
         return new PlanResult { Plan = plan, ExecutedStepIds = executed, Duration = duration };
     }
 
-    private async Task SkipDependentsAsync(string failedId, Dictionary<string, List<string>> dependents, HashSet<string> skipped, IProgress<PlanProgress>? progress)
+    private static bool AnyCompleted(List<(string Id, int Attempt, Task<StepOutcome> Task)> running)
     {
-        var queue = new Queue<(string Id, string Because)>();
+        foreach (var run in running)
+        {
+            if (run.Task.IsCompleted)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static Task<Task> WhenAny(List<(string Id, int Attempt, Task<StepOutcome> Task)> running)
+    {
+        var tasks = new Task[running.Count];
+        for (int i = 0; i < tasks.Length; i++)
+        {
+            tasks[i] = running[i].Task;
+        }
+
+        return Task.WhenAny(tasks);
+    }
+
+    /// <summary>Adds a skip event for every step downstream of a step that finally failed (or was skipped), breadth first.</summary>
+    private void SkipDependents(string failedId, PlanStepStatus failedStatus, Dictionary<string, List<string>> dependents, HashSet<string> skipped, PlanEventBatch batch)
+    {
+        var queue = new Queue<(string Id, string Because, PlanStepStatus BecauseStatus)>();
         foreach (var d in dependents.GetValueOrDefault(failedId) ?? [])
         {
-            queue.Enqueue((d, failedId));
+            queue.Enqueue((d, failedId, failedStatus));
         }
 
         while (queue.TryDequeue(out var item))
         {
-            if (!skipped.Add(item.Id) || Plan.GetStep(item.Id).Status is PlanStepStatus.Completed or PlanStepStatus.Running)
+            // A dependent of an unfinished step can be neither completed nor running; the check guards against a bad log.
+            if (!skipped.Add(item.Id) || _folder.GetStep(item.Id).Status is PlanStepStatus.Completed or PlanStepStatus.Running)
             {
                 continue;
             }
 
-            var because = Plan.GetStep(item.Because);
-            string text = $"Dependency '{because.Id}' {(because.Status == PlanStepStatus.Skipped ? "was skipped" : because.Status == PlanStepStatus.TimedOut ? "timed out" : "failed")}.";
-            Report(progress, await RecordAsync(PlanEvents.StepSkipped, new PlanStateEvent { At = Now, StepId = item.Id, Reason = text }, PlanProgressKind.StepFinished, CancellationToken.None).ConfigureAwait(false));
+            string what = item.BecauseStatus switch
+            {
+                PlanStepStatus.Skipped => "was skipped",
+                PlanStepStatus.TimedOut => "timed out",
+                _ => "failed",
+            };
+            batch.Add(PlanEvents.StepSkipped, new PlanStateEvent { At = Now, StepId = item.Id, Reason = $"Dependency '{item.Because}' {what}." }, PlanProgressKind.StepFinished);
             foreach (var d in dependents.GetValueOrDefault(item.Id) ?? [])
             {
-                queue.Enqueue((d, item.Id));
+                queue.Enqueue((d, item.Id, PlanStepStatus.Skipped));
             }
         }
     }
 
-    /// <summary>Runs one step with its retries; never throws for the step's own failure, only when recording fails.</summary>
-    private async Task<PlanStepStatus> RunStepAsync(string stepId, IProgress<PlanProgress>? progress, CancellationToken runToken)
+    /// <summary>What an executor gets for a step whose start is persisted: the plan now, the step and its dependencies' outputs.</summary>
+    private PlanStepContext StepContext(string stepId, int attempt)
+    {
+        var step = _folder.GetStep(stepId);
+        var outputs = new Dictionary<string, string>(step.Dependencies.Count, StringComparer.Ordinal);
+        foreach (var dep in step.Dependencies)
+        {
+            outputs[dep] = _folder.GetStep(dep).Output ?? string.Empty;
+        }
+
+        return new PlanStepContext(Plan, step, outputs, Session, attempt);
+    }
+
+    /// <summary>Runs one attempt of a step under its timeout; never throws: the outcome (output, failure, timeout, cancellation) is a value.</summary>
+    private async Task<StepOutcome> RunAttemptAsync(PlanStepContext context, CancellationToken runToken)
     {
         var options = _manager.Options;
-        for (int attempt = 1; ; attempt++)
+        using var activity = SessionsTelemetry.ActivitySource.StartActivity("execute_plan_step", ActivityKind.Internal);
+        activity?.SetTag(PlanTags.PlanId, context.Plan.Id);
+        activity?.SetTag(PlanTags.StepId, context.Step.Id);
+        activity?.SetTag(PlanTags.Attempt, context.Attempt);
+        using var timeoutCts = options.StepTimeout == Timeout.InfiniteTimeSpan ? new CancellationTokenSource() : new CancellationTokenSource(options.StepTimeout, _manager.TimeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(runToken, timeoutCts.Token);
+        Task<string>? task = null;
+        StepOutcome outcome;
+        try
         {
-            Report(progress, await RecordAsync(PlanEvents.StepStarted, new PlanStateEvent { At = Now, StepId = stepId, Attempt = attempt }, PlanProgressKind.StepStarted, CancellationToken.None).ConfigureAwait(false));
-            var plan = Plan;
-            var step = plan.GetStep(stepId);
-            var outputs = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var dep in step.Dependencies)
-            {
-                outputs[dep] = plan.GetStep(dep).Output ?? string.Empty;
-            }
+            task = _manager.Executor.ExecuteAsync(context, linked.Token);
 
-            var context = new PlanStepContext(plan, step, outputs, Session, attempt);
-            using var activity = SessionsTelemetry.ActivitySource.StartActivity("execute_plan_step", ActivityKind.Internal);
-            activity?.SetTag(PlanTags.PlanId, plan.Id);
-            activity?.SetTag(PlanTags.StepId, stepId);
-            activity?.SetTag(PlanTags.Attempt, attempt);
-
-            using var timeoutCts = options.StepTimeout == Timeout.InfiniteTimeSpan ? new CancellationTokenSource() : new CancellationTokenSource(options.StepTimeout, _manager.TimeProvider);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(runToken, timeoutCts.Token);
-            string? output = null;
-            string? error = null;
-            bool timedOut = false;
-            Task<string>? task = null;
-            try
-            {
-                task = _manager.Executor.ExecuteAsync(context, linked.Token);
-
-                // WaitAsync: an executor that ignores its token is abandoned at the timeout all the same.
-                output = await task.WaitAsync(linked.Token).ConfigureAwait(false) ?? string.Empty;
-            }
-            catch (Exception) when (runToken.IsCancellationRequested)
-            {
-                Observe(task);
-                activity?.SetTag(PlanTags.Status, nameof(PlanStepStatus.Cancelled));
-                activity?.SetStatus(ActivityStatusCode.Error, "cancelled");
-                Report(progress, await RecordAsync(PlanEvents.StepCancelled, new PlanStateEvent { At = Now, StepId = stepId, Reason = "The execution was cancelled." }, PlanProgressKind.StepFinished, CancellationToken.None).ConfigureAwait(false));
-                return PlanStepStatus.Cancelled;
-            }
-            catch (Exception) when (timeoutCts.IsCancellationRequested)
-            {
-                Observe(task);
-                timedOut = true;
-                error = string.Create(CultureInfo.InvariantCulture, $"Timed out after {options.StepTimeout.TotalSeconds:0.###} s (attempt {attempt}).");
-            }
-            catch (Exception ex)
-            {
-                error = $"{ex.GetType().Name}: {ex.Message}";
-                activity?.SetTag(PlanTags.ErrorType, ex.GetType().FullName);
-            }
-
-            if (error is null)
-            {
-                activity?.SetTag(PlanTags.Status, nameof(PlanStepStatus.Completed));
-                Report(progress, await RecordAsync(PlanEvents.StepCompleted, new PlanStateEvent { At = Now, StepId = stepId, Output = output }, PlanProgressKind.StepFinished, CancellationToken.None).ConfigureAwait(false));
-                return PlanStepStatus.Completed;
-            }
-
-            bool final = attempt > options.MaxStepRetries;
-            var status = timedOut ? PlanStepStatus.TimedOut : PlanStepStatus.Failed;
-            activity?.SetTag(PlanTags.Status, status.ToString());
-            activity?.SetStatus(ActivityStatusCode.Error, error);
-            if (timedOut)
-            {
-                activity?.SetTag(PlanTags.ErrorType, "timeout");
-                PlanningLog.StepTimedOut(_manager.Logger, plan.Id, stepId, attempt, options.StepTimeout.TotalMilliseconds);
-            }
-            else
-            {
-                PlanningLog.StepFailed(_manager.Logger, plan.Id, stepId, attempt, error);
-            }
-
-            Report(progress, await RecordAsync(
-                PlanEvents.StepFailed,
-                new PlanStateEvent { At = Now, StepId = stepId, Attempt = attempt, Error = error, TimedOut = timedOut, Final = final },
-                final ? PlanProgressKind.StepFinished : PlanProgressKind.StepRetrying,
-                CancellationToken.None).ConfigureAwait(false));
-            if (final)
-            {
-                return status;
-            }
+            // WaitAsync: an executor that ignores its token is abandoned at the timeout all the same.
+            string output = await task.WaitAsync(linked.Token).ConfigureAwait(false) ?? string.Empty;
+            outcome = new StepOutcome(PlanStepStatus.Completed, output, null);
         }
+        catch (Exception) when (runToken.IsCancellationRequested)
+        {
+            Observe(task);
+            outcome = new StepOutcome(PlanStepStatus.Cancelled, null, "The execution was cancelled.");
+        }
+        catch (Exception) when (timeoutCts.IsCancellationRequested)
+        {
+            Observe(task);
+            outcome = new StepOutcome(PlanStepStatus.TimedOut, null, string.Create(CultureInfo.InvariantCulture, $"Timed out after {options.StepTimeout.TotalSeconds:0.###} s (attempt {context.Attempt})."));
+            activity?.SetTag(PlanTags.ErrorType, "timeout");
+        }
+        catch (Exception ex)
+        {
+            outcome = new StepOutcome(PlanStepStatus.Failed, null, $"{ex.GetType().Name}: {ex.Message}");
+            activity?.SetTag(PlanTags.ErrorType, ex.GetType().FullName);
+        }
+
+        activity?.SetTag(PlanTags.Status, outcome.Status.ToString());
+        if (outcome.Status != PlanStepStatus.Completed)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, outcome.Error);
+        }
+
+        return outcome;
     }
 
-    private static void Report(IProgress<PlanProgress>? progress, PlanProgress value) => progress?.Report(value);
+    /// <summary>The outcome of one attempt of a step.</summary>
+    private readonly record struct StepOutcome(PlanStepStatus Status, string? Output, string? Error);
 
     private static void Observe(Task? task) =>
         task?.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);

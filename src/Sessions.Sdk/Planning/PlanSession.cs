@@ -132,41 +132,76 @@ public sealed partial class PlanSession
 
 
     /// <summary>Persists one state event, then applies it to the plan and tells the watchers; events are persisted one at a time, in order.</summary>
-    /// <remarks>When the append fails nothing changes in memory. The append is not cancellable once started with <see cref="CancellationToken.None"/>, which the executor passes for outcomes that must be recorded.</remarks>
+    /// <remarks>When the append fails nothing changes in memory.</remarks>
     internal async Task<PlanProgress> RecordAsync(string eventName, PlanStateEvent e, PlanProgressKind kind, CancellationToken cancellationToken)
     {
+        var batch = new PlanEventBatch();
+        batch.Add(eventName, e, kind);
+        await CommitAsync(batch, progress: null, cancellationToken).ConfigureAwait(false);
+        return batch.Reported[0];
+    }
+
+    /// <summary>
+    /// Persists a batch of state events as one append (one record, stored whole or not at all), then applies them in order,
+    /// tells the watchers and reports them to <paramref name="progress"/>; the batch is cleared afterwards.
+    /// </summary>
+    /// <remarks>
+    /// Each event is serialized once, with the source-generated context. When the append fails nothing changes in memory and
+    /// the batch is kept. The execution passes <see cref="CancellationToken.None"/> for outcomes that must be recorded.
+    /// </remarks>
+    internal async Task CommitAsync(PlanEventBatch batch, IProgress<PlanProgress>? progress, CancellationToken cancellationToken)
+    {
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
         await _stateGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await PlanSessionChannel.AppendStateAsync(Session, eventName, e.ToJson(), cancellationToken).ConfigureAwait(false);
-            var step = _folder.Apply(eventName, e);
-            var plan = _folder.Plan!;
-            Volatile.Write(ref _plan, plan);
-            int completed = 0;
-            foreach (var s in plan.Steps)
+            var contents = new SessionStateContent[batch.Count];
+            for (int i = 0; i < contents.Length; i++)
             {
-                if (s.IsCompleted)
-                {
-                    completed++;
-                }
+                var (name, e, _) = batch[i];
+                contents[i] = new SessionStateContent(PlanEvents.StateType, name, e.ToJson());
             }
 
-            var progress = new PlanProgress
+            await PlanSessionChannel.AppendStateAsync(Session, contents, cancellationToken).ConfigureAwait(false);
+            batch.Reported.Clear();
+            for (int i = 0; i < batch.Count; i++)
             {
-                Kind = kind,
-                PlanId = plan.Id,
-                PlanStatus = plan.Status,
-                Step = step,
-                CompletedSteps = completed,
-                TotalSteps = plan.Steps.Count,
-                Timestamp = e.At,
-            };
-            Publish(progress);
-            return progress;
+                var (name, e, kind) = batch[i];
+                var step = _folder.Apply(name, e);
+                batch.Reported.Add(new PlanProgress
+                {
+                    Kind = kind,
+                    PlanId = Session.Id,
+                    PlanStatus = _folder.Status,
+                    Step = step,
+                    CompletedSteps = _folder.CompletedCount,
+                    TotalSteps = _folder.StepCount,
+                    Timestamp = e.At,
+                });
+            }
+
+            Volatile.Write(ref _plan, _folder.Plan!);
+            foreach (var reported in batch.Reported)
+            {
+                Publish(reported);
+            }
         }
         finally
         {
             _stateGate.Release();
+        }
+
+        batch.Clear();
+        if (progress is not null)
+        {
+            foreach (var reported in batch.Reported)
+            {
+                progress.Report(reported);
+            }
         }
     }
 

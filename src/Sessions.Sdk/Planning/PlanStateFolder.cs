@@ -1,13 +1,21 @@
 namespace Sessions.Sdk;
 
 /// <summary>Folds plan state events, in order, into the current <see cref="Plan"/>; pure and deterministic.</summary>
-/// <remarks>Not thread-safe: <see cref="PlanSession"/> applies events under its state gate.</remarks>
+/// <remarks>
+/// Not thread-safe: <see cref="PlanSession"/> applies events under its state gate. Step events change the step table in
+/// place; the immutable <see cref="Plan"/> snapshot is built once, when it is next read, so a batch of events costs one copy
+/// of the step table instead of one per event.
+/// </remarks>
 internal sealed class PlanStateFolder
 {
     private readonly string _planId;
     private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
     private PlanStep[] _steps = [];
-    private Plan? _plan;
+
+    // The plan's own fields (title, status, approval, ...); its Steps and UpdatedAt are refreshed when a snapshot is taken.
+    private Plan? _header;
+    private Plan? _snapshot;
+    private DateTimeOffset _updatedAt;
 
     public PlanStateFolder(string planId)
     {
@@ -15,10 +23,35 @@ internal sealed class PlanStateFolder
     }
 
     /// <summary>Gets the plan folded so far; <see langword="null"/> before <c>plan.created</c>.</summary>
-    public Plan? Plan => _plan;
+    public Plan? Plan
+    {
+        get
+        {
+            if (_snapshot is null && _header is not null)
+            {
+                _snapshot = _header with { Steps = [.. _steps], UpdatedAt = _updatedAt };
+            }
+
+            return _snapshot;
+        }
+    }
+
+    /// <summary>Gets the plan's status after the events applied so far (without building a snapshot).</summary>
+    public PlanStatus Status => _header?.Status ?? PlanStatus.Planning;
+
+    /// <summary>Gets how many steps are completed after the events applied so far.</summary>
+    public int CompletedCount { get; private set; }
+
+    /// <summary>Gets how many steps the plan has.</summary>
+    public int StepCount => _steps.Length;
 
     /// <summary>Gets how many events were applied.</summary>
     public int EventCount { get; private set; }
+
+    /// <summary>Gets a step as it stands after the events applied so far.</summary>
+    /// <exception cref="KeyNotFoundException">The plan has no such step.</exception>
+    public PlanStep GetStep(string stepId) =>
+        _index.TryGetValue(stepId, out int i) ? _steps[i] : throw new KeyNotFoundException($"Plan '{_planId}' has no step '{stepId}'.");
 
     /// <summary>Applies one event; returns the step it changed, if any.</summary>
     /// <exception cref="SessionFormatException">The event does not fit the state (unknown name, unknown step, missing field, before creation).</exception>
@@ -29,33 +62,33 @@ internal sealed class PlanStateFolder
         EventCount++;
         if (eventName == PlanEvents.Created)
         {
-            if (_plan is not null)
+            if (_header is not null)
             {
                 throw Malformed("a second plan.created event");
             }
 
             SetSteps(e.Steps ?? throw Malformed("plan.created without steps"), keepFrom: null);
             bool approvalNeeded = e.RequireApproval ?? true;
-            _plan = new Plan
+            _header = new Plan
             {
                 Id = _planId,
                 Goal = e.Goal ?? string.Empty,
                 Title = e.Title ?? string.Empty,
                 Status = approvalNeeded ? PlanStatus.AwaitingApproval : PlanStatus.Approved,
-                Steps = [.. _steps],
                 CreatedAt = e.At,
-                UpdatedAt = e.At,
             };
+            _updatedAt = e.At;
+            _snapshot = null;
             return null;
         }
 
-        var plan = _plan ?? throw Malformed($"'{eventName}' before plan.created");
+        var plan = _header ?? throw Malformed($"'{eventName}' before plan.created");
         PlanStep? changed = null;
         switch (eventName)
         {
             case PlanEvents.Revised:
                 SetSteps(e.Steps ?? throw Malformed("plan.revised without steps"), keepFrom: _steps);
-                plan = plan with
+                _header = plan with
                 {
                     Title = e.Title ?? plan.Title,
                     Status = (e.RequireApproval ?? true) ? PlanStatus.AwaitingApproval : PlanStatus.Approved,
@@ -65,16 +98,16 @@ internal sealed class PlanStateFolder
                 };
                 break;
             case PlanEvents.Approved:
-                plan = plan with { Status = PlanStatus.Approved, ApprovedAt = e.At, RejectionReason = null };
+                _header = plan with { Status = PlanStatus.Approved, ApprovedAt = e.At, RejectionReason = null };
                 break;
             case PlanEvents.Rejected:
-                plan = plan with { Status = PlanStatus.Cancelled, ApprovedAt = null, RejectionReason = e.Reason ?? string.Empty };
+                _header = plan with { Status = PlanStatus.Cancelled, ApprovedAt = null, RejectionReason = e.Reason ?? string.Empty };
                 break;
             case PlanEvents.ExecutionStarted:
-                plan = plan with { Status = PlanStatus.Executing };
+                _header = plan with { Status = PlanStatus.Executing };
                 break;
             case PlanEvents.ExecutionEnded:
-                plan = plan with { Status = e.Status ?? throw Malformed("execution.ended without a status") };
+                _header = plan with { Status = e.Status ?? throw Malformed("execution.ended without a status") };
                 break;
             case PlanEvents.StepStarted:
                 changed = Update(e, s => s with
@@ -105,7 +138,12 @@ internal sealed class PlanStateFolder
                 throw Malformed($"an unknown event '{eventName}'");
         }
 
-        _plan = plan with { Steps = changed is null && eventName != PlanEvents.Revised ? plan.Steps : [.. _steps], UpdatedAt = e.At > plan.UpdatedAt ? e.At : plan.UpdatedAt };
+        if (e.At > _updatedAt)
+        {
+            _updatedAt = e.At;
+        }
+
+        _snapshot = null;
         return changed;
     }
 
@@ -150,15 +188,18 @@ internal sealed class PlanStateFolder
             return result;
         }
 
+        int completed = 0;
         for (int i = 0; i < steps.Length; i++)
         {
             if (Keep(steps[i].Id, 0))
             {
                 steps[i] = old[steps[i].Id];
+                completed++;
             }
         }
 
         _steps = steps;
+        CompletedCount = completed;
     }
 
     private PlanStep Update(PlanStateEvent e, Func<PlanStep, PlanStep> change)
@@ -168,8 +209,10 @@ internal sealed class PlanStateFolder
             throw Malformed($"an event for unknown step '{e.StepId}'");
         }
 
-        var updated = change(_steps[i]);
+        var before = _steps[i];
+        var updated = change(before);
         _steps[i] = updated;
+        CompletedCount += (updated.IsCompleted ? 1 : 0) - (before.IsCompleted ? 1 : 0);
         return updated;
     }
 

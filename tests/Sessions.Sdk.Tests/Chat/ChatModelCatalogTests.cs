@@ -34,11 +34,31 @@ public sealed class ChatModelCatalogTests
     }
 
     [Test]
-    public void ToSessionUsage_UnknownModel_CountsTokensWithZeroCost()
+    public void ToSessionUsage_UnknownModel_CountsTokensAndMarksTheCostUnknown()
     {
         var usage = new ChatModelCatalog([]).ToSessionUsage(new UsageDetails { InputTokenCount = 10, OutputTokenCount = 2, TotalTokenCount = 13 }, "x", "y");
 
-        Assert.That((usage.TotalTokens, usage.Cost, usage.Requests), Is.EqualTo((13L, 0m, 1)));
+        Assert.That((usage.TotalTokens, usage.Cost, usage.Requests, usage.UnpricedRequests), Is.EqualTo((13L, 0m, 1, 1)));
+    }
+
+    [Test]
+    public void ToSessionUsage_ModelWithoutBothPrices_IsUnpriced_ButAModelPricedAtZeroIsFree()
+    {
+        var windowOnly = new ChatModelInfo { ProviderName = "local", ModelId = "llama", ContextWindow = 8_000 };
+        var inputOnly = new ChatModelInfo { ProviderName = "local", ModelId = "half", InputPricePerMillion = 1m };
+        var free = new ChatModelInfo { ProviderName = "local", ModelId = "free", InputPricePerMillion = 0m, OutputPricePerMillion = 0m };
+        var catalog = new ChatModelCatalog([windowOnly, inputOnly, free, Gpt4o]);
+        var tokens = new UsageDetails { InputTokenCount = 1_000, OutputTokenCount = 500 };
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(catalog.ToSessionUsage(tokens, "local", "llama", requests: 3).UnpricedRequests, Is.EqualTo(3));
+            Assert.That(catalog.ToSessionUsage(tokens, "local", "half").UnpricedRequests, Is.EqualTo(1), "half a price is not a price");
+            Assert.That(catalog.ToSessionUsage(tokens, "local", "half").Cost, Is.Zero, "an unpriced request adds nothing to the known cost");
+            Assert.That(catalog.ToSessionUsage(tokens, "local", "free").UnpricedRequests, Is.Zero, "priced at zero: known to be free");
+            Assert.That(catalog.ToSessionUsage(tokens, "openai", "gpt-4o").UnpricedRequests, Is.Zero);
+            Assert.That((windowOnly.HasPrices, inputOnly.HasPrices, free.HasPrices), Is.EqualTo((false, false, true)));
+        }
     }
 
     [Test]

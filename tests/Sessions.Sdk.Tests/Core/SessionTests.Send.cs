@@ -78,7 +78,7 @@ public sealed partial class SessionTests
         var reply = Storage.Snapshot("s")[^1];
         Assert.That(reply.ProviderName, Is.EqualTo("fake"));
         Assert.That(reply.ModelId, Is.EqualTo("model-a-2025"));
-        Assert.That(reply.Usage, Is.EqualTo(new SessionUsage { InputTokens = 12, OutputTokens = 3, TotalTokens = 15, Requests = 1 }));
+        Assert.That(reply.Usage, Is.EqualTo(new SessionUsage { InputTokens = 12, OutputTokens = 3, TotalTokens = 15, Requests = 1, UnpricedRequests = 1 }), "no price in the catalog: unknown, not $0");
         Assert.That(reply.Latency, Is.EqualTo(TimeSpan.FromMilliseconds(250)));
         Assert.That(s.Usage, Is.EqualTo(reply.Usage));
         Assert.That((await Sessions.GetInfoAsync("s"))!.Usage.TotalTokens, Is.EqualTo(15));
@@ -222,7 +222,7 @@ public sealed partial class SessionTests
         Assert.That(string.Concat(pieces), Is.EqualTo("Hello!"));
         var stored = Storage.Snapshot("s");
         Assert.That(stored.Select(m => (m.Role, m.Text)), Is.EqualTo(new[] { (ChatRole.User, "hi"), (ChatRole.Assistant, "Hello!") }));
-        Assert.That(stored[1].Usage, Is.EqualTo(new SessionUsage { InputTokens = 4, OutputTokens = 3, TotalTokens = 7, Requests = 1 }));
+        Assert.That(stored[1].Usage, Is.EqualTo(new SessionUsage { InputTokens = 4, OutputTokens = 3, TotalTokens = 7, Requests = 1, UnpricedRequests = 1 }), "no price in the catalog: unknown, not $0");
         Assert.That(stored[1].ModelId, Is.EqualTo("stream-model"));
         Assert.That(stored[1].ProviderName, Is.EqualTo("fake"));
     }

@@ -45,7 +45,7 @@ internal static class FileSessionCatalog
     public const string LegacyFileName = ".catalog.json";
 
     /// <summary>The format version this library reads and writes.</summary>
-    public const int FormatVersion = 2;
+    public const int FormatVersion = 3;
 
     private const uint Magic = 0x54435353; // "SSCT" little-endian
     private const int HeaderLength = 4 + 4 + 8 + 8 + 4;
@@ -135,6 +135,7 @@ internal static class FileSessionCatalog
             TotalTokens = reader.ReadInt64(),
             Cost = new decimal([reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32()]),
             Requests = reader.ReadInt32(),
+            UnpricedRequests = reader.ReadInt32(),
         };
         if (meta.Length < 0 || journal.Length < 0 || messages < 0 || size < 0) return null;
         var info = new SessionInfo
@@ -154,7 +155,7 @@ internal static class FileSessionCatalog
             Version = version,
             MessageCount = messages,
             SizeBytes = size,
-            Usage = usage.InputTokens == 0 && usage.OutputTokens == 0 && usage.TotalTokens == 0 && usage.Cost == 0 && usage.Requests == 0 ? SessionUsage.Empty : usage,
+            Usage = usage.InputTokens == 0 && usage.OutputTokens == 0 && usage.TotalTokens == 0 && usage.Cost == 0 && usage.Requests == 0 && usage.UnpricedRequests == 0 ? SessionUsage.Empty : usage,
         };
         return new Record(meta, journal, info);
     }
@@ -213,6 +214,7 @@ internal static class FileSessionCatalog
             decimal.GetBits(usage.Cost, cost);
             foreach (int part in cost) writer.WriteInt32(part);
             writer.WriteInt32(usage.Requests);
+            writer.WriteInt32(usage.UnpricedRequests);
         }
 
         writer.WriteUInt32(Magic);

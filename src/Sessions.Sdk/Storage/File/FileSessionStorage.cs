@@ -295,6 +295,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         TotalTokens = total.TotalTokens - part.TotalTokens,
         Cost = total.Cost - part.Cost,
         Requests = total.Requests - part.Requests,
+        UnpricedRequests = total.UnpricedRequests - part.UnpricedRequests,
     };
 
     private static SessionInfo Compose(FileSessionDocument document, FileJournalState state, long documentSize) => document.Info with

@@ -326,7 +326,7 @@ public sealed class FileSessionCatalogTests
         CreatedAt = new DateTimeOffset(2025, 3, 4, 5, 6, 7, TimeSpan.FromHours(-5.5)).AddTicks(1234567),
         UpdatedAt = T0.AddTicks(7),
         SizeBytes = 4321,
-        Usage = new SessionUsage { InputTokens = 1, OutputTokens = 2, TotalTokens = 3, Cost = 0.000123456789m, Requests = 4 },
+        Usage = new SessionUsage { InputTokens = 1, OutputTokens = 2, TotalTokens = 3, Cost = 0.000123456789m, Requests = 4, UnpricedRequests = 2 },
         Version = 9,
     };
 
