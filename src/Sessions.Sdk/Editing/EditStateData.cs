@@ -112,4 +112,5 @@ internal sealed record EditRewindData
 [JsonSerializable(typeof(EditProposedData))]
 [JsonSerializable(typeof(EditRewindData))]
 [JsonSerializable(typeof(JsonElement))]
+[JsonSerializable(typeof(string))]
 internal sealed partial class EditingJsonContext : JsonSerializerContext;
