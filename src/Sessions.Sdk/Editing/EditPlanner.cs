@@ -45,6 +45,12 @@ internal static class EditPlanner
         bool exists = before is not null;
         bool recreated = false;
         var text = new EditedText(beforeText);
+        if (before is not null)
+        {
+            // One scan of the file for every old text instead of one per operation.
+            text.PrepareSearch([.. operations.Where(o => o.OldText is not null).Select(o => codec.Normalize(o.OldText!)).Distinct(StringComparer.Ordinal)]);
+        }
+
         foreach (var op in operations)
         {
             switch (op.Kind)

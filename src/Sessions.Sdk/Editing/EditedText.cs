@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace Sessions.Sdk;
@@ -14,6 +15,7 @@ internal sealed class EditedText
 {
     private List<Edit> _edits = [];
     private int[] _shift = [0];
+    private Dictionary<string, List<int>>? _originalMatches;
 
     public EditedText(string original)
     {
@@ -115,6 +117,47 @@ internal sealed class EditedText
         return Length;
     }
 
+    /// <summary>Finds every occurrence of several values in the original text in one pass, so <see cref="FindAll"/> need not scan it once per value.</summary>
+    public void PrepareSearch(IReadOnlyCollection<string> values)
+    {
+        if (values.Count < 2)
+        {
+            return;
+        }
+
+        _originalMatches = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        var byFirst = new Dictionary<char, List<string>>();
+        foreach (var value in values)
+        {
+            if (value.Length > 0 && _originalMatches.TryAdd(value, []))
+            {
+                (byFirst.TryGetValue(value[0], out var list) ? list : byFirst[value[0]] = []).Add(value);
+            }
+        }
+
+        var any = SearchValues.Create([.. _originalMatches.Keys], StringComparison.Ordinal);
+        var text = Original.AsSpan();
+        for (int at = 0; at < text.Length;)
+        {
+            int found = text[at..].IndexOfAny(any);
+            if (found < 0)
+            {
+                break;
+            }
+
+            at += found;
+            foreach (var value in byFirst[text[at]])
+            {
+                if (text[at..].StartsWith(value, StringComparison.Ordinal))
+                {
+                    _originalMatches[value].Add(at);
+                }
+            }
+
+            at++;
+        }
+    }
+
     /// <summary>Returns every position where <paramref name="value"/> starts in the current text, overlapping ones included, ascending.</summary>
     public List<int> FindAll(string value)
     {
@@ -122,12 +165,18 @@ internal sealed class EditedText
         var found = new List<int>();
 
         // Occurrences in original text that no replaced range cuts.
-        for (int a = Original.IndexOf(value, StringComparison.Ordinal); a >= 0; a = Original.IndexOf(value, a + 1, StringComparison.Ordinal))
+        if (_originalMatches is not null && _originalMatches.TryGetValue(value, out var matches))
         {
-            int j = FirstEndingAfter(a);
-            if (j == _edits.Count || _edits[j].Start >= a + length)
+            foreach (int a in matches)
             {
-                found.Add(a + _shift[j]);
+                AddIfIntact(found, a, length);
+            }
+        }
+        else
+        {
+            for (int a = Original.IndexOf(value, StringComparison.Ordinal); a >= 0; a = Original.IndexOf(value, a + 1, StringComparison.Ordinal))
+            {
+                AddIfIntact(found, a, length);
             }
         }
 
@@ -278,6 +327,15 @@ internal sealed class EditedText
     {
         int i = Array.BinarySearch(sorted, value);
         return i >= 0 ? i : ~i;
+    }
+
+    private void AddIfIntact(List<int> found, int a, int length)
+    {
+        int j = FirstEndingAfter(a);
+        if (j == _edits.Count || _edits[j].Start >= a + length)
+        {
+            found.Add(a + _shift[j]);
+        }
     }
 
     private char CharAt(int position)

@@ -26,6 +26,12 @@ public sealed class EditedTextTests
             string original = RandomText(random, random.Next(0, 30));
             string reference = original;
             var text = new EditedText(original);
+            if (round % 2 == 0)
+            {
+                // Half the rounds search the original through the one-pass index (PrepareSearch), the others scan it per value.
+                text.PrepareSearch(Pieces);
+            }
+
             int count = random.Next(1, 8);
             for (int n = 0; n < count; n++)
             {
