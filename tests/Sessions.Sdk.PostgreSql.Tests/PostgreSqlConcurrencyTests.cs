@@ -152,8 +152,17 @@ public sealed class PostgreSqlConcurrencyTests
 
         public async Task SendAsync(string line)
         {
-            await _process.StandardInput.WriteLineAsync(line);
-            await _process.StandardInput.FlushAsync();
+            try
+            {
+                await _process.StandardInput.WriteLineAsync(line);
+                await _process.StandardInput.FlushAsync();
+            }
+            catch (IOException ex)
+            {
+                // The writer is gone: say why (its exit code and standard error), not just "broken pipe".
+                await _process.WaitForExitAsync();
+                Assert.Fail($"the writer exited (code {_process.ExitCode}) before '{line}' reached it ({ex.Message}): {Errors}");
+            }
         }
 
         public async Task WaitForExitAsync(TimeSpan limit)
