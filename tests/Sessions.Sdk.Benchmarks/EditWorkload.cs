@@ -30,7 +30,7 @@ internal sealed class EditWorkload : IWorkload
 
         var preview = await harness.MeasureAsync(EditPreviewMeasurement.MeasurementName, workspace, Path.Combine(root, "store-preview"));
         harness.Add(Id, "preview, 1 MB file, 100 scattered replacements: first call in a new process (JIT included)", preview["cold"], "ms");
-        harness.Add(Id, "preview, 1 MB file, 100 scattered replacements: median of 5 warm calls", preview["warm"], "ms", "≤ 50 ms", preview["warm"] <= 50);
+        harness.Add(Id, "preview, 1 MB file, 100 scattered replacements: median of 5 warm calls (after 3 unmeasured ones)", preview["warm"], "ms", "≤ 50 ms", preview["warm"] <= 50);
         harness.Add(Id, "preview: CPU time of the process per warm call, median of 5 (what the wall time costs on an idle core)", preview["cpu"], "ms", "≤ 50 ms", preview["cpu"] <= 50);
         harness.Add(Id, "preview: unified diff size", preview["diffBytes"], "B");
 
@@ -107,6 +107,12 @@ internal sealed class EditPreviewMeasurement : IChildMeasurement
         if (first.Files[0].LinesAdded != EditWorkload.Replacements)
         {
             throw new InvalidOperationException($"expected {EditWorkload.Replacements} changed lines, got {first.Files[0].LinesAdded}");
+        }
+
+        // Steady state: a few unmeasured calls first, so tiered JIT compilation of the hot paths is not counted as preview time.
+        for (int i = 0; i < 3; i++)
+        {
+            await editor.PreviewAsync();
         }
 
         var warm = new List<double>();

@@ -109,7 +109,6 @@ internal static class EditPlanner
             FullPath = fullPath,
             Before = before,
             After = after,
-            AfterHash = EditFilePlan.Hash(after),
             Preview = new EditFilePreview
             {
                 Path = path,
