@@ -5,6 +5,7 @@ namespace Sessions.Sdk;
 /// Migrations only ever get appended; a shipped migration is never edited. Each runs once per schema, inside the
 /// transaction that holds the schema's advisory lock, and records itself in <c>schema_migrations</c>.
 /// Times are stored as UTC ticks (<c>bigint</c>) so they round-trip exactly; <c>seq</c> is 1-based and contiguous.
+/// Since migration 5 a message row's <c>checksum</c> is the CRC-32C of its <c>payload</c> (NULL on rows written before).
 /// Since migration 3 (trash) the session rows live in the table <c>session_rows</c> and <c>sessions</c> is a simple (automatically
 /// updatable) view of the rows not in the trash, so every query by id, listing and search skips trashed sessions and the primary
 /// key keeps a trashed id taken. A later migration that adds a column to <c>session_rows</c> must recreate the view
@@ -79,6 +80,19 @@ internal static class PostgreSqlSchema
             ALTER TABLE {0}.session_rows ADD COLUMN edit_version bigint NOT NULL DEFAULT 1;
             UPDATE {0}.session_rows SET edit_version = version;
             CREATE OR REPLACE VIEW {0}.sessions AS SELECT * FROM {0}.session_rows WHERE trashed_ticks IS NULL;
+            """),
+        // Rows written before this migration keep a NULL checksum and are read as they are. Salvage keeps a copy of the
+        // damaged rows it drops in damaged_messages.
+        ("message checksums", """
+            ALTER TABLE {0}.messages ADD COLUMN checksum integer;
+            CREATE TABLE {0}.damaged_messages (
+                session_id text NOT NULL,
+                seq bigint NOT NULL,
+                payload text,
+                checksum integer,
+                reason text NOT NULL,
+                salvaged_ticks bigint NOT NULL
+            );
             """),
     ];
 

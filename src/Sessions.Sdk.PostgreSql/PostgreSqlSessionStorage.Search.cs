@@ -109,7 +109,6 @@ internal sealed partial class PostgreSqlSessionStorage
 
     private async Task<List<SessionSearchHit>> SearchPageAsync(SessionSearchQuery query, string[] words, CancellationToken cancellationToken)
     {
-        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
         var parameters = new List<NpgsqlParameter>();
         string Arg(NpgsqlParameter parameter)
         {
@@ -164,11 +163,9 @@ internal sealed partial class PostgreSqlSessionStorage
             ORDER BY p.score DESC, p.ts_ticks DESC, p.session_id COLLATE "C" ASC, p.seq ASC NULLS FIRST
             """;
 
-        var result = new List<SessionSearchHit>();
-        try
+        return await RunAsync("search sessions", null, async connection =>
         {
-            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await using var connectionScope = connection.ConfigureAwait(false);
+            var result = new List<SessionSearchHit>();
             using var command = new NpgsqlCommand(sql, connection);
             command.Parameters.AddRange(parameters.ToArray());
             var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -186,13 +183,9 @@ internal sealed partial class PostgreSqlSessionStorage
                     Snippet = Highlight(reader.GetString(6), query.HighlightStart, query.HighlightEnd),
                 });
             }
-        }
-        catch (NpgsqlException ex)
-        {
-            throw Translate(ex, "search sessions", null, cancellationToken);
-        }
 
-        return result;
+            return result;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     private static string Highlight(string headline, string start, string end) =>

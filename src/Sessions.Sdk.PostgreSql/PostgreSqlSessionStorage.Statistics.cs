@@ -11,7 +11,6 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStatisticsSourc
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentOutOfRangeException.ThrowIfNegative(mostActive);
-        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
         var (filtered, parameters) = Filters(query, "SELECT *");
 
         // Sums come back as text (like session rows) so a new process compiles no numeric converter for them.
@@ -32,10 +31,8 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStatisticsSourc
         var top = new List<SessionInfo>();
         long sessions = 0, messages = 0, size = 0;
         var total = SessionUsage.Empty;
-        try
+        await RunAsync("compute statistics", null, async connection =>
         {
-            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await using var connectionScope = connection.ConfigureAwait(false);
             using var command = new NpgsqlCommand(sql, connection);
             command.Parameters.AddRange(parameters.ToArray());
             var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -81,11 +78,9 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStatisticsSourc
                 size += a[9].GetInt64();
                 total = total.Add(usage);
             }
-        }
-        catch (NpgsqlException ex)
-        {
-            throw Translate(ex, "compute statistics", null, cancellationToken);
-        }
+
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
 
         return new SessionsStatistics
         {

@@ -28,12 +28,9 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionTrash
     /// <inheritdoc/>
     public async IAsyncEnumerable<TrashedSession> ListTrashAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
-        var result = new List<TrashedSession>();
-        try
+        var result = await RunAsync("list the trash", null, async connection =>
         {
-            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await using var connectionScope = connection.ConfigureAwait(false);
+            var trashed = new List<TrashedSession>();
             using var command = new NpgsqlCommand(
                 $"SELECT {SessionColumns}, trashed_ticks FROM {Rows} WHERE trashed_ticks IS NOT NULL ORDER BY trashed_ticks DESC, id COLLATE \"C\" ASC",
                 connection);
@@ -41,13 +38,11 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionTrash
             await using var readerScope = reader.ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                result.Add(new TrashedSession { Session = ReadSession(reader), TrashedAt = new DateTimeOffset(reader.GetInt64(1), TimeSpan.Zero) });
+                trashed.Add(new TrashedSession { Session = ReadSession(reader), TrashedAt = new DateTimeOffset(reader.GetInt64(1), TimeSpan.Zero) });
             }
-        }
-        catch (NpgsqlException ex)
-        {
-            throw Translate(ex, "list the trash", null, cancellationToken);
-        }
+
+            return trashed;
+        }, cancellationToken).ConfigureAwait(false);
 
         foreach (var t in result)
         {
@@ -70,21 +65,6 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionTrash
         return ChangeAsync($"DELETE FROM {Rows} WHERE id = $1 AND trashed_ticks IS NOT NULL", sessionId, null, "purge", cancellationToken);
     }
 
-    private async ValueTask<bool> ChangeAsync(string sql, string sessionId, long? ticks, string action, CancellationToken cancellationToken)
-    {
-        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await using var connectionScope = connection.ConfigureAwait(false);
-            using var command = new NpgsqlCommand(sql, connection);
-            command.Parameters.Add(Text(sessionId));
-            if (ticks is not null) command.Parameters.Add(BigInt(ticks));
-            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
-        }
-        catch (NpgsqlException ex)
-        {
-            throw Translate(ex, action, sessionId, cancellationToken);
-        }
-    }
+    private ValueTask<bool> ChangeAsync(string sql, string sessionId, long? ticks, string action, CancellationToken cancellationToken) =>
+        ExecuteAsync(action, sessionId, sql, ticks is null ? [Text(sessionId)] : [Text(sessionId), BigInt(ticks)], cancellationToken);
 }

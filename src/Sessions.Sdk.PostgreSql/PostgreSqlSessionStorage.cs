@@ -12,10 +12,22 @@ namespace Sessions.Sdk;
 
 /// <summary>Stores sessions in PostgreSQL so that many application instances can share them safely.</summary>
 /// <remarks>
-/// Thread-safe; holds no in-process locks that other instances would not see. Appends lock the session row
-/// (<c>UPDATE … RETURNING message_count</c>) and insert their messages in the same transaction, so concurrent
-/// appenders on any machine get contiguous, unique sequences. Metadata updates and message replacement compare
-/// the version in SQL. The schema is created and upgraded on first use under a transaction-scoped advisory lock.
+/// <para>
+/// Thread-safe; holds no in-process locks that other instances would not see. An append is one prepared statement, one round
+/// trip: the session row's <c>UPDATE … RETURNING</c> assigns the sequences (the row lock is the only point appenders on any
+/// machine serialize on) and feeds the <c>INSERT</c> of the message rows. Metadata updates and message replacement compare the
+/// version in SQL. Every operation runs through <see cref="RunAsync{T}"/> (schema check, pooled connection, error translation).
+/// </para>
+/// <para>
+/// A message row keeps the message JSON as serialized before the append (its sequence is the <c>seq</c> column, so nothing is
+/// spliced in SQL) and the CRC-32C of that JSON (<see cref="RecordChecksum"/>), verified on every read: a damaged row is a
+/// <see cref="SessionFormatException"/> naming session and sequence, never altered data. Rows written before checksums (schema
+/// version 4 and older) have none and are read as they are.
+/// </para>
+/// <para>
+/// Start-up: the first operation of a new instance runs one query (the schema version); migrations run only when it differs,
+/// under a transaction-scoped advisory lock.
+/// </para>
 /// </remarks>
 internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessionSearch, IAsyncDisposable, IDisposable
 {
@@ -27,9 +39,6 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
     private const string SessionColumns =
         "json_build_array(id, title, kind, tags, metadata, system_prompt, provider_name, model_id, parent_session_id, branched_at_sequence, " +
         "message_count, created_ticks, updated_ticks, size_bytes, input_tokens, output_tokens, total_tokens, cost, requests, version)::text";
-
-    private static readonly byte[] ZeroSequencePrefix =
-        Encoding.UTF8.GetBytes("{\"v\":" + SessionJson.CurrentSchemaVersion.ToString(CultureInfo.InvariantCulture) + ",\"seq\":0,");
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly bool _ownsDataSource;
@@ -43,11 +52,12 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
     private readonly string _migrations;
     private readonly string _createSql;
     private readonly string _appendSql;
-    private readonly string _appendSingleStatementSql;
     private readonly string _insertMessagesSql;
     private readonly string _getMessagesSql;
     private readonly string _updateSql;
     private readonly string _replaceSql;
+    private readonly string _versionSql;
+    private readonly bool _prepare;
     private volatile bool _schemaReady;
     private int _disposed;
 
@@ -66,6 +76,7 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
 
         _dataSource = dataSource;
         _ownsDataSource = ownsDataSource;
+        _prepare = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString).MaxAutoPrepare > 0;
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
         _maxIndexedTextLength = options.MaxIndexedTextLength;
@@ -74,6 +85,7 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
         _sessions = schema + ".sessions";
         _messages = schema + ".messages";
         _migrations = schema + ".schema_migrations";
+        _versionSql = $"SELECT coalesce(max(version), 0) FROM {_migrations}";
 
         _createSql = $"""
             WITH ins AS (
@@ -85,35 +97,30 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
                 ON CONFLICT (id) DO NOTHING
                 RETURNING id),
             msg AS (
-                INSERT INTO {_messages} (session_id, seq, role, ts_ticks, payload, content, tsv)
-                SELECT ins.id, m.seq, m.role, m.ts, m.payload, m.content, to_tsvector('simple'::regconfig, m.words)
-                FROM ins, unnest($26::bigint[], $27::text[], $28::bigint[], $29::text[], $30::text[], $31::text[]) AS m(seq, role, ts, payload, content, words)
+                INSERT INTO {_messages} (session_id, seq, role, ts_ticks, payload, checksum, content, tsv)
+                SELECT ins.id, m.seq, m.role, m.ts, m.payload, m.crc, m.content, to_tsvector('simple'::regconfig, m.words)
+                FROM ins, unnest($26::bigint[], $27::text[], $28::bigint[], $29::text[], $30::integer[], $31::text[], $32::text[]) AS m(seq, role, ts, payload, crc, content, words)
                 RETURNING 1)
             SELECT count(*) FROM ins
             """;
+
+        // One statement: the row update takes the sequences (message_count) and feeds the insert; the row lock is held to the commit.
         _appendSql = $"""
-            UPDATE {_sessions} SET message_count = message_count + $2, updated_ticks = greatest(updated_ticks, $3), size_bytes = size_bytes + $4,
-                input_tokens = input_tokens + $5, output_tokens = output_tokens + $6, total_tokens = total_tokens + $7, cost = cost + $8, requests = requests + $9,
-                version = version + $2
-            WHERE id = $1
-            RETURNING message_count
-            """;
-        _appendSingleStatementSql = $"""
             WITH s AS (
                 UPDATE {_sessions} SET message_count = message_count + $2, updated_ticks = greatest(updated_ticks, $3), size_bytes = size_bytes + $4,
                     input_tokens = input_tokens + $5, output_tokens = output_tokens + $6, total_tokens = total_tokens + $7, cost = cost + $8, requests = requests + $9,
-                version = version + $2
+                    version = version + $2
                 WHERE id = $1
                 RETURNING message_count - $2 AS base)
-            INSERT INTO {_messages} (session_id, seq, role, ts_ticks, payload, content, tsv)
-            SELECT $1, s.base + m.ord, m.role, m.ts, $10 || (s.base + m.ord)::text || m.tail, m.content, to_tsvector('simple'::regconfig, m.words)
-            FROM s, unnest($11::text[], $12::bigint[], $13::text[], $14::text[], $15::text[]) WITH ORDINALITY AS m(role, ts, tail, content, words, ord)
+            INSERT INTO {_messages} (session_id, seq, role, ts_ticks, payload, checksum, content, tsv)
+            SELECT $1, s.base + m.ord, m.role, m.ts, m.payload, m.crc, m.content, to_tsvector('simple'::regconfig, m.words)
+            FROM s, unnest($10::text[], $11::bigint[], $12::text[], $13::integer[], $14::text[], $15::text[]) WITH ORDINALITY AS m(role, ts, payload, crc, content, words, ord)
             RETURNING seq
             """;
         _insertMessagesSql = $"""
-            INSERT INTO {_messages} (session_id, seq, role, ts_ticks, payload, content, tsv)
-            SELECT $1, m.seq, m.role, m.ts, m.payload, m.content, to_tsvector('simple'::regconfig, m.words)
-            FROM unnest($2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[]) AS m(seq, role, ts, payload, content, words)
+            INSERT INTO {_messages} (session_id, seq, role, ts_ticks, payload, checksum, content, tsv)
+            SELECT $1, m.seq, m.role, m.ts, m.payload, m.crc, m.content, to_tsvector('simple'::regconfig, m.words)
+            FROM unnest($2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::integer[], $7::text[], $8::text[]) AS m(seq, role, ts, payload, crc, content, words)
             """;
         _getMessagesSql = $"""
             WITH s AS (
@@ -122,7 +129,7 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
                 SELECT id, c, least(coalesce($3, available), available) AS len, available FROM s),
             b AS (
                 SELECT id, len, CASE WHEN $4 THEN available - len ELSE least($2, c) END AS start FROM r)
-            SELECT m.seq, m.payload
+            SELECT m.seq, m.payload, m.checksum
             FROM b LEFT JOIN {_messages} m ON m.session_id = b.id AND m.seq > b.start AND m.seq <= b.start + b.len
             ORDER BY m.seq
             """;
@@ -143,10 +150,14 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
     /// <summary>Gets the schema this storage uses.</summary>
     internal string SchemaName => _schemaName;
 
-    /// <summary>Creates a data source for a connection string, with automatic statement preparation unless the string sets it.</summary>
+    /// <summary>Creates a data source for a connection string: automatic statement preparation (unless the string sets it) and no type loading.</summary>
     /// <param name="connectionString">The connection string.</param>
     /// <param name="loggerFactory">The logger factory for Npgsql's own logs, if any.</param>
     /// <returns>The data source; the caller owns it.</returns>
+    /// <remarks>
+    /// The store uses only PostgreSQL's built-in types, so the first connection need not load the database's type catalogue
+    /// (a round trip and a large result a new process would parse before its first query).
+    /// </remarks>
     internal static NpgsqlDataSource CreateDataSource(string connectionString, ILoggerFactory? loggerFactory)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
@@ -157,12 +168,14 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
             builder.ConnectionStringBuilder.MaxAutoPrepare = 16;
         }
 
+        builder.ConfigureTypeLoading(typeLoading => typeLoading.EnableTypeLoading(false));
+
         if (loggerFactory is not null) builder.UseLoggerFactory(loggerFactory);
         return builder.Build();
     }
 
     /// <inheritdoc/>
-    public async ValueTask<SessionInfo> CreateAsync(SessionInfo session, IReadOnlyList<SessionMessage> messages, CancellationToken cancellationToken = default)
+    public ValueTask<SessionInfo> CreateAsync(SessionInfo session, IReadOnlyList<SessionMessage> messages, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(messages);
@@ -173,11 +186,8 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
         var now = _time.GetUtcNow();
         var metadata = CopyMetadata(session.Metadata);
         var tags = StoreRules.NormalizeTags(session.Tags);
-        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
-        try
+        return RunAsync("create", session.Id, async connection =>
         {
-            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await using var connectionScope = connection.ConfigureAwait(false);
             using var command = new NpgsqlCommand(_createSql, connection);
             var p = command.Parameters;
             p.Add(Text(session.Id));
@@ -201,44 +211,29 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
             p.Add(BigInt(rows.SizeBytes));
             AddUsage(p, rows.Usage);
             p.Add(Text(SearchWords(session.Title ?? string.Empty)));
-            rows.AddParameters(p);
+            rows.AddParameters(p, withSequences: true);
             long inserted = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
             if (inserted == 0) throw new SessionAlreadyExistsException(session.Id);
-        }
-        catch (NpgsqlException ex)
-        {
-            throw Translate(ex, "create", session.Id, cancellationToken);
-        }
-
-        return session with
-        {
-            Title = session.Title ?? string.Empty,
-            Tags = tags,
-            Metadata = metadata,
-            MessageCount = rows.Count,
-            UpdatedAt = new DateTimeOffset(now.UtcTicks, TimeSpan.Zero),
-            CreatedAt = new DateTimeOffset(session.CreatedAt.UtcTicks, TimeSpan.Zero),
-            SizeBytes = rows.SizeBytes,
-            Usage = rows.Usage,
-            Version = 1,
-        };
+            return session with
+            {
+                Title = session.Title ?? string.Empty,
+                Tags = tags,
+                Metadata = metadata,
+                MessageCount = rows.Count,
+                UpdatedAt = new DateTimeOffset(now.UtcTicks, TimeSpan.Zero),
+                CreatedAt = new DateTimeOffset(session.CreatedAt.UtcTicks, TimeSpan.Zero),
+                SizeBytes = rows.SizeBytes,
+                Usage = rows.Usage,
+                Version = 1,
+            };
+        }, cancellationToken);
     }
 
     /// <inheritdoc/>
-    public async ValueTask<SessionInfo?> GetAsync(string sessionId, CancellationToken cancellationToken = default)
+    public ValueTask<SessionInfo?> GetAsync(string sessionId, CancellationToken cancellationToken = default)
     {
         SessionIds.Validate(sessionId);
-        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await using var connectionScope = connection.ConfigureAwait(false);
-            return await ReadSessionAsync(connection, null, sessionId, cancellationToken).ConfigureAwait(false);
-        }
-        catch (NpgsqlException ex)
-        {
-            throw Translate(ex, "read", sessionId, cancellationToken);
-        }
+        return RunAsync("read", sessionId, connection => ReadSessionAsync(connection, null, sessionId, cancellationToken), cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -254,68 +249,77 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
 
         cancellationToken.ThrowIfCancellationRequested();
 
-        // Serialized with sequence 0 before any lock is taken; the sequence is spliced in once the row lock assigns it.
+        // Serialized (sequence 0) and checksummed before the round trip; SQL assigns the sequences under the session row's lock.
         var rows = MessageRows.Create(messages, 0, _maxIndexedTextLength);
         var now = _time.GetUtcNow();
-        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
-        try
+        long first = await RunAsync("append to", sessionId, async connection =>
         {
-            long first = rows.CanSpliceSequences
-                ? await AppendInOneStatementAsync(sessionId, rows, now, cancellationToken).ConfigureAwait(false)
-                : await AppendInTransactionAsync(sessionId, rows, now, cancellationToken).ConfigureAwait(false);
-            var appended = new SessionMessage[messages.Count];
-            for (int i = 0; i < appended.Length; i++)
+            using var command = new NpgsqlCommand(_appendSql, connection);
+            var p = command.Parameters;
+            p.Add(Text(sessionId));
+            p.Add(BigInt(rows.Count));
+            p.Add(BigInt(now.UtcTicks));
+            p.Add(BigInt(rows.SizeBytes));
+            AddUsage(p, rows.Usage);
+            rows.AddParameters(p, withSequences: false);
+            await PrepareAsync(command, cancellationToken).ConfigureAwait(false);
+            long lowest = long.MaxValue;
+            int inserted = 0;
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
             {
-                appended[i] = messages[i] with { Sequence = first + i };
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    lowest = Math.Min(lowest, reader.GetInt64(0));
+                    inserted++;
+                }
             }
 
-            return appended;
-        }
-        catch (NpgsqlException ex)
+            return inserted == 0 ? throw new SessionNotFoundException(sessionId) : lowest;
+        }, cancellationToken).ConfigureAwait(false);
+
+        var appended = new SessionMessage[messages.Count];
+        for (int i = 0; i < appended.Length; i++)
         {
-            throw Translate(ex, "append to", sessionId, cancellationToken);
+            appended[i] = messages[i] with { Sequence = first + i };
         }
+
+        return appended;
     }
 
     /// <inheritdoc/>
-    public async ValueTask<IReadOnlyList<SessionMessage>> GetMessagesAsync(string sessionId, MessageRange range, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<SessionMessage>> GetMessagesAsync(string sessionId, MessageRange range, CancellationToken cancellationToken = default)
     {
         SessionIds.Validate(sessionId);
-        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
-        var result = new List<SessionMessage>();
-        try
+        return RunAsync<IReadOnlyList<SessionMessage>>("read messages of", sessionId, async connection =>
         {
-            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await using var connectionScope = connection.ConfigureAwait(false);
             using var command = new NpgsqlCommand(_getMessagesSql, connection);
             command.Parameters.Add(Text(sessionId));
             command.Parameters.Add(BigInt(range.Skip));
             command.Parameters.Add(BigInt(range.Take));
             command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = range.FromEnd });
+            await PrepareAsync(command, cancellationToken).ConfigureAwait(false);
+            var result = new List<SessionMessage>();
             var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using var readerScope = reader.ConfigureAwait(false);
-            bool found = false;
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            await using (reader.ConfigureAwait(false))
             {
-                found = true;
-                if (reader.IsDBNull(0)) continue;
-                long seq = reader.GetInt64(0);
-                var message = SessionJson.DeserializeMessage(reader.GetString(1), sessionId);
-                result.Add(message.Sequence == seq ? message : message with { Sequence = seq });
+                bool found = false;
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    found = true;
+                    if (reader.IsDBNull(0)) continue;
+                    result.Add(ReadMessage(reader, sessionId));
+                }
+
+                if (!found) throw new SessionNotFoundException(sessionId);
             }
 
-            if (!found) throw new SessionNotFoundException(sessionId);
-        }
-        catch (NpgsqlException ex)
-        {
-            throw Translate(ex, "read messages of", sessionId, cancellationToken);
-        }
-
-        return result;
+            return result;
+        }, cancellationToken);
     }
 
     /// <inheritdoc/>
-    public async ValueTask<SessionInfo> UpdateAsync(SessionInfo session, CancellationToken cancellationToken = default)
+    public ValueTask<SessionInfo> UpdateAsync(SessionInfo session, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(session);
         SessionIds.Validate(session.Id, nameof(session));
@@ -323,11 +327,8 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
         cancellationToken.ThrowIfCancellationRequested();
         var now = _time.GetUtcNow();
         var tags = StoreRules.NormalizeTags(session.Tags);
-        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
-        try
+        return RunAsync("update", session.Id, async connection =>
         {
-            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await using var connectionScope = connection.ConfigureAwait(false);
             using (var command = new NpgsqlCommand(_updateSql, connection))
             {
                 var p = command.Parameters;
@@ -353,26 +354,19 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
             }
 
             throw await VersionConflictAsync(connection, null, session.Id, session.Version, cancellationToken).ConfigureAwait(false);
-        }
-        catch (NpgsqlException ex)
-        {
-            throw Translate(ex, "update", session.Id, cancellationToken);
-        }
+        }, cancellationToken);
     }
 
     /// <inheritdoc/>
-    public async ValueTask<SessionInfo> ReplaceMessagesAsync(string sessionId, IReadOnlyList<SessionMessage> messages, long expectedVersion, CancellationToken cancellationToken = default)
+    public ValueTask<SessionInfo> ReplaceMessagesAsync(string sessionId, IReadOnlyList<SessionMessage> messages, long expectedVersion, CancellationToken cancellationToken = default)
     {
         SessionIds.Validate(sessionId);
         ArgumentNullException.ThrowIfNull(messages);
         cancellationToken.ThrowIfCancellationRequested();
         var rows = MessageRows.Create(messages, 1, _maxIndexedTextLength);
         var now = _time.GetUtcNow();
-        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
-        try
+        return RunAsync("replace messages of", sessionId, async connection =>
         {
-            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await using var connectionScope = connection.ConfigureAwait(false);
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using var transactionScope = transaction.ConfigureAwait(false);
             SessionInfo? info = null;
@@ -402,7 +396,7 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
                 {
                     var insert = new NpgsqlBatchCommand(_insertMessagesSql);
                     insert.Parameters.Add(Text(sessionId));
-                    rows.AddParameters(insert.Parameters);
+                    rows.AddParameters(insert.Parameters, withSequences: true);
                     batch.BatchCommands.Add(insert);
                 }
 
@@ -411,56 +405,34 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
 
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return info;
-        }
-        catch (NpgsqlException ex)
-        {
-            throw Translate(ex, "replace messages of", sessionId, cancellationToken);
-        }
+        }, cancellationToken);
     }
 
     /// <inheritdoc/>
-    public async ValueTask<bool> DeleteAsync(string sessionId, CancellationToken cancellationToken = default)
+    public ValueTask<bool> DeleteAsync(string sessionId, CancellationToken cancellationToken = default)
     {
         SessionIds.Validate(sessionId);
-        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await using var connectionScope = connection.ConfigureAwait(false);
-            using var command = new NpgsqlCommand($"DELETE FROM {_sessions} WHERE id = $1", connection);
-            command.Parameters.Add(Text(sessionId));
-            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
-        }
-        catch (NpgsqlException ex)
-        {
-            throw Translate(ex, "delete", sessionId, cancellationToken);
-        }
+        return ExecuteAsync("delete", sessionId, $"DELETE FROM {_sessions} WHERE id = $1", [Text(sessionId)], cancellationToken);
     }
 
     /// <inheritdoc/>
-    public async ValueTask<bool> ExistsAsync(string sessionId, CancellationToken cancellationToken = default)
+    public ValueTask<bool> ExistsAsync(string sessionId, CancellationToken cancellationToken = default)
     {
         SessionIds.Validate(sessionId);
-        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
-        try
+        return RunAsync("check", sessionId, async connection =>
         {
-            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await using var connectionScope = connection.ConfigureAwait(false);
             using var command = new NpgsqlCommand($"SELECT EXISTS (SELECT 1 FROM {_sessions} WHERE id = $1)", connection);
             command.Parameters.Add(Text(sessionId));
             return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-        }
-        catch (NpgsqlException ex)
-        {
-            throw Translate(ex, "check", sessionId, cancellationToken);
-        }
+        }, cancellationToken);
     }
 
     /// <inheritdoc/>
     public async IAsyncEnumerable<SessionInfo> ListAsync(SessionQuery query, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var sessions = await ListPageAsync(query, cancellationToken).ConfigureAwait(false);
+        var (sql, parameters) = Filters(query, "SELECT " + SessionColumns);
+        var sessions = await ListPageAsync(query, sql, parameters, cancellationToken).ConfigureAwait(false);
         foreach (var session in sessions)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -512,18 +484,12 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
             }
 
             int current;
-            using (var versionCommand = new NpgsqlCommand($"SELECT coalesce(max(version), 0) FROM {_migrations}", connection, transaction))
+            using (var versionCommand = new NpgsqlCommand(_versionSql, connection, transaction))
             {
                 current = (int)(await versionCommand.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
             }
 
-            if (current > PostgreSqlSchema.LatestVersion)
-            {
-                throw new SessionFormatException(
-                    $"The PostgreSQL schema '{_schemaName}' is at version {current}, newer than version {PostgreSqlSchema.LatestVersion} that this " +
-                    "Sessions.Sdk.PostgreSql knows; upgrade the package (an older library must not write to a newer schema).");
-            }
-
+            ThrowIfNewer(current);
             int target = Math.Min(targetVersion, PostgreSqlSchema.LatestVersion);
             var applied = new List<int>();
             for (int version = current + 1; version <= target; version++)
@@ -569,9 +535,48 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
         if (_ownsDataSource) _dataSource.Dispose();
     }
 
+    /// <summary>Runs one operation: the schema check (once per instance), a pooled connection, and Npgsql errors translated.</summary>
+    /// <typeparam name="T">The operation's result.</typeparam>
+    /// <param name="action">What the operation does, for error messages ("append to", "list sessions").</param>
+    /// <param name="sessionId">The session it concerns, if one.</param>
+    /// <param name="operation">The operation on an open connection.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>The operation's result.</returns>
+    private async ValueTask<T> RunAsync<T>(string action, string? sessionId, Func<NpgsqlConnection, Task<T>> operation, CancellationToken cancellationToken)
+    {
+        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                return await operation(connection).ConfigureAwait(false);
+            }
+        }
+        catch (NpgsqlException ex)
+        {
+            throw Translate(ex, action, sessionId, cancellationToken);
+        }
+    }
+
+    /// <summary>Runs one statement through <see cref="RunAsync{T}"/>; <see langword="true"/> when it changed a row.</summary>
+    private ValueTask<bool> ExecuteAsync(string action, string? sessionId, string sql, NpgsqlParameter[] parameters, CancellationToken cancellationToken) =>
+        RunAsync(action, sessionId, async connection =>
+        {
+            using var command = new NpgsqlCommand(sql, connection);
+            command.Parameters.AddRange(parameters);
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
+        }, cancellationToken);
+
+    /// <summary>Prepares a hot statement on this connection once (later calls find it prepared and send nothing), unless the
+    /// data source disables preparation (<c>Max Auto Prepare=0</c>, as behind a pooler that cannot keep prepared statements).</summary>
+    private Task PrepareAsync(NpgsqlCommand command, CancellationToken cancellationToken) =>
+        !_prepare || command.IsPrepared ? Task.CompletedTask : command.PrepareAsync(cancellationToken);
+
     private ValueTask EnsureSchemaAsync(CancellationToken cancellationToken) =>
         _schemaReady ? ValueTask.CompletedTask : EnsureSchemaSlowAsync(cancellationToken);
 
+    /// <summary>One query for the schema version; the migrator (lock, probes, migrations) runs only when it is not the latest.</summary>
     private async ValueTask EnsureSchemaSlowAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
@@ -579,7 +584,17 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
         try
         {
             if (_schemaReady) return;
-            await MigrateAsync(int.MaxValue, cancellationToken).ConfigureAwait(false);
+            int current = await SchemaVersionAsync(cancellationToken).ConfigureAwait(false);
+            if (current == PostgreSqlSchema.LatestVersion)
+            {
+                PostgreSqlLog.SchemaReady(_logger, _schemaName, current);
+            }
+            else
+            {
+                ThrowIfNewer(current);
+                await MigrateAsync(int.MaxValue, cancellationToken).ConfigureAwait(false);
+            }
+
             _schemaReady = true;
         }
         finally
@@ -588,79 +603,77 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
         }
     }
 
-    /// <summary>Appends in one statement: the session row's update assigns the sequences and feeds the insert, so the row lock is held for one statement.</summary>
-    /// <returns>The first assigned sequence.</returns>
-    private async Task<long> AppendInOneStatementAsync(string sessionId, MessageRows rows, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Reads the schema version in one round trip; 0 when the schema or its migrations table does not exist yet.</summary>
+    private async Task<int> SchemaVersionAsync(CancellationToken cancellationToken)
     {
-        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var connectionScope = connection.ConfigureAwait(false);
-        using var command = new NpgsqlCommand(_appendSingleStatementSql, connection);
-        var p = command.Parameters;
-        p.Add(Text(sessionId));
-        p.Add(BigInt(rows.Count));
-        p.Add(BigInt(now.UtcTicks));
-        p.Add(BigInt(rows.SizeBytes));
-        AddUsage(p, rows.Usage);
-        p.Add(Text(MessageRows.SequencePrefix));
-        rows.AddSpliceParameters(p);
-        long first = long.MaxValue;
-        int inserted = 0;
-        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await using (reader.ConfigureAwait(false))
+        try
         {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
             {
-                first = Math.Min(first, reader.GetInt64(0));
-                inserted++;
+                using var command = new NpgsqlCommand(_versionSql, connection);
+                return (int)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
             }
         }
-
-        if (inserted == 0) throw new SessionNotFoundException(sessionId);
-        return first;
-    }
-
-    /// <summary>Appends in a transaction: lock the row and take the sequences, then insert the payloads serialized with them.</summary>
-    /// <returns>The first assigned sequence.</returns>
-    /// <remarks>Used only when a message's JSON does not start as expected, so its sequence cannot be spliced in by SQL.</remarks>
-    internal async Task<long> AppendInTransactionAsync(string sessionId, MessageRows rows, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var connectionScope = connection.ConfigureAwait(false);
-        var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using var transactionScope = transaction.ConfigureAwait(false);
-        long last;
-        using (var update = new NpgsqlCommand(_appendSql, connection, transaction))
+        catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName)
         {
-            var p = update.Parameters;
-            p.Add(Text(sessionId));
-            p.Add(BigInt(rows.Count));
-            p.Add(BigInt(now.UtcTicks));
-            p.Add(BigInt(rows.SizeBytes));
-            AddUsage(p, rows.Usage);
-            object? result = await update.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-            if (result is not long count) throw new SessionNotFoundException(sessionId);
-            last = count;
+            return 0;
         }
-
-        long first = last - rows.Count + 1;
-        rows.AssignSequences(first);
-        using (var insert = new NpgsqlCommand(_insertMessagesSql, connection, transaction))
+        catch (NpgsqlException ex)
         {
-            insert.Parameters.Add(Text(sessionId));
-            rows.AddParameters(insert.Parameters);
-            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            throw Translate(ex, $"check schema '{_schemaName}'", null, cancellationToken);
         }
-
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return first;
     }
 
-    private async Task<List<SessionInfo>> ListPageAsync(SessionQuery query, CancellationToken cancellationToken)
+    private void ThrowIfNewer(int current)
     {
-        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
-        var (sql, parameters) = Filters(query, "SELECT " + SessionColumns);
-        return await ListPageAsync(query, sql, parameters, cancellationToken).ConfigureAwait(false);
+        if (current > PostgreSqlSchema.LatestVersion)
+        {
+            throw new SessionFormatException(
+                $"The PostgreSQL schema '{_schemaName}' is at version {current}, newer than version {PostgreSqlSchema.LatestVersion} that this " +
+                "Sessions.Sdk.PostgreSql knows; upgrade the package (an older library must not write to a newer schema).");
+        }
     }
+
+    /// <summary>Reads a message row selected as <c>seq, payload, checksum</c>, verifying the checksum when the row has one.</summary>
+    /// <exception cref="SessionFormatException">The row is damaged: names the session and the sequence.</exception>
+    private static SessionMessage ReadMessage(NpgsqlDataReader reader, string sessionId) => ReadMessageAt(reader, 0, sessionId);
+
+    /// <summary>Reads a message row whose <c>seq, payload, checksum</c> start at <paramref name="ordinal"/>, verifying the checksum.</summary>
+    /// <exception cref="SessionFormatException">The row is damaged: names the session and the sequence.</exception>
+    private static SessionMessage ReadMessageAt(NpgsqlDataReader reader, int ordinal, string sessionId)
+    {
+        long seq = reader.GetInt64(ordinal);
+        try
+        {
+            string payload = reader.GetString(ordinal + 1);
+            if (!reader.IsDBNull(ordinal + 2))
+            {
+                uint stored = unchecked((uint)reader.GetInt32(ordinal + 2));
+                uint actual = RecordChecksum.Crc32C(payload);
+                if (stored != actual)
+                {
+                    throw new SessionFormatException(
+                        $"checksum mismatch (stored {stored:x8}, computed {actual:x8})", sessionId);
+                }
+            }
+
+            var message = SessionJson.DeserializeMessage(payload, sessionId);
+            return message.Sequence == seq ? message : message with { Sequence = seq };
+        }
+        catch (Exception ex) when ((ex is SessionFormatException or InvalidCastException or FormatException) && !IsNewerVersion(ex))
+        {
+            throw new SessionFormatException(
+                $"Session '{sessionId}': the message row with sequence {seq} is damaged ({ex.Message}). The session's other messages stay readable; "
+                + "ISessionRecovery.SalvageAsync keeps every readable message and drops the damaged row.",
+                sessionId,
+                seq,
+                null,
+                ex);
+        }
+    }
+
+    private static bool IsNewerVersion(Exception ex) => ex.Message.Contains("newer than", StringComparison.Ordinal);
 
     /// <summary>Selects from the live sessions (the <c>sessions</c> view) with the query's filters; also used by statistics.</summary>
     private (StringBuilder Sql, List<NpgsqlParameter> Parameters) Filters(SessionQuery query, string select)
@@ -697,7 +710,7 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
         return (sql, parameters);
     }
 
-    private async Task<List<SessionInfo>> ListPageAsync(SessionQuery query, StringBuilder sql, List<NpgsqlParameter> parameters, CancellationToken cancellationToken)
+    private ValueTask<List<SessionInfo>> ListPageAsync(SessionQuery query, StringBuilder sql, List<NpgsqlParameter> parameters, CancellationToken cancellationToken)
     {
         string Arg(NpgsqlParameter parameter)
         {
@@ -717,11 +730,9 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
         if (query.Skip > 0) sql.Append(" OFFSET ").Append(Arg(BigInt(query.Skip)));
         if (query.Take is { } take) sql.Append(" LIMIT ").Append(Arg(BigInt(Math.Max(0, take))));
 
-        var result = new List<SessionInfo>();
-        try
+        return RunAsync("list sessions", null, async connection =>
         {
-            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await using var connectionScope = connection.ConfigureAwait(false);
+            var result = new List<SessionInfo>();
             using var command = new NpgsqlCommand(sql.ToString(), connection);
             command.Parameters.AddRange(parameters.ToArray());
             var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -730,13 +741,9 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
             {
                 result.Add(ReadSession(reader));
             }
-        }
-        catch (NpgsqlException ex)
-        {
-            throw Translate(ex, "list sessions", null, cancellationToken);
-        }
 
-        return result;
+            return result;
+        }, cancellationToken);
     }
 
     private async Task<SessionInfo?> ReadSessionAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sessionId, CancellationToken cancellationToken)
@@ -921,164 +928,5 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
         }
 
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-    }
-
-    /// <summary>The rows of messages about to be inserted: payloads, searchable text, size and usage.</summary>
-    internal sealed class MessageRows
-    {
-        private readonly IReadOnlyList<SessionMessage> _messages;
-        private readonly byte[][]? _zeroSequencePayloads;
-        private readonly long[] _sequences;
-        private readonly string[] _roles;
-        private readonly long[] _timestamps;
-        private readonly string[] _payloads;
-        private readonly string[] _contents;
-        private readonly string[] _words;
-
-        private MessageRows(IReadOnlyList<SessionMessage> messages, long firstSequence, int maxIndexed)
-        {
-            _messages = messages;
-            int n = messages.Count;
-            _sequences = new long[n];
-            _roles = new string[n];
-            _timestamps = new long[n];
-            _payloads = new string[n];
-            _contents = new string[n];
-            _words = new string[n];
-            if (firstSequence == 0) _zeroSequencePayloads = new byte[n][];
-            var usage = SessionUsage.Empty;
-            long size = 0;
-            for (int i = 0; i < n; i++)
-            {
-                var message = messages[i] ?? throw new ArgumentException($"The message at index {i} is null.", nameof(messages));
-                _roles[i] = message.Role.Value;
-                _timestamps[i] = message.Timestamp.UtcTicks;
-                _contents[i] = SearchText(message.Text, maxIndexed);
-                _words[i] = SearchWords(_contents[i]);
-                usage = usage.Add(message.Usage);
-                if (firstSequence == 0)
-                {
-                    var bytes = SessionJson.SerializeMessage(message with { Sequence = 0 });
-                    _zeroSequencePayloads![i] = bytes;
-                    size += bytes.Length;
-                }
-                else
-                {
-                    _sequences[i] = firstSequence + i;
-                    var bytes = SessionJson.SerializeMessage(message with { Sequence = firstSequence + i });
-                    _payloads[i] = Encoding.UTF8.GetString(bytes);
-                    size += bytes.Length;
-                }
-            }
-
-            Usage = usage;
-            SizeBytes = size;
-        }
-
-        /// <summary>Gets the start of every message record up to its sequence number: <c>{"v":1,"seq":</c>.</summary>
-        public static string SequencePrefix { get; } = "{\"v\":" + SessionJson.CurrentSchemaVersion.ToString(CultureInfo.InvariantCulture) + ",\"seq\":";
-
-        public int Count => _messages.Count;
-
-        /// <summary>Gets a value indicating whether every payload starts with the zero-sequence prefix, so SQL can splice the sequence in.</summary>
-        public bool CanSpliceSequences
-        {
-            get
-            {
-                if (_zeroSequencePayloads is null) return false;
-                foreach (var payload in _zeroSequencePayloads)
-                {
-                    if (!payload.AsSpan().StartsWith(ZeroSequencePrefix)) return false;
-                }
-
-                return true;
-            }
-        }
-
-        /// <summary>Adds roles, timestamps, payload tails (after the sequence), texts and words for the one-statement append.</summary>
-        public void AddSpliceParameters(NpgsqlParameterCollection parameters)
-        {
-            var tails = new string[_messages.Count];
-            for (int i = 0; i < tails.Length; i++)
-            {
-                tails[i] = Encoding.UTF8.GetString(_zeroSequencePayloads![i].AsSpan(ZeroSequencePrefix.Length - 1));
-            }
-
-            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = _roles });
-            parameters.Add(new NpgsqlParameter<long[]> { TypedValue = _timestamps });
-            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = tails });
-            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = _contents });
-            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = _words });
-        }
-
-        public long SizeBytes { get; }
-
-        public SessionUsage Usage { get; }
-
-        public static MessageRows Create(IReadOnlyList<SessionMessage> messages, long firstSequence, int maxIndexed) =>
-            Build(Checked(messages), firstSequence, maxIndexed);
-
-        private static IReadOnlyList<SessionMessage> Checked(IReadOnlyList<SessionMessage> messages)
-        {
-            StoreRules.ValidateMessages(messages, nameof(messages));
-            return messages;
-        }
-
-        private static MessageRows Build(IReadOnlyList<SessionMessage> messages, long firstSequence, int maxIndexed) =>
-            new(messages, firstSequence, maxIndexed);
-
-        /// <summary>Sets the sequences an append was given and writes them into the payloads.</summary>
-        public void AssignSequences(long firstSequence)
-        {
-            for (int i = 0; i < _messages.Count; i++)
-            {
-                long seq = firstSequence + i;
-                _sequences[i] = seq;
-                byte[] zero = _zeroSequencePayloads![i];
-                _payloads[i] = zero.AsSpan().StartsWith(ZeroSequencePrefix)
-                    ? string.Concat(SequencePrefix, seq.ToString(CultureInfo.InvariantCulture), Encoding.UTF8.GetString(zero.AsSpan(ZeroSequencePrefix.Length - 1)))
-                    : SessionJson.SerializeMessageToString(_messages[i] with { Sequence = seq });
-            }
-        }
-
-        public void AddParameters(NpgsqlParameterCollection parameters)
-        {
-            parameters.Add(new NpgsqlParameter<long[]> { TypedValue = _sequences });
-            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = _roles });
-            parameters.Add(new NpgsqlParameter<long[]> { TypedValue = _timestamps });
-            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = _payloads });
-            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = _contents });
-            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = _words });
-        }
-
-        /// <summary>Returns the text to index: NUL removed (PostgreSQL text cannot hold it), lone surrogates replaced, length capped.</summary>
-        private static string SearchText(string text, int maxLength)
-        {
-            if (text.Length > maxLength) text = text[..maxLength];
-            bool clean = true;
-            for (int i = 0; i < text.Length && clean; i++)
-            {
-                char c = text[i];
-                if (c == '\0' || char.IsSurrogate(c)) clean = false;
-            }
-
-            if (clean) return text;
-            var sb = new StringBuilder(text.Length);
-            for (int i = 0; i < text.Length; i++)
-            {
-                char c = text[i];
-                if (c == '\0') continue;
-                if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
-                {
-                    sb.Append(c).Append(text[++i]);
-                }
-                else
-                {
-                    sb.Append(char.IsSurrogate(c) ? '\uFFFD' : c);
-                }
-            }
-
-            return sb.ToString();
-        }
     }
 }

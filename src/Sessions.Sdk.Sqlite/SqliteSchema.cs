@@ -9,6 +9,14 @@ namespace Sessions.Sdk;
 /// migrating the same file serialize on the write lock and the later one finds the work done. A database whose
 /// recorded version is newer than <see cref="LatestVersion"/> is refused with <see cref="SessionFormatException"/>.
 /// Shipped migrations are never edited; a change is a new migration.
+/// <para>
+/// Since version 5 message rows are not indexed by a trigger when they are inserted: the full-text index covers exactly the
+/// message rows whose id is at most <c>sessions_fts_state.indexed_upto</c> (the watermark), and rows above it are pending.
+/// Pending rows are indexed in batches (by a background pass, by bulk writes, and always before a search runs), so an append
+/// writes only its message row and its session row. The delete trigger removes indexed rows from the index and lowers the
+/// watermark to the highest remaining id, so an id SQLite reuses after deleting the highest rows is never mistaken for an
+/// indexed one. <c>session_messages.checksum</c> is the CRC-32C of the payload (NULL on rows written before version 5).
+/// </para>
 /// </remarks>
 internal static class SqliteSchema
 {
@@ -89,6 +97,19 @@ internal static class SqliteSchema
         ("appends advance the version", """
             ALTER TABLE sessions ADD COLUMN edit_version INTEGER NOT NULL DEFAULT 0;
             UPDATE sessions SET edit_version = version;
+            """),
+        ("search indexing off the append path; message checksums", """
+            DROP TRIGGER session_messages_ai;
+            DROP TRIGGER session_messages_ad;
+            CREATE TABLE sessions_fts_state (id INTEGER PRIMARY KEY CHECK (id = 1), indexed_upto INTEGER NOT NULL);
+            INSERT INTO sessions_fts_state (id, indexed_upto) SELECT 1, coalesce(max(id), 0) FROM session_messages;
+            CREATE TRIGGER session_messages_ad AFTER DELETE ON session_messages BEGIN
+                INSERT INTO session_messages_fts(session_messages_fts, rowid, text)
+                    SELECT 'delete', old.id, old.text WHERE old.id <= (SELECT indexed_upto FROM sessions_fts_state);
+                UPDATE sessions_fts_state SET indexed_upto = (SELECT coalesce(max(id), 0) FROM session_messages)
+                    WHERE indexed_upto > (SELECT coalesce(max(id), 0) FROM session_messages);
+            END;
+            ALTER TABLE session_messages ADD COLUMN checksum INTEGER;
             """),
     ];
 

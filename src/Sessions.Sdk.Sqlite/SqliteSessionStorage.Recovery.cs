@@ -39,7 +39,7 @@ internal sealed partial class SqliteSessionStorage : ISessionRecovery
                 }
             }
 
-            var read = lease.Command("SELECT seq, payload FROM session_messages WHERE session_pk = $pk ORDER BY seq");
+            var read = lease.Command("SELECT seq, payload, checksum FROM session_messages WHERE session_pk = $pk ORDER BY seq");
             foreach (var (pk, id, rowDamage) in ids)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -94,7 +94,7 @@ internal sealed partial class SqliteSessionStorage : ISessionRecovery
                     current = reader.GetInt64(1);
                 }
 
-                var read = lease.Command("SELECT seq, payload FROM session_messages WHERE session_pk = $pk ORDER BY seq");
+                var read = lease.Command("SELECT seq, payload, checksum FROM session_messages WHERE session_pk = $pk ORDER BY seq");
                 var damaged = ReadableMessages(read, pk, recoveryId, out var messages);
                 return (current, messages, damaged);
             }, cancellationToken).ConfigureAwait(false);

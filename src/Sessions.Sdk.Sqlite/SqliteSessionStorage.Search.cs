@@ -24,7 +24,17 @@ internal sealed partial class SqliteSessionStorage
     private async IAsyncEnumerable<SessionSearchHit> SearchCoreAsync(SessionSearchQuery query, string? match, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         if (match is null || query.Take == 0) yield break;
-        var hits = await RunAsync(write: false, null, "search", lease => SearchPage(lease, query, match), cancellationToken).ConfigureAwait(false);
+
+        // Messages are indexed off the append path: a search that finds rows still pending indexes them first, so it never misses
+        // a message whose append returned before the search began (in any process). The common case is one read transaction.
+        List<SessionSearchHit>? hits = null;
+        for (int attempt = 0; hits is null; attempt++)
+        {
+            bool indexFirst = attempt > 0;
+            hits = await RunAsync(write: false, null, "search", lease => indexFirst || PendingIndexRows(lease) == 0 ? SearchPage(lease, query, match) : null, cancellationToken).ConfigureAwait(false);
+            if (hits is null) await IndexPendingAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         foreach (var hit in hits)
         {
             cancellationToken.ThrowIfCancellationRequested();

@@ -24,6 +24,7 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
     private readonly string _dataSource;
     private readonly bool _inMemory;
     private readonly Lock _initLock = new();
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
     private volatile bool _initialized;
 
     public SqliteSessionStorage(SqliteStorageOptions options, TimeProvider timeProvider, ILogger logger)
@@ -82,6 +83,7 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
             object? pk = insert.ExecuteScalar();
             if (pk is null or DBNull) throw new SessionAlreadyExistsException(session.Id);
             long size = InsertMessages(lease, (long)pk, messages, firstSequence: 1);
+            if (messages.Count > 0) IndexPending(lease, long.MaxValue); // a bulk write: one segment for its rows and whatever was pending
             var select = lease.Command($"UPDATE sessions SET size_bytes = $size WHERE pk = $pk RETURNING {SessionColumns}");
             SqliteLease.Set(select, "$size", size);
             SqliteLease.Set(select, "$pk", (long)pk);
@@ -130,7 +132,7 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
 
         bool hasUsage = added != SessionUsage.Empty;
         long now = _timeProvider.GetUtcNow().UtcTicks;
-        return RunAsync<IReadOnlyList<SessionMessage>>(write: true, sessionId, "append", lease =>
+        var appended = RunAsync<IReadOnlyList<SessionMessage>>(write: true, sessionId, "append", lease =>
         {
             // The session row is the sequence counter: the write lock serializes appenders, so each reads its own range.
             // Every appended message advances the version, so a replacement based on an older read cannot drop it.
@@ -171,6 +173,15 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
 
             return stored;
         }, cancellationToken);
+        return AppendedAsync(appended, messages.Count);
+    }
+
+    /// <summary>Completes an append and counts its messages towards the next background indexing pass (never indexed by the append).</summary>
+    private async ValueTask<IReadOnlyList<SessionMessage>> AppendedAsync(ValueTask<IReadOnlyList<SessionMessage>> append, int count)
+    {
+        var stored = await append.ConfigureAwait(false);
+        NoteAppended(count);
+        return stored;
     }
 
     /// <inheritdoc/>
@@ -191,7 +202,7 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
 
             var (start, length) = range.Resolve(count);
             if (length <= 0) return [];
-            var read = lease.Command("SELECT seq, payload FROM session_messages WHERE session_pk = $pk AND seq > $from AND seq <= $to ORDER BY seq");
+            var read = lease.Command("SELECT seq, payload, checksum FROM session_messages WHERE session_pk = $pk AND seq > $from AND seq <= $to ORDER BY seq");
             SqliteLease.Set(read, "$pk", pk);
             SqliteLease.Set(read, "$from", start);
             SqliteLease.Set(read, "$to", start + length);
@@ -263,6 +274,7 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
             SqliteLease.Set(delete, "$pk", pk);
             delete.ExecuteNonQuery();
             long size = InsertMessages(lease, pk, messages, firstSequence: 1);
+            if (messages.Count > 0) IndexPending(lease, long.MaxValue); // a bulk write: one segment for its rows and whatever was pending
             var update = lease.Command(
                 "UPDATE sessions SET message_count = $count, size_bytes = $size, updated_at = max(updated_at, $now), version = version + 1, edit_version = version + 1 " +
                 $"WHERE pk = $pk RETURNING {SessionColumns}");
@@ -309,13 +321,17 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
     }
 
     /// <summary>Closes the pooled connections.</summary>
-    public void Dispose() => _pool.Dispose();
+    public void Dispose()
+    {
+        WaitForIndexing();
+        _pool.Dispose();
+    }
 
     /// <summary>Closes the pooled connections.</summary>
     /// <returns>A completed task.</returns>
     public ValueTask DisposeAsync()
     {
-        _pool.Dispose();
+        Dispose();
         return ValueTask.CompletedTask;
     }
 
@@ -346,7 +362,7 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
     private static string[] DistinctTags(IReadOnlyList<string>? tags) => StoreRules.NormalizeTags(tags);
 
     private const string InsertMessageSql =
-        "INSERT INTO session_messages (session_pk, seq, role, ts, text, payload) VALUES ($pk, $seq, $role, $ts, $text, $payload)";
+        "INSERT INTO session_messages (session_pk, seq, role, ts, text, payload, checksum) VALUES ($pk, $seq, $role, $ts, $text, $payload, $checksum)";
 
     private static long InsertMessages(SqliteLease lease, long pk, IReadOnlyList<SessionMessage> messages, long firstSequence)
     {
@@ -372,15 +388,31 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
         SqliteLease.Set(insert, "$ts", message.Timestamp.UtcTicks);
         SqliteLease.Set(insert, "$text", message.Message.Text ?? string.Empty);
         SqliteLease.Set(insert, "$payload", payload);
+        SqliteLease.Set(insert, "$checksum", (long)RecordChecksum.Crc32C(payload));
         insert.ExecuteNonQuery();
     }
 
+    /// <summary>Reads the payload at <paramref name="ordinal"/> and verifies it against the checksum at the next ordinal (NULL on rows
+    /// written before schema version 5, which are read unchecked).</summary>
     private static SessionMessage ReadPayload(SqliteDataReader reader, int ordinal, string sessionId, long sequence)
     {
         try
         {
             if (reader.IsDBNull(ordinal)) throw new SessionFormatException("a message has no payload", sessionId);
-            return SessionJson.DeserializeMessage(reader.GetFieldValue<byte[]>(ordinal), sessionId);
+            byte[] payload = reader.GetFieldValue<byte[]>(ordinal);
+            if (!reader.IsDBNull(ordinal + 1))
+            {
+                object stored = reader.GetValue(ordinal + 1);
+                uint actual = RecordChecksum.Crc32C(payload);
+                if (stored is not long expected || expected != actual)
+                {
+                    throw new SessionFormatException(
+                        string.Create(CultureInfo.InvariantCulture, $"checksum mismatch: the stored JSON has CRC-32C {actual:x8}, the row records {stored}"),
+                        sessionId);
+                }
+            }
+
+            return SessionJson.DeserializeMessage(payload, sessionId);
         }
         catch (Exception ex) when ((ex is SessionFormatException or InvalidCastException or FormatException) && !IsNewerVersion(ex))
         {
@@ -596,8 +628,17 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
             int delayMs;
             SqliteLease? lease = null;
             bool broken = false;
+            bool gated = false;
             try
             {
+                // Writers of this instance queue here instead of sleeping in SQLite's busy handler; other processes still meet
+                // SQLite's write lock.
+                if (write)
+                {
+                    await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    gated = true;
+                }
+
                 lease = _initialized ? _pool.Rent() : Initialize();
                 lease.Execute(write ? "BEGIN IMMEDIATE" : "BEGIN");
                 try
@@ -638,6 +679,7 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
             finally
             {
                 if (lease is not null) _pool.Return(lease, broken);
+                if (gated) _writeGate.Release();
             }
 
             await Task.Delay(delayMs, cancellationToken).ConfigureAwait(false);

@@ -17,6 +17,9 @@ internal static partial class SqliteStorageLog
     [LoggerMessage(EventId = 4103, Level = LogLevel.Debug, Message = "Opened SQLite session database '{DataSource}' in journal mode {JournalMode}.")]
     public static partial void Opened(ILogger logger, string dataSource, string journalMode);
 
+    [LoggerMessage(EventId = 4104, Level = LogLevel.Debug, Message = "Search indexing on '{DataSource}' was deferred to the next pass or search: {Reason}")]
+    public static partial void IndexingDeferred(ILogger logger, string dataSource, string reason);
+
     [LoggerMessage(EventId = 4110, Level = LogLevel.Warning, Message = "Session '{SessionId}' was left out of a listing: {Reason}")]
     public static partial void SkippedDamaged(ILogger logger, string sessionId, string reason);
 }

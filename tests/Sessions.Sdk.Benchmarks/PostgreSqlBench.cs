@@ -30,12 +30,76 @@ internal static class PostgreSqlBench
         $"bench_{workload}_{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}_{Guid.NewGuid().ToString("N")[..8]}";
 
     /// <summary>Builds the store with <c>UsePostgreSqlStorage</c> as an application would, and invokes the registered factory.</summary>
-    public static ISessionStorage CreateStorage(string schema, bool asynchronousCommit = false)
+    public static ISessionStorage CreateStorage(string schema, bool asynchronousCommit = false, IServiceProvider? services = null)
     {
         var builder = new Builder();
         builder.UsePostgreSqlStorage(WithCommitMode(ConnectionString, asynchronousCommit), o => o.SchemaName = schema);
         var descriptor = builder.Services.Single(d => d.ServiceType == typeof(ISessionStorage));
-        return (ISessionStorage)descriptor.ImplementationFactory!(EmptyServiceProvider.Instance);
+        return (ISessionStorage)descriptor.ImplementationFactory!(services ?? EmptyServiceProvider.Instance);
+    }
+
+    /// <summary>Gets a ReadyToRun publish of this harness to run the start-up child with (env SESSIONS_BENCH_R2R_CHILD), if one is given.</summary>
+    /// <remarks>Publish it with <c>dotnet publish tests/Sessions.Sdk.Benchmarks -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o DIR</c>.</remarks>
+    public static string? ReadyToRunChild() =>
+        Environment.GetEnvironmentVariable("SESSIONS_BENCH_R2R_CHILD") is { Length: > 0 } path && File.Exists(path) ? path : null;
+
+    /// <summary>Runs a child measurement once with another executable of this harness (a ReadyToRun publish).</summary>
+    public static async Task<IReadOnlyDictionary<string, double>> RunChildAsync(string executable, string measurement, params string[] args)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo(executable) { RedirectStandardOutput = true, UseShellExecute = false };
+        psi.ArgumentList.Add("--child");
+        psi.ArgumentList.Add(measurement);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var process = System.Diagnostics.Process.Start(psi)!;
+        string output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0) throw new InvalidOperationException($"child '{measurement}' ({executable}) failed with exit code {process.ExitCode}: {output}");
+        return System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, double>>(output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last())!;
+    }
+
+    /// <summary>Services for the start-up child: a logger factory that notes when Npgsql opened its first connection and when the
+    /// store found its schema ready (the logs they write anyway; nothing else is enabled).</summary>
+    public sealed class StartupProbe : IServiceProvider, Microsoft.Extensions.Logging.ILoggerFactory
+    {
+        public long? ConnectionOpened { get; private set; }
+
+        public long? SchemaReady { get; private set; }
+
+        public object? GetService(Type serviceType) => serviceType == typeof(Microsoft.Extensions.Logging.ILoggerFactory) ? this : null;
+
+        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+        public void AddProvider(Microsoft.Extensions.Logging.ILoggerProvider provider)
+        {
+        }
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(StartupProbe probe, string category) : Microsoft.Extensions.Logging.ILogger
+        {
+            private readonly bool _watched = category is "Npgsql.Connection" or "Sessions.Sdk.PostgreSql";
+
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => _watched;
+
+            public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                if (!_watched) return;
+                long now = System.Diagnostics.Stopwatch.GetTimestamp();
+                if (category == "Sessions.Sdk.PostgreSql")
+                {
+                    if (eventId.Id == 4202) probe.SchemaReady ??= now;
+                }
+                else if (probe.ConnectionOpened is null && formatter(state, exception).StartsWith("Opened connection", StringComparison.Ordinal))
+                {
+                    probe.ConnectionOpened = now;
+                }
+            }
+        }
     }
 
     /// <summary>Adds <c>synchronous_commit=off</c> to a connection string when asked (commit returns before the WAL flush).</summary>

@@ -6,7 +6,7 @@ namespace Sessions.Sdk.Benchmarks;
 /// <summary>W4 on PostgreSQL: two processes append 500 messages each to one session at the same instant; a third counts.</summary>
 internal sealed class PostgreSqlConcurrentAppendWorkload : IWorkload
 {
-    public const int AppendsPerProcess = 500;
+    public static int AppendsPerProcess => Harness.Size(500, 20);
 
     public string Id => "W4-PostgreSql";
 
@@ -22,6 +22,7 @@ internal sealed class PostgreSqlConcurrentAppendWorkload : IWorkload
 
             var lostPerRun = new List<double>();
             var elapsed = new List<double>();
+            var sequential = new List<double>();
             var failed = new List<double>();
             for (int run = 0; run < harness.Repetitions; run++)
             {
@@ -38,6 +39,16 @@ internal sealed class PostgreSqlConcurrentAppendWorkload : IWorkload
                 var results = await Task.WhenAll(writers);
                 var count = await Harness.RunChildProcessAsync(PostgreSqlCountMeasurement.MeasurementName, schema, sessionId);
 
+                // The reference, in the same run: one process appends all 2 × 500 one after another to a session of its own.
+                string soloId = $"bench-solo-{run}";
+                var soloSetup = PostgreSqlBench.CreateStorage(schema);
+                await soloSetup.CreateAsync(new SessionInfo { Id = soloId, CreatedAt = now, UpdatedAt = now }, [], cancellationToken);
+                await PostgreSqlBench.DisposeAsync(soloSetup);
+                string soloAt = TimeProvider.System.GetUtcNow().AddSeconds(2).UtcTicks.ToString(CultureInfo.InvariantCulture);
+                var solo = await Harness.RunChildProcessAsync(
+                    PostgreSqlWriterMeasurement.MeasurementName, schema, soloId, "0", soloAt, (2 * AppendsPerProcess).ToString(CultureInfo.InvariantCulture));
+                sequential.Add(solo["elapsed"]);
+
                 double acknowledged = results.Sum(r => r["acknowledged"]);
                 double lost = acknowledged - count["present"];
                 lostPerRun.Add(lost + count["duplicates"]);
@@ -51,7 +62,10 @@ internal sealed class PostgreSqlConcurrentAppendWorkload : IWorkload
 
             harness.Add(Id, $"2 processes × {AppendsPerProcess} appends to one session: lost or duplicated, worst of {harness.Repetitions} runs", lostPerRun.Max(), string.Empty, "0 lost", lostPerRun.Max() == 0);
             harness.Add(Id, "appends that failed loudly (all runs)", failed.Sum(), string.Empty);
-            harness.Add(Id, "time until both writers finished (median)", Harness.Median(elapsed), "ms");
+            double both = Harness.Median(elapsed), one = Harness.Median(sequential);
+            harness.Add(Id, "time until both writers finished (median)", both, "ms");
+            harness.Add(Id, $"reference: one process, {2 * AppendsPerProcess} sequential appends (median, same runs)", one, "ms");
+            harness.Add(Id, "2 writers ÷ 1 sequential writer (issue 15)", both / one, "x", "≤ 1.5", both / one <= 1.5);
         }
         finally
         {
@@ -72,10 +86,11 @@ internal sealed class PostgreSqlWriterMeasurement : IChildMeasurement
         string schema = args[0], sessionId = args[1];
         int process = int.Parse(args[2], CultureInfo.InvariantCulture);
         var startAt = new DateTimeOffset(long.Parse(args[3], CultureInfo.InvariantCulture), TimeSpan.Zero);
+        int count = args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : PostgreSqlConcurrentAppendWorkload.AppendsPerProcess;
         var storage = PostgreSqlBench.CreateStorage(schema);
         try
         {
-            var messages = PostgreSqlBench.Messages((uint)(142 + process), PostgreSqlConcurrentAppendWorkload.AppendsPerProcess, startAt);
+            var messages = PostgreSqlBench.Messages((uint)(142 + process), count, startAt);
             await storage.ExistsAsync(sessionId);
             while (TimeProvider.System.GetUtcNow() < startAt) await Task.Delay(1);
             int acknowledged = 0, failed = 0;

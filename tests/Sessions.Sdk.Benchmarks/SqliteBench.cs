@@ -57,6 +57,16 @@ internal static class SqliteBench
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
     }
 
+    /// <summary>Counts the message rows above the search-index watermark (written, not yet indexed), read with a plain connection.</summary>
+    public static async Task<long> PendingIndexRowsAsync(string databasePath)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={databasePath}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM session_messages WHERE id > (SELECT indexed_upto FROM sessions_fts_state)";
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     /// <summary>Returns the size of the database file and its write-ahead log.</summary>
     public static long BytesOnDisk(string databasePath) =>
         new[] { databasePath, databasePath + "-wal" }.Where(File.Exists).Sum(p => new FileInfo(p).Length);

@@ -1,4 +1,3 @@
-using Npgsql;
 using Sessions.Sdk.Testing;
 
 namespace Sessions.Sdk.Tests;
@@ -8,31 +7,16 @@ namespace Sessions.Sdk.Tests;
 [Category("Integration")]
 public sealed class PostgreSqlSessionSearchConformanceTests : SessionSearchConformanceTests
 {
-    private NpgsqlDataSource? _dataSource;
-    private PostgreSqlSessionStorage? _shared;
-    private string _schema = string.Empty;
+    private readonly PostgreSqlSchemaFixture _schema = new("search");
 
     [OneTimeSetUp]
-    public void CreateSchema()
-    {
-        _dataSource = PostgreSqlTestDatabase.CreateDataSource();
-        _schema = PostgreSqlTestDatabase.NewSchemaName("search");
-        _shared = PostgreSqlTestDatabase.CreateStorage(_dataSource, _schema);
-    }
+    public void CreateSchema() => _schema.Create();
 
     [OneTimeTearDown]
-    public async Task DropSchema()
-    {
-        if (_shared is not null) await _shared.DisposeAsync();
-        if (_dataSource is not null)
-        {
-            await PostgreSqlTestDatabase.DropSchemaAsync(_dataSource, _schema);
-            await _dataSource.DisposeAsync();
-        }
-    }
+    public Task DropSchema() => _schema.DropAsync();
 
-    protected override ValueTask<ISessionStorage> CreateStorageAsync() => ValueTask.FromResult<ISessionStorage>(_shared!);
+    protected override ValueTask<ISessionStorage> CreateStorageAsync() => _schema.SharedAsync();
 
     protected override ValueTask DisposeStorageAsync(ISessionStorage storage) =>
-        ReferenceEquals(storage, _shared) ? ValueTask.CompletedTask : base.DisposeStorageAsync(storage);
+        _schema.IsShared(storage) ? ValueTask.CompletedTask : base.DisposeStorageAsync(storage);
 }

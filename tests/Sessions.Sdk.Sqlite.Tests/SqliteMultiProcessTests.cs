@@ -76,6 +76,15 @@ public sealed class SqliteMultiProcessTests
                 Assert.That(own, Is.EqualTo(Enumerable.Range(0, perProcess).Select(i => prefix + i.ToString(CultureInfo.InvariantCulture))), $"writer {p} order");
             }
 
+            // Issue 15: the writers never indexed their appends in the append itself (background batches, killed or not reached at
+            // exit); a search from this process right after they finished still finds every message of every writer.
+            for (int p = 0; p < processes; p++)
+            {
+                var hits = new List<SessionSearchHit>();
+                await foreach (var hit in store.SearchAsync(new SessionSearchQuery { Text = $"w{p}", Take = 10_000, IncludeTitles = false })) hits.Add(hit);
+                Assert.That(hits.Select(h => messages[(int)h.Sequence!.Value - 1].Text), Is.EquivalentTo(Enumerable.Range(0, perProcess).Select(i => $"w{p}:{i}")), $"search for writer {p}");
+            }
+
             // Every acknowledged sequence is the one actually stored for that writer's message.
             foreach (var (child, p) in children.Select((c, p) => (c, p)))
             {

@@ -1,0 +1,122 @@
+namespace Sessions.Sdk;
+
+/// <summary>Search indexing off the append path: message rows above the watermark are indexed in batches, never by the append itself.</summary>
+/// <remarks>
+/// An append writes its message row and its session row and nothing else. The full-text index covers the message rows whose id is
+/// at most <c>sessions_fts_state.indexed_upto</c>; the rows above it are pending (see <see cref="SqliteSchema"/>). Pending rows are
+/// indexed, in one transaction per batch (one FTS5 segment for many messages instead of one per commit):
+/// <list type="bullet">
+/// <item>by a background pass that starts once this instance has appended <see cref="BackgroundIndexBatch"/> messages since the last pass;</item>
+/// <item>by every bulk write (create, replace), which indexes what is pending together with its own rows;</item>
+/// <item>before every search: a search that finds pending rows indexes them first, so it never misses a message whose append returned
+/// before the search started, whichever process or instance appended it.</item>
+/// </list>
+/// </remarks>
+internal sealed partial class SqliteSessionStorage
+{
+    /// <summary>The most pending rows one indexing transaction takes, so a long backlog never holds the write lock for long.</summary>
+    private const long IndexChunk = 2000;
+
+    private long _unindexed;
+    private int _indexing;
+    private Task _indexTask = Task.CompletedTask;
+
+    /// <summary>Gets or sets how many appended messages start a background indexing pass (0 turns the background pass off; tests).</summary>
+    internal int BackgroundIndexBatch { get; set; } = 256;
+
+    /// <summary>Indexes every pending message row now (what a search does first); for tests, diagnostics and the benchmark harness.</summary>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>The number of message rows indexed.</returns>
+    internal async ValueTask<long> IndexPendingAsync(CancellationToken cancellationToken = default)
+    {
+        long total = 0;
+        while (true)
+        {
+            long indexed = await RunAsync(write: true, null, "index", lease => IndexPending(lease, IndexChunk), cancellationToken).ConfigureAwait(false);
+            total += indexed;
+            if (indexed < IndexChunk) return total;
+        }
+    }
+
+    /// <summary>Counts the message rows waiting to be indexed (an upper bound: ids may have gaps).</summary>
+    /// <param name="lease">A lease inside a transaction.</param>
+    /// <returns>Highest message id minus the watermark, at least 0.</returns>
+    private static long PendingIndexRows(SqliteLease lease)
+    {
+        var state = lease.Command("SELECT (SELECT coalesce(max(id), 0) FROM session_messages) - indexed_upto FROM sessions_fts_state");
+        object? pending = state.ExecuteScalar();
+        return pending is long value && value > 0 ? value : 0;
+    }
+
+    /// <summary>Indexes up to <paramref name="limit"/> pending message rows, in id order, and advances the watermark past them.</summary>
+    /// <param name="lease">A lease inside a write transaction.</param>
+    /// <param name="limit">The most rows to index.</param>
+    /// <returns>The number of rows indexed.</returns>
+    private static long IndexPending(SqliteLease lease, long limit)
+    {
+        var state = lease.Command("SELECT indexed_upto, (SELECT coalesce(max(id), 0) FROM session_messages) FROM sessions_fts_state");
+        long upto, max;
+        using (var reader = state.ExecuteReader())
+        {
+            if (!reader.Read()) return 0;
+            upto = reader.GetInt64(0);
+            max = reader.GetInt64(1);
+        }
+
+        if (max <= upto) return 0;
+        long target = max;
+        if (max - upto > limit)
+        {
+            var nth = lease.Command("SELECT id FROM session_messages WHERE id > $upto ORDER BY id LIMIT 1 OFFSET $offset");
+            SqliteLease.Set(nth, "$upto", upto);
+            SqliteLease.Set(nth, "$offset", limit - 1);
+            target = nth.ExecuteScalar() is long id ? id : max;
+        }
+
+        var index = lease.Command(
+            "INSERT INTO session_messages_fts(rowid, text) SELECT id, text FROM session_messages WHERE id > $upto AND id <= $target ORDER BY id");
+        SqliteLease.Set(index, "$upto", upto);
+        SqliteLease.Set(index, "$target", target);
+        long indexed = index.ExecuteNonQuery();
+        var advance = lease.Command("UPDATE sessions_fts_state SET indexed_upto = $target");
+        SqliteLease.Set(advance, "$target", target);
+        advance.ExecuteNonQuery();
+        return indexed;
+    }
+
+    /// <summary>Records appended messages and starts a background indexing pass once enough have gathered.</summary>
+    /// <param name="count">The number of messages just appended.</param>
+    private void NoteAppended(int count)
+    {
+        int batch = BackgroundIndexBatch;
+        if (batch <= 0) return;
+        if (Interlocked.Add(ref _unindexed, count) < batch) return;
+        if (Interlocked.CompareExchange(ref _indexing, 1, 0) != 0) return;
+        Interlocked.Exchange(ref _unindexed, 0);
+        _indexTask = Task.Run(IndexInBackgroundAsync);
+    }
+
+    private async Task IndexInBackgroundAsync()
+    {
+        try
+        {
+            await IndexPendingAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // Whatever failed (a full disk, a store disposed meanwhile), the next pass or the next search indexes what is still
+            // pending: nothing is lost by a failed pass, and nothing is thrown on a thread no caller awaits.
+            SqliteStorageLog.IndexingDeferred(_logger, _dataSource, ex.Message);
+        }
+        finally
+        {
+            Volatile.Write(ref _indexing, 0);
+        }
+    }
+
+    /// <summary>Waits for a running background pass (on dispose), so it never runs on a closed pool.</summary>
+    private void WaitForIndexing()
+    {
+        _indexTask.GetAwaiter().GetResult(); // never faults: the pass catches and logs its own failures
+    }
+}
