@@ -2,20 +2,20 @@ using Microsoft.Extensions.DependencyInjection;
 using Sessions.EditSample;
 using Sessions.Sdk;
 
-// Edit sessions, offline: preview, apply, rollback (also after a restart), model proposals with a repair round, and rewind.
+// Edit sessions, offline: preview, apply, rollback (also after a restart), model proposals with a repair round, rewind, and tool-call proposals.
 string temp = Directory.CreateTempSubdirectory("sessions-edit-sample-").FullName;
 string workspace = Path.Combine(temp, "workspace");
 Directory.CreateDirectory(Path.Combine(workspace, "src"));
 File.WriteAllText(Path.Combine(workspace, "src/main.py"), "import sys\n\ndef hello():\n    print('hi')\n\nhello()\n");
 File.WriteAllText(Path.Combine(workspace, "README.md"), "# Demo\r\n");   // CRLF: kept as CRLF
 
-ServiceProvider Build()
+ServiceProvider Build(EditProposalFormat proposals = EditProposalFormat.Json)
 {
     var services = new ServiceCollection();
     services.AddSessions(o => o.DefaultProvider = "offline")
         .UseFileStorage(Path.Combine(temp, "sessions"))
         .AddChatProvider("offline", _ => new OfflineEditModel(), "offline-edit-model")
-        .AddEditing(o => { o.MaxFileSize = 1_048_576; o.CreateBackup = true; o.AutoApply = false; });
+        .AddEditing(o => { o.MaxFileSize = 1_048_576; o.CreateBackup = true; o.AutoApply = false; o.ProposalFormat = proposals; });
     return services.BuildServiceProvider();
 }
 
@@ -63,6 +63,16 @@ await using (var provider = Build())
     IReadOnlyList<EditResult> undone = await editor.RewindAsync(beforeProposal);
     Console.WriteLine($"Rewound to message {beforeProposal}: undid {undone.Count} batch(es), conversation back to {editor.Session.MessageCount} messages; main.py:\n"
         + File.ReadAllText(Path.Combine(workspace, "src/main.py")));
+}
+
+// Proposals through tool calls: the model calls the edit_* tools, one call per operation, each checked at once.
+await using (var provider = Build(EditProposalFormat.ToolCalls))
+{
+    EditSession editor = await provider.GetRequiredService<IEditSessionManager>().OpenAsync(sessionId);
+    IReadOnlyList<EditOperation> proposed = await editor.ProposeAsync("Add a closing comment", ["src/main.py"]);
+    Console.WriteLine($"Through tool calls the model proposed: {string.Join("; ", proposed)}");
+    await editor.ApplyAsync();
+    Console.WriteLine("main.py ends with: " + File.ReadLines(Path.Combine(workspace, "src/main.py")).Last());
 }
 
 Directory.Delete(temp, recursive: true);

@@ -17,7 +17,8 @@ internal sealed class EditFilePlan
 
     public string? BeforeHash => Preview.ContentHash;
 
-    public string? AfterHash { get; init; }
+    /// <summary>Gets the SHA-256 of <see cref="After"/>, computed when first asked (a preview never needs it).</summary>
+    public string? AfterHash => field ??= Hash(After);
 
     public static string? Hash(byte[]? bytes) => bytes is null ? null : Convert.ToHexStringLower(SHA256.HashData(bytes));
 }

@@ -21,49 +21,53 @@ internal static class EditOperationMapper
         var result = new List<EditOperation>(items.Count);
         for (int i = 0; i < items.Count; i++)
         {
-            var d = items[i];
-            string at = $"operations[{i}]";
-            if (d is null)
+            if (FromItem(items[i], $"operations[{i}]", errors) is { } op)
             {
-                errors.Add($"{at}: must be an object");
-                continue;
-            }
-
-            if (string.IsNullOrEmpty(d.Path))
-            {
-                errors.Add($"{at}.path: required");
-                continue;
-            }
-
-            try
-            {
-                EditOperation? op = d.Type switch
-                {
-                    "replace" => d.OldText is null or "" ? Missing(errors, at, "oldText") : d.NewText is null ? Missing(errors, at, "newText")
-                        : EditOperation.Replace(d.Path, d.OldText, d.NewText, d.All ?? false),
-                    "insert" => d.Line is null ? Missing(errors, at, "line") : d.Text is null or "" ? Missing(errors, at, "text")
-                        : EditOperation.Insert(d.Path, d.Line.Value, d.Text),
-                    "append" => d.Text is null or "" ? Missing(errors, at, "text") : EditOperation.Append(d.Path, d.Text),
-                    "prepend" => d.Text is null or "" ? Missing(errors, at, "text") : EditOperation.Prepend(d.Path, d.Text),
-                    "delete" when d.OldText is not null => EditOperation.Delete(d.Path, d.OldText, d.All ?? false),
-                    "delete" => d.StartLine is null || d.EndLine is null ? Missing(errors, at, "oldText or startLine/endLine")
-                        : EditOperation.Delete(d.Path, d.StartLine.Value, d.EndLine.Value),
-                    "create" => d.Text is null ? Missing(errors, at, "text") : EditOperation.CreateFile(d.Path, d.Text),
-                    "deleteFile" => EditOperation.DeleteFile(d.Path),
-                    _ => Invalid(errors, $"{at}.type: '{d.Type}' is not one of insert, replace, delete, append, prepend, create, deleteFile"),
-                };
-                if (op is not null)
-                {
-                    result.Add(op);
-                }
-            }
-            catch (ArgumentException ex)
-            {
-                errors.Add($"{at}: {ex.Message}");
+                result.Add(op);
             }
         }
 
         return result;
+    }
+
+    /// <summary>Turns one JSON operation into an operation, or adds the errors (each starting with <paramref name="at"/>) and returns <see langword="null"/>.</summary>
+    public static EditOperation? FromItem(EditOperationData? d, string at, List<string> errors)
+    {
+        if (d is null)
+        {
+            errors.Add($"{at}: must be an object");
+            return null;
+        }
+
+        if (string.IsNullOrEmpty(d.Path))
+        {
+            errors.Add($"{at}.path: required");
+            return null;
+        }
+
+        try
+        {
+            return d.Type switch
+            {
+                "replace" => d.OldText is null or "" ? Missing(errors, at, "oldText") : d.NewText is null ? Missing(errors, at, "newText")
+                    : EditOperation.Replace(d.Path, d.OldText, d.NewText, d.All ?? false),
+                "insert" => d.Line is null ? Missing(errors, at, "line") : d.Text is null or "" ? Missing(errors, at, "text")
+                    : EditOperation.Insert(d.Path, d.Line.Value, d.Text),
+                "append" => d.Text is null or "" ? Missing(errors, at, "text") : EditOperation.Append(d.Path, d.Text),
+                "prepend" => d.Text is null or "" ? Missing(errors, at, "text") : EditOperation.Prepend(d.Path, d.Text),
+                "delete" when d.OldText is not null => EditOperation.Delete(d.Path, d.OldText, d.All ?? false),
+                "delete" => d.StartLine is null || d.EndLine is null ? Missing(errors, at, "oldText or startLine/endLine")
+                    : EditOperation.Delete(d.Path, d.StartLine.Value, d.EndLine.Value),
+                "create" => d.Text is null ? Missing(errors, at, "text") : EditOperation.CreateFile(d.Path, d.Text),
+                "deleteFile" => EditOperation.DeleteFile(d.Path),
+                _ => Invalid(errors, $"{at}.type: '{d.Type}' is not one of insert, replace, delete, append, prepend, create, deleteFile"),
+            };
+        }
+        catch (ArgumentException ex)
+        {
+            errors.Add($"{at}: {ex.Message}");
+            return null;
+        }
     }
 
     private static EditOperation? Missing(List<string> errors, string at, string field)

@@ -44,7 +44,13 @@ internal static class EditPlanner
 
         bool exists = before is not null;
         bool recreated = false;
-        string text = beforeText;
+        var text = new EditedText(beforeText);
+        if (before is not null)
+        {
+            // One scan of the file for every old text instead of one per operation.
+            text.PrepareSearch([.. operations.Where(o => o.OldText is not null).Select(o => codec.Normalize(o.OldText!)).Distinct(StringComparer.Ordinal)]);
+        }
+
         foreach (var op in operations)
         {
             switch (op.Kind)
@@ -58,7 +64,7 @@ internal static class EditPlanner
                     exists = true;
                     recreated = before is not null;
                     codec = EditTextCodec.NewFile;
-                    text = op.NewText!;
+                    text.Replace(0, text.Length, op.NewText!);
                     continue;
                 case EditOperationKind.DeleteFile:
                     if (!exists)
@@ -67,7 +73,7 @@ internal static class EditPlanner
                     }
 
                     exists = false;
-                    text = string.Empty;
+                    text.Replace(0, text.Length, string.Empty);
                     continue;
             }
 
@@ -76,7 +82,7 @@ internal static class EditPlanner
                 throw new EditPreconditionException(path, $"Cannot {op.Kind.ToString().ToLowerInvariant()} in '{path}': the file does not exist (use EditOperation.CreateFile).");
             }
 
-            text = ApplyText(path, text, op, codec);
+            ApplyText(path, text, op, codec);
         }
 
         if (before is null && !exists)
@@ -84,7 +90,7 @@ internal static class EditPlanner
             return null;
         }
 
-        byte[]? after = exists ? codec.Encode(text, recreated ? [] : before) : null;
+        byte[]? after = exists ? codec.Encode(text.Build(), recreated ? [] : before) : null;
         if (after is not null && before is not null && after.AsSpan().SequenceEqual(before))
         {
             return null;
@@ -96,14 +102,13 @@ internal static class EditPlanner
         }
 
         var change = before is null ? EditFileChange.Create : after is null ? EditFileChange.Delete : EditFileChange.Modify;
-        var (diff, added, removed) = UnifiedDiff.Render(path, change, beforeText, exists ? text : string.Empty, options.DiffContextLines);
+        var (diff, added, removed) = UnifiedDiff.Render(path, change, text, options.DiffContextLines);
         return new EditFilePlan
         {
             Path = path,
             FullPath = fullPath,
             Before = before,
             After = after,
-            AfterHash = EditFilePlan.Hash(after),
             Preview = new EditFilePreview
             {
                 Path = path,
@@ -116,30 +121,34 @@ internal static class EditPlanner
         };
     }
 
-    private static string ApplyText(string path, string text, EditOperation op, EditTextCodec codec)
+    /// <summary>Applies one text operation to the text as the earlier operations left it.</summary>
+    internal static void ApplyText(string path, EditedText text, EditOperation op, EditTextCodec codec)
     {
         switch (op.Kind)
         {
             case EditOperationKind.Replace:
-                return ReplaceText(path, text, codec.Normalize(op.OldText!), codec.Normalize(op.NewText!), op.All);
+                ReplaceText(path, text, codec.Normalize(op.OldText!), codec.Normalize(op.NewText!), op.All);
+                return;
             case EditOperationKind.Delete when op.OldText is not null:
-                return ReplaceText(path, text, codec.Normalize(op.OldText), string.Empty, op.All);
+                ReplaceText(path, text, codec.Normalize(op.OldText), string.Empty, op.All);
+                return;
             case EditOperationKind.Delete:
             {
-                int count = LineCount(text);
+                int count = text.LineCount;
                 if (op.EndLine > count)
                 {
                     throw new EditPreconditionException(path, $"Cannot delete lines {op.StartLine}-{op.EndLine} of '{path}': it has {count} lines.");
                 }
 
-                int start = LineStart(text, op.StartLine!.Value);
-                int end = op.EndLine == count ? text.Length : LineStart(text, op.EndLine!.Value + 1);
-                return string.Concat(text.AsSpan(0, start), text.AsSpan(end));
+                int start = text.LineStart(op.StartLine!.Value);
+                int end = op.EndLine == count ? text.Length : text.LineStart(op.EndLine!.Value + 1);
+                text.Replace(start, end, string.Empty);
+                return;
             }
 
             case EditOperationKind.Insert:
             {
-                int count = LineCount(text);
+                int count = text.LineCount;
                 int line = op.Line!.Value;
                 if (line > count + 1)
                 {
@@ -149,66 +158,54 @@ internal static class EditPlanner
                 string insert = codec.Normalize(op.NewText!);
                 if (line == count + 1)
                 {
-                    return text.Length > 0 && !text.EndsWith('\n') ? text + "\n" + insert : text + insert;
+                    text.Replace(text.Length, text.Length, text.Length > 0 && !text.EndsWithNewline ? "\n" + insert : insert);
+                    return;
                 }
 
-                int at = LineStart(text, line);
-                return string.Concat(text.AsSpan(0, at), insert, text.AsSpan(at));
+                int at = text.LineStart(line);
+                text.Replace(at, at, insert);
+                return;
             }
 
             case EditOperationKind.Append:
-                return text + codec.Normalize(op.NewText!);
+                text.Replace(text.Length, text.Length, codec.Normalize(op.NewText!));
+                return;
             case EditOperationKind.Prepend:
-                return codec.Normalize(op.NewText!) + text;
+                text.Replace(0, 0, codec.Normalize(op.NewText!));
+                return;
             default:
                 throw new InvalidOperationException($"Unexpected operation kind {op.Kind}.");
         }
     }
 
-    private static string ReplaceText(string path, string text, string oldText, string newText, bool all)
+    /// <summary>Replaces old text as <see cref="string.Replace(string, string?, StringComparison)"/> would (leftmost, not overlapping), or the one occurrence.</summary>
+    private static void ReplaceText(string path, EditedText text, string oldText, string newText, bool all)
     {
-        int first = text.IndexOf(oldText, StringComparison.Ordinal);
-        if (first < 0)
+        var found = text.FindAll(oldText);
+        if (found.Count == 0)
         {
             throw new EditPreconditionException(path, $"The old text was not found in '{path}': \"{Excerpt(oldText)}\".", 0);
         }
 
-        int second = text.IndexOf(oldText, first + oldText.Length, StringComparison.Ordinal);
-        if (second < 0)
+        // Leftmost occurrences that do not overlap, as a left-to-right search finds them.
+        var chosen = new List<(int From, int To, string Text)>();
+        int next = 0;
+        foreach (int at in found)
         {
-            return string.Concat(text.AsSpan(0, first), newText, text.AsSpan(first + oldText.Length));
-        }
-
-        if (!all)
-        {
-            int count = 2;
-            for (int i = text.IndexOf(oldText, second + oldText.Length, StringComparison.Ordinal); i >= 0; i = text.IndexOf(oldText, i + oldText.Length, StringComparison.Ordinal))
+            if (at >= next)
             {
-                count++;
+                chosen.Add((at, at + oldText.Length, newText));
+                next = at + oldText.Length;
             }
-
-            throw new EditPreconditionException(path, $"The old text occurs {count} times in '{path}', so the change is ambiguous: give more surrounding text, or ask for all occurrences: \"{Excerpt(oldText)}\".", count);
         }
 
-        return text.Replace(oldText, newText, StringComparison.Ordinal);
+        if (chosen.Count > 1 && !all)
+        {
+            throw new EditPreconditionException(path, $"The old text occurs {chosen.Count} times in '{path}', so the change is ambiguous: give more surrounding text, or ask for all occurrences: \"{Excerpt(oldText)}\".", chosen.Count);
+        }
+
+        text.Replace(chosen);
     }
 
     private static string Excerpt(string text) => text.Length <= 80 ? text : text[..77] + "...";
-
-    internal static int LineCount(string text)
-    {
-        int count = text.AsSpan().Count('\n');
-        return text.Length > 0 && !text.EndsWith('\n') ? count + 1 : count;
-    }
-
-    private static int LineStart(string text, int line)
-    {
-        int at = 0;
-        for (int i = 1; i < line; i++)
-        {
-            at = text.IndexOf('\n', at) + 1;
-        }
-
-        return at;
-    }
 }

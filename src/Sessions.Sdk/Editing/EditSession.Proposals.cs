@@ -32,9 +32,21 @@ public sealed partial class EditSession
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            bool tools = _options.ProposalFormat == EditProposalFormat.ToolCalls;
             var prompt = new StringBuilder();
             prompt.Append(instruction.Trim()).Append("\n\n");
-            prompt.Append("Answer with one JSON object only, following this JSON schema:\n").Append(EditProposalSchema.Json).Append('\n');
+            if (tools)
+            {
+                prompt.Append("Make the changes by calling the edit tools (").Append(EditProposalTools.Replace).Append(", ").Append(EditProposalTools.Insert)
+                    .Append(", ").Append(EditProposalTools.Delete).Append(", ").Append(EditProposalTools.Append).Append(", ").Append(EditProposalTools.Prepend)
+                    .Append(", ").Append(EditProposalTools.CreateFile).Append(", ").Append(EditProposalTools.DeleteFile)
+                    .Append("), one call per operation, in order; nothing is written until the user applies them. Then answer with a one-line summary.\n");
+            }
+            else
+            {
+                prompt.Append("Answer with one JSON object only, following this JSON schema:\n").Append(EditProposalSchema.Json).Append('\n');
+            }
+
             prompt.Append("Rules: paths are relative to the workspace root; oldText must match the file exactly and occur once (or set all to true); ");
             prompt.Append("line numbers start at 1 and count the file as changed by the earlier operations on it; use \\n for line breaks.\n");
             foreach (var path in paths)
@@ -53,25 +65,9 @@ public sealed partial class EditSession
                 prompt.Append("````\n");
             }
 
-            var options = new ChatOptions
-            {
-                ResponseFormat = ChatResponseFormat.ForJsonSchema(EditProposalSchema.Schema, EditProposalSchema.Name, "File edit operations for the instruction."),
-            };
-            var response = await Session.SendAsync(prompt.ToString(), options, cancellationToken).ConfigureAwait(false);
-            var errors = new List<string>();
-            var operations = Validate(response, errors);
-            if (errors.Count > 0)
-            {
-                string repair = "Your answer is invalid:\n" + string.Join('\n', errors.Select(e => "- " + e))
-                    + "\nAnswer again with the complete corrected JSON object, following the same schema.";
-                response = await Session.SendAsync(repair, options, cancellationToken).ConfigureAwait(false);
-                errors.Clear();
-                operations = Validate(response, errors);
-                if (errors.Count > 0)
-                {
-                    throw new EditProposalException(errors);
-                }
-            }
+            var operations = tools
+                ? await ProposeWithToolsAsync(prompt.ToString(), cancellationToken).ConfigureAwait(false)
+                : await ProposeWithJsonAsync(prompt.ToString(), cancellationToken).ConfigureAwait(false);
 
             var proposed = new EditProposedData { Operations = [.. operations.Select(EditOperationMapper.ToData)] };
             await _log.AppendAsync(EditState.OperationsProposed, ToJson(proposed, EditingJsonContext.Default.EditProposedData), cancellationToken).ConfigureAwait(false);
@@ -94,6 +90,78 @@ public sealed partial class EditSession
             _gate.Release();
         }
     }
+
+    /// <summary>Asks for one JSON object against <see cref="EditProposalSchema"/>; an invalid answer goes back once with the exact errors.</summary>
+    private async Task<List<EditOperation>> ProposeWithJsonAsync(string prompt, CancellationToken cancellationToken)
+    {
+        var options = new ChatOptions
+        {
+            ResponseFormat = ChatResponseFormat.ForJsonSchema(EditProposalSchema.Schema, EditProposalSchema.Name, "File edit operations for the instruction."),
+        };
+        var response = await Session.SendAsync(prompt, options, cancellationToken).ConfigureAwait(false);
+        var errors = new List<string>();
+        var operations = Validate(response, errors);
+        if (errors.Count > 0)
+        {
+            response = await Session.SendAsync(RepairPrompt(errors, "Answer again with the complete corrected JSON object, following the same schema."), options, cancellationToken).ConfigureAwait(false);
+            errors.Clear();
+            operations = Validate(response, errors);
+            if (errors.Count > 0)
+            {
+                throw new EditProposalException(errors);
+            }
+        }
+
+        return operations;
+    }
+
+    /// <summary>
+    /// Offers the edit tools: each call is checked at once and answered with the exact errors, so the model repairs within the same turn
+    /// (one repair round). An answer without calls is read as the JSON object instead; if it is not one, it goes back once.
+    /// </summary>
+    private async Task<List<EditOperation>> ProposeWithToolsAsync(string prompt, CancellationToken cancellationToken)
+    {
+        var tools = new EditProposalTools(operations =>
+        {
+            var errors = new List<string>();
+            DryRun(operations, errors);
+            return errors.Count == 0 ? null : errors[0];
+        });
+        var options = new ChatOptions { Tools = tools.Tools, ToolMode = ChatToolMode.Auto };
+        tools.NextRequest(repairUsed: false);
+        var response = await Session.SendAsync(prompt, options, cancellationToken).ConfigureAwait(false);
+        for (int request = 0; ; request++)
+        {
+            if (tools.Failed || tools.Unrepaired)
+            {
+                throw new EditProposalException(tools.Errors);
+            }
+
+            if (tools.Accepted is { Count: > 0 } accepted)
+            {
+                return accepted;
+            }
+
+            var errors = new List<string>();
+            var operations = Validate(response, errors);
+            if (errors.Count == 0)
+            {
+                return operations;
+            }
+
+            errors.Insert(0, "no edit tool was called");
+            if (request > 0 || tools.RepairUsed)
+            {
+                throw new EditProposalException(errors);
+            }
+
+            tools.NextRequest(repairUsed: true);
+            response = await Session.SendAsync(RepairPrompt(errors, "Call the edit tools, one call per operation."), options, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static string RepairPrompt(List<string> errors, string then) =>
+        "Your answer is invalid:\n" + string.Join('\n', errors.Select(e => "- " + e)) + "\n" + then;
 
     /// <summary>Parses and checks a proposal: JSON shape, every operation's fields, and a dry run against the files as they are.</summary>
     private List<EditOperation> Validate(ChatResponse response, List<string> errors)
@@ -129,6 +197,13 @@ public sealed partial class EditSession
             return operations;
         }
 
+        DryRun(operations, errors);
+        return operations;
+    }
+
+    /// <summary>Checks operations against the files as they are (paths, old text, lines), adding the first error.</summary>
+    private void DryRun(IReadOnlyList<EditOperation> operations, List<string> errors)
+    {
         try
         {
             EditPlanner.Plan(operations, _sandbox, _files, _options);
@@ -141,7 +216,5 @@ public sealed partial class EditSession
         {
             errors.Add(ex.Message);
         }
-
-        return operations;
     }
 }

@@ -37,6 +37,7 @@ public sealed partial class EditSession
                 Before = backup ? p.Before : null,
                 After = backup ? null : p.After,
                 Temp = TempName(batchId, i),
+                CreatedFolders = p.Before is null && p.After is not null ? MissingFolders(p.FullPath) : null,
                 Diff = p.Preview.Diff,
                 Added = p.Preview.LinesAdded,
                 Removed = p.Preview.LinesRemoved,
@@ -91,6 +92,7 @@ public sealed partial class EditSession
             }
 
             CleanTemps(plans.Select(p => p.FullPath), intent.Files);
+            RemoveCreatedFolders(intent.Files);
             try
             {
                 await _log.AppendAsync(EditState.BatchAborted, ToJson(new EditBatchEventData { BatchId = batchId, Reason = failure.Message }, EditingJsonContext.Default.EditBatchEventData), CancellationToken.None).ConfigureAwait(false);
@@ -155,6 +157,7 @@ public sealed partial class EditSession
             throw;
         }
 
+        RemoveCreatedFolders(files);
         await _log.AppendAsync(EditState.BatchRolledBack, ToJson(new EditBatchEventData { BatchId = batch.Intent.BatchId, Forced = force }, EditingJsonContext.Default.EditBatchEventData), CancellationToken.None).ConfigureAwait(false);
         batch.Status = EditBatchStatus.RolledBack;
         batch.RollbackStarted = false;
@@ -226,6 +229,7 @@ public sealed partial class EditSession
                     Write(ResolveStored(files[i].Path), files[i].Temp, files[i].Before);
                 }
 
+                RemoveCreatedFolders(files);
                 await _log.AppendAsync(EditState.BatchRolledBack, ToJson(new EditBatchEventData { BatchId = batch.Intent.BatchId, Recovered = true }, EditingJsonContext.Default.EditBatchEventData), cancellationToken).ConfigureAwait(false);
                 batch.Status = EditBatchStatus.RolledBack;
                 batch.RollbackStarted = false;
@@ -276,6 +280,7 @@ public sealed partial class EditSession
                 }
             }
 
+            RemoveCreatedFolders(files);
             eventName = EditState.BatchAborted;
             batch.Status = EditBatchStatus.Aborted;
         }
@@ -312,6 +317,42 @@ public sealed partial class EditSession
             }
 
             i++;
+        }
+    }
+
+    /// <summary>Lists the folders above a file that do not exist yet, deepest first, relative to the workspace root: the ones writing it creates.</summary>
+    private List<string>? MissingFolders(string fullPath)
+    {
+        List<string>? missing = null;
+        string root = Path.TrimEndingDirectorySeparator(_sandbox.Root);
+        for (string? folder = Path.GetDirectoryName(fullPath); folder is not null && folder.Length > root.Length && !Directory.Exists(folder); folder = Path.GetDirectoryName(folder))
+        {
+            (missing ??= []).Add(Path.GetRelativePath(root, folder).Replace('\\', '/'));
+        }
+
+        return missing;
+    }
+
+    /// <summary>Removes the folders a batch created once they are empty again, deepest first; a folder that existed before the batch is never listed.</summary>
+    private void RemoveCreatedFolders(List<EditBatchFileData> files)
+    {
+        var folders = files.Where(f => f.CreatedFolders is not null).SelectMany(f => f.CreatedFolders!).Distinct(StringComparer.Ordinal)
+            .OrderByDescending(f => f.AsSpan().Count('/')).ThenByDescending(f => f.Length).ThenBy(f => f, StringComparer.Ordinal);
+        foreach (var folder in folders)
+        {
+            try
+            {
+                var info = new DirectoryInfo(_sandbox.Resolve(WorkspaceSandbox.Normalize(folder), folder));
+                if (info.Exists && info.LinkTarget is null)
+                {
+                    // Not recursive: a folder that holds anything (someone else's file, a later batch's) stays.
+                    info.Delete(recursive: false);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or EditSandboxException)
+            {
+                // Not empty, or no longer a plain folder inside the workspace: left as it is.
+            }
         }
     }
 

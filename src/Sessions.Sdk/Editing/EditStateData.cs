@@ -48,6 +48,9 @@ internal sealed record EditBatchFileData
 
     public required string Temp { get; init; }
 
+    /// <summary>Gets the folders (workspace-relative, deepest first) that did not exist before the batch and that writing the file creates; undoing the batch removes them when empty.</summary>
+    public List<string>? CreatedFolders { get; init; }
+
     public required string Diff { get; init; }
 
     public int Added { get; init; }
@@ -112,4 +115,5 @@ internal sealed record EditRewindData
 [JsonSerializable(typeof(EditProposedData))]
 [JsonSerializable(typeof(EditRewindData))]
 [JsonSerializable(typeof(JsonElement))]
+[JsonSerializable(typeof(string))]
 internal sealed partial class EditingJsonContext : JsonSerializerContext;

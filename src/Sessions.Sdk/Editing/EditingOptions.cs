@@ -19,6 +19,10 @@ public sealed class EditingOptions
     /// <value>The default value is <see langword="false"/>. When on, such files are read and written byte for byte as Latin-1.</value>
     public bool AllowBinaryFiles { get; set; }
 
+    /// <summary>Gets or sets how <c>ProposeAsync</c> asks the model for operations: a JSON answer, or calls of the edit tools.</summary>
+    /// <value>The default value is <see cref="EditProposalFormat.Json"/>.</value>
+    public EditProposalFormat ProposalFormat { get; set; }
+
     /// <summary>Gets or sets how many unchanged lines surround each hunk of a preview diff.</summary>
     /// <value>The default value is 3.</value>
     public int DiffContextLines { get; set; } = 3;

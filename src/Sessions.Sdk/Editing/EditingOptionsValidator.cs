@@ -25,6 +25,11 @@ internal sealed class EditingOptionsValidator : IValidateOptions<EditingOptions>
             (failures ??= []).Add($"EditingOptions.MaxProposalFiles must be between 1 and 1000 (was {options.MaxProposalFiles}).");
         }
 
+        if (!Enum.IsDefined(options.ProposalFormat))
+        {
+            (failures ??= []).Add($"EditingOptions.ProposalFormat must be Json or ToolCalls (was {(int)options.ProposalFormat}).");
+        }
+
         return failures is null ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

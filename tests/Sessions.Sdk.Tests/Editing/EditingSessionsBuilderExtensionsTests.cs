@@ -23,10 +23,10 @@ public sealed class EditingSessionsBuilderExtensionsTests
     public void AddEditing_InvalidOptions_FailNamingTheOption()
     {
         var services = new ServiceCollection();
-        services.AddSessions().UseMemoryStorage().AddEditing(o => { o.MaxFileSize = 0; o.DiffContextLines = -1; });
+        services.AddSessions().UseMemoryStorage().AddEditing(o => { o.MaxFileSize = 0; o.DiffContextLines = -1; o.ProposalFormat = (EditProposalFormat)7; });
         using var provider = services.BuildServiceProvider();
         var ex = Assert.Throws<OptionsValidationException>(() => _ = provider.GetRequiredService<IOptions<EditingOptions>>().Value);
-        Assert.That(ex!.Message, Does.Contain("EditingOptions.MaxFileSize").And.Contain("EditingOptions.DiffContextLines"));
+        Assert.That(ex!.Message, Does.Contain("EditingOptions.MaxFileSize").And.Contain("EditingOptions.DiffContextLines").And.Contain("EditingOptions.ProposalFormat must be Json or ToolCalls (was 7)"));
     }
 
     [Test]
@@ -34,5 +34,6 @@ public sealed class EditingSessionsBuilderExtensionsTests
     {
         var o = new EditingOptions();
         Assert.That((o.MaxFileSize, o.CreateBackup, o.AutoApply, o.AllowBinaryFiles, o.DiffContextLines, o.MaxProposalFiles), Is.EqualTo((1_048_576L, true, false, false, 3, 20)));
+        Assert.That(o.ProposalFormat, Is.EqualTo(EditProposalFormat.Json));
     }
 }
