@@ -141,8 +141,10 @@ public sealed class ChatPlanStepExecutorTests
         using var stream = new MemoryStream();
         await host.Sessions.ExportAsync(id, stream);
         stream.Position = 0;
-        var imported = await host.Sessions.ImportAsync(stream);
-        var reopened = await host.Plans.OpenAsync(imported.Sessions.Single().Id);
+        var imported = await host.Sessions.ImportAsync(stream, new SessionImportOptions { NewId = true });
+        string copyId = imported.Sessions.Single().Id;
+        Assert.That(copyId, Is.Not.EqualTo(id));
+        var reopened = await host.Plans.OpenAsync(copyId);
         Assert.That(reopened.Plan.Status, Is.EqualTo(PlanStatus.Completed));
         Assert.That(reopened.Plan.Steps.Select(s => s.Output), Is.EqualTo(new[] { "canary rollout finished", "full rollout finished" }));
     }
