@@ -160,9 +160,12 @@ internal sealed class EditApplyMeasurement : IChildMeasurement
             rollbacks.Add(Harness.ElapsedMs(mid, end));
         }
 
-        if (File.ReadAllText(Path.Combine(args[0], EditWorkload.SmallName(7))) != EditWorkload.SmallFile(7))
+        for (int i = 0; i < EditWorkload.FileCount; i++)
         {
-            throw new InvalidOperationException("rollback did not restore the files");
+            if (File.ReadAllText(Path.Combine(args[0], EditWorkload.SmallName(i))) != EditWorkload.SmallFile(i))
+            {
+                throw new InvalidOperationException($"rollback did not restore {EditWorkload.SmallName(i)}");
+            }
         }
 
         return new Dictionary<string, double>
