@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace Sessions.Cli.Tests;
@@ -221,30 +220,7 @@ public sealed class CliEditTests
     [Test]
     public async Task Edit_UnderARealPseudoTerminal_ShowsAColouredDiffAndThePrompt()
     {
-        if (!File.Exists("/usr/bin/script"))
-        {
-            Assert.Ignore("util-linux 'script' is not installed; the pseudo-terminal test needs it.");
-        }
-
-        string command = $"cd '{_workspace}' && printf 'y\\n' | dotnet {CliRunner.ToolPath} edit 'Rename hello' --file main.py -i";
-        var start = new ProcessStartInfo("/usr/bin/script", ["-qfec", command, "/dev/null"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (var (k, v) in _cli.Environment)
-        {
-            if (v is null) start.Environment.Remove(k);
-            else start.Environment[k] = v;
-        }
-
-        start.Environment["TERM"] = "xterm-256color";
-        using var process = Process.Start(start)!;
-        process.StandardInput.Close();
-        string output = await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
+        string output = await _cli.RunUnderPseudoTerminalAsync($"cd '{_workspace}' && printf 'y\\n' | dotnet {CliRunner.ToolPath} edit 'Rename hello' --file main.py -i");
 
         Assert.Multiple(() =>
         {
@@ -259,31 +235,7 @@ public sealed class CliEditTests
     [Test]
     public async Task Edit_UnderARealPseudoTerminal_WithNoColorSet_HasNoColours()
     {
-        if (!File.Exists("/usr/bin/script"))
-        {
-            Assert.Ignore("util-linux 'script' is not installed; the pseudo-terminal test needs it.");
-        }
-
-        string command = $"dotnet {CliRunner.ToolPath} edit 'Rename hello' --file main.py --workspace '{_workspace}' --dry-run";
-        var start = new ProcessStartInfo("/usr/bin/script", ["-qfec", command, "/dev/null"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (var (k, v) in _cli.Environment)
-        {
-            if (v is null) start.Environment.Remove(k);
-            else start.Environment[k] = v;
-        }
-
-        start.Environment["TERM"] = "xterm-256color";
-        start.Environment["NO_COLOR"] = "1";
-        using var process = Process.Start(start)!;
-        process.StandardInput.Close();
-        string output = await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
+        string output = await _cli.RunUnderPseudoTerminalAsync($"dotnet {CliRunner.ToolPath} edit 'Rename hello' --file main.py --workspace '{_workspace}' --dry-run", ("NO_COLOR", "1"));
 
         Assert.That(output, Does.Contain("+def greet():"), output);
         Assert.That(output, Does.Not.Match(@"\u001b\[[0-9;]*m"), "NO_COLOR: no colour codes, even on a terminal");

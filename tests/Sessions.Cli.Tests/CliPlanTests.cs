@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace Sessions.Cli.Tests;
@@ -256,30 +255,7 @@ public sealed class CliPlanTests
     [Test]
     public async Task Plan_UnderARealPseudoTerminal_ShowsTheColouredPromptAndLiveProgress()
     {
-        if (!File.Exists("/usr/bin/script"))
-        {
-            Assert.Ignore("util-linux 'script' is not installed; the pseudo-terminal test needs it.");
-        }
-
-        string command = $"printf 'y\\n' | dotnet {CliRunner.ToolPath} plan 'Build a REST API with authentication' -i --execute";
-        var start = new ProcessStartInfo("/usr/bin/script", ["-qfec", command, "/dev/null"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (var (k, v) in _cli.Environment)
-        {
-            if (v is null) start.Environment.Remove(k);
-            else start.Environment[k] = v;
-        }
-
-        start.Environment["TERM"] = "xterm-256color";
-        using var process = Process.Start(start)!;
-        process.StandardInput.Close();
-        string output = await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
+        string output = await _cli.RunUnderPseudoTerminalAsync($"printf 'y\\n' | dotnet {CliRunner.ToolPath} plan 'Build a REST API with authentication' -i --execute");
 
         Assert.Multiple(() =>
         {

@@ -41,6 +41,40 @@ internal sealed class CliRunner
         }
     }
 
+    /// <summary>
+    /// Runs a shell command line under a real pseudo-terminal (util-linux <c>script</c>) with this runner's environment,
+    /// <c>TERM=xterm-256color</c> and <paramref name="extra"/> variables, and returns everything the terminal showed.
+    /// The calling test is ignored, with the reason, where <c>script</c> is not installed.
+    /// </summary>
+    public async Task<string> RunUnderPseudoTerminalAsync(string commandLine, params (string Name, string Value)[] extra)
+    {
+        if (!File.Exists("/usr/bin/script"))
+        {
+            NUnit.Framework.Assert.Ignore("util-linux 'script' is not installed; the pseudo-terminal test needs it.");
+        }
+
+        var start = new ProcessStartInfo("/usr/bin/script", ["-qfec", commandLine, "/dev/null"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var (k, v) in Environment)
+        {
+            if (v is null) start.Environment.Remove(k);
+            else start.Environment[k] = v;
+        }
+
+        start.Environment["TERM"] = "xterm-256color";
+        foreach (var (name, value) in extra) start.Environment[name] = value;
+        using var process = Process.Start(start)!;
+        process.StandardInput.Close();
+        string output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return output;
+    }
+
     public async Task<CliResult> RunWithInputAsync(string? stdin, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
