@@ -12,9 +12,10 @@ internal static class ChatTokenEstimator
     {
         long chars = 0;
         int extra = MessageOverhead;
-        foreach (var content in message.Contents)
+        var contents = message.Contents;
+        for (int i = 0; i < contents.Count; i++)
         {
-            switch (content)
+            switch (contents[i])
             {
                 case TextContent text:
                     chars += text.Text?.Length ?? 0;

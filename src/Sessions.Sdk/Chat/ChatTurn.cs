@@ -30,10 +30,35 @@ internal sealed class ChatTurn
 
     /// <summary>Builds the chat context: the system prompt, then the newest <paramref name="maxMessages"/> stored messages (all when null).</summary>
     /// <remarks>The one place that skips state messages (never sent to a model) and drops tool results cut off from their calls by the window.</remarks>
-    public static async Task<List<ChatMessage>> BuildContextAsync(SessionWriter writer, int? maxMessages, CancellationToken cancellationToken)
+    /// <remarks>The window comes from the writer's cache of the newest messages when it has them (no storage read), else from storage.</remarks>
+    public static ValueTask<List<ChatMessage>> BuildContextAsync(SessionWriter writer, int? maxMessages, CancellationToken cancellationToken)
     {
-        var range = maxMessages is { } window ? MessageRange.Last(window) : MessageRange.All;
-        var history = await writer.GetMessagesAsync(range, cancellationToken).ConfigureAwait(false);
+        if (maxMessages is { } window && writer.TryCopyRecent(window, out var recent, out int length))
+        {
+            try
+            {
+                return new ValueTask<List<ChatMessage>>(BuildContext(writer, new ArraySegment<SessionMessage>(recent, 0, length)));
+            }
+            finally
+            {
+                SessionWriter.ReturnRecent(recent);
+            }
+        }
+
+        return ReadContextAsync(writer, maxMessages, cancellationToken);
+    }
+
+    private static async ValueTask<List<ChatMessage>> ReadContextAsync(SessionWriter writer, int? maxMessages, CancellationToken cancellationToken)
+    {
+        var history = maxMessages is { } window
+            ? await writer.ReadRecentAsync(window, cancellationToken).ConfigureAwait(false)
+            : await writer.GetMessagesAsync(MessageRange.All, cancellationToken).ConfigureAwait(false);
+        return BuildContext(writer, history);
+    }
+
+    private static List<ChatMessage> BuildContext<TList>(SessionWriter writer, TList history)
+        where TList : IReadOnlyList<SessionMessage>
+    {
         var context = new List<ChatMessage>(history.Count + 1);
         if (writer.Info.SystemPrompt is { Length: > 0 } systemPrompt)
         {
@@ -41,8 +66,9 @@ internal sealed class ChatTurn
         }
 
         bool afterConversation = false;
-        foreach (var message in history)
+        for (int i = 0; i < history.Count; i++)
         {
+            var message = history[i];
             if (SessionStateContent.IsStateMessage(message.Message) || ChatContext.IsOrphanedToolResult(message.Message, afterConversation))
             {
                 continue;
@@ -57,11 +83,11 @@ internal sealed class ChatTurn
 
     /// <summary>Calls the model with <paramref name="messages"/> and stores every tool round and the reply in the session.</summary>
     /// <returns>The pipeline's response (every round's messages, as M.E.AI returns them) and the stored messages of the last round.</returns>
-    public Task<ChatTurnResult> RunAsync(Session session, IList<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken) =>
+    public ValueTask<ChatTurnResult> RunAsync(Session session, IList<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken) =>
         RunAsync(Prepare(session, options), messages, cancellationToken);
 
     /// <summary>Calls the model for a prepared call (see <see cref="Prepare"/>) and stores every tool round and the reply.</summary>
-    public async Task<ChatTurnResult> RunAsync(ChatTurnCall call, IList<ChatMessage> messages, CancellationToken cancellationToken)
+    public async ValueTask<ChatTurnResult> RunAsync(ChatTurnCall call, IList<ChatMessage> messages, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(call);
         ArgumentNullException.ThrowIfNull(messages);
@@ -148,12 +174,11 @@ internal sealed class ChatTurn
     }
 
     /// <summary>Stores one round: the model's messages (usage and latency on the last of them), then its tool results.</summary>
-    internal async Task<IReadOnlyList<SessionMessage>> StoreRoundAsync(
-        SessionWriter writer, ChatTurnState state, ChatRound round, List<ChatMessage> messages, CancellationToken cancellationToken)
+    internal async ValueTask<IReadOnlyList<SessionMessage>> StoreRoundAsync(
+        SessionWriter writer, ChatTurnState state, ChatRound round, List<ChatMessage> messages, int responseCount, CancellationToken cancellationToken)
     {
         string providerName = round.FallbackProviderName ?? state.ProviderName;
         string? modelId = round.ModelId ?? state.ModelId;
-        int responseCount = round.Messages.Count;
         var latency = round.Latency;
         var usage = Catalog.ToSessionUsage(round.Usage, providerName, modelId);
         SessionsLog.ModelCallCompleted(_logger, writer.Id, providerName, modelId, latency.TotalMilliseconds, usage.InputTokens, usage.OutputTokens);
@@ -163,12 +188,12 @@ internal sealed class ChatTurn
         }
 
         var now = writer.TimeProvider.GetUtcNow();
-        var replies = new List<SessionMessage>(messages.Count);
+        var replies = new SessionMessage[messages.Count];
         for (int i = 0; i < messages.Count; i++)
         {
             bool fromModel = i < responseCount;
             bool last = i == responseCount - 1;
-            replies.Add(new SessionMessage
+            replies[i] = new SessionMessage
             {
                 Message = messages[i],
                 Timestamp = now,
@@ -178,7 +203,7 @@ internal sealed class ChatTurn
                 // Usage and latency belong to the call, so they go on its final message only (storage sums usage per message).
                 Usage = last ? usage : null,
                 Latency = last ? latency : null,
-            });
+            };
         }
 
         return await writer.AppendAsync(replies, cancellationToken).ConfigureAwait(false);
@@ -246,7 +271,7 @@ internal sealed class ChatTurn
     }
 
     /// <summary>Stores a reply that no round recorder saw (a middleware answered without calling the model).</summary>
-    private static async Task<IReadOnlyList<SessionMessage>> StoreUnrecordedAsync(ChatTurnState state, ChatResponse response, TimeSpan latency, CancellationToken cancellationToken)
+    private static async ValueTask<IReadOnlyList<SessionMessage>> StoreUnrecordedAsync(ChatTurnState state, ChatResponse response, TimeSpan latency, CancellationToken cancellationToken)
     {
         state.Record(response, latency);
         return await state.StoreFinalAsync([], cancellationToken).ConfigureAwait(false);

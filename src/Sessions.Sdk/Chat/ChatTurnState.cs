@@ -78,59 +78,76 @@ internal sealed class ChatTurnState(ChatTurn turn, SessionWriter writer, string 
     }
 
     /// <summary>Stores the last round: the reply, plus results for any calls in it (from <paramref name="output"/>, or a not-invoked error).</summary>
-    public async Task<IReadOnlyList<SessionMessage>> StoreFinalAsync(IEnumerable<ChatMessage> output, CancellationToken cancellationToken)
+    public ValueTask<IReadOnlyList<SessionMessage>> StoreFinalAsync(IList<ChatMessage> output, CancellationToken cancellationToken)
     {
         if (Pending is not { } last)
         {
-            return [];
+            return new ValueTask<IReadOnlyList<SessionMessage>>([]);
         }
 
         Pending = null;
-        return await StoreRoundAsync(last, [.. output.Where(m => m.Role == ChatRole.Tool)], cancellationToken).ConfigureAwait(false);
+        List<ChatMessage>? tools = null;
+        for (int i = 0; i < output.Count; i++)
+        {
+            if (output[i].Role == ChatRole.Tool)
+            {
+                (tools ??= []).Add(output[i]);
+            }
+        }
+
+        return StoreRoundAsync(last, tools ?? (IReadOnlyList<ChatMessage>)[], cancellationToken);
     }
 
     private static string? ProviderOf(AdditionalPropertiesDictionary? properties) =>
         properties?.TryGetValue(ResilientChatClient.ProviderPropertyName, out var value) == true && value is string fallback ? fallback : null;
 
-    private async Task<IReadOnlyList<SessionMessage>> StoreRoundAsync(ChatRound round, List<ChatMessage> toolMessages, CancellationToken cancellationToken)
+    private async ValueTask<IReadOnlyList<SessionMessage>> StoreRoundAsync(ChatRound round, IReadOnlyList<ChatMessage> toolMessages, CancellationToken cancellationToken)
     {
-        var messages = new List<ChatMessage>(round.Messages.Count + 1);
-        messages.AddRange(round.Messages);
+        // The round's list is this state's own snapshot (see Record): the answers are added to it.
+        var messages = round.Messages;
+        int responseCount = messages.Count;
         AnswerUnansweredCalls(messages, toolMessages);
-        var stored = await turn.StoreRoundAsync(writer, this, round, messages, cancellationToken).ConfigureAwait(false);
+        var stored = await turn.StoreRoundAsync(writer, this, round, messages, responseCount, cancellationToken).ConfigureAwait(false);
         OnRoundStored?.Invoke();
         return stored;
     }
 
     /// <summary>Appends the tool results for the round's calls; a call without a result gets a not-invoked error, so the stored history stays valid.</summary>
     /// <remarks>The tool loop marks the calls it handled as informational, so every call counts when matching results.</remarks>
-    private static void AnswerUnansweredCalls(List<ChatMessage> messages, List<ChatMessage> toolMessages)
+    private static void AnswerUnansweredCalls(List<ChatMessage> messages, IReadOnlyList<ChatMessage> toolMessages)
     {
         HashSet<string>? open = null;
         foreach (var message in messages)
         {
-            foreach (var content in message.Contents)
+            var contents = message.Contents;
+            for (int i = 0; i < contents.Count; i++)
             {
-                if (content is FunctionCallContent call)
+                if (contents[i] is FunctionCallContent call)
                 {
                     (open ??= new(StringComparer.Ordinal)).Add(call.CallId);
                 }
             }
         }
 
+        if (open is null)
+        {
+            return;
+        }
+
         // Results the response itself carries (a provider that ran the tool) already answer their calls.
         foreach (var message in messages)
         {
-            foreach (var content in message.Contents)
+            var contents = message.Contents;
+            for (int i = 0; i < contents.Count; i++)
             {
-                if (content is FunctionResultContent answered)
+                if (contents[i] is FunctionResultContent answered)
                 {
-                    open?.Remove(answered.CallId);
+                    open.Remove(answered.CallId);
                 }
             }
         }
 
-        if (open is not { Count: > 0 })
+        if (open.Count == 0)
         {
             return;
         }

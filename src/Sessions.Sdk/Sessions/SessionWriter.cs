@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 
 namespace Sessions.Sdk;
@@ -6,6 +7,9 @@ namespace Sessions.Sdk;
 /// <remarks>
 /// Thread-safe. Writes go through one gate in call order; <see cref="Info"/> includes unsaved changes.
 /// Chat, plan and edit sessions share it: it knows nothing about models.
+/// It keeps the newest stored messages it appended or read (<see cref="TryCopyRecent"/>), so a model turn builds its context
+/// without reading storage. The cache is trusted only while the store's sequences continue it: an append that lands after
+/// another writer's gets a later sequence and drops the cache, so the next context is read from storage again.
 /// </remarks>
 [SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "The SemaphoreSlims never allocate a wait handle (AvailableWaitHandle is not used).")]
 internal sealed class SessionWriter
@@ -20,6 +24,9 @@ internal sealed class SessionWriter
     // Messages appended while autosave is off, not yet in storage; guarded by _stateLock.
     private List<SessionMessage>? _pending;
     private volatile bool _autosave;
+
+    // The newest stored messages this writer appended or read; guarded by _stateLock.
+    private readonly RecentMessages _recent = new();
 
     public SessionWriter(ISessionStorage storage, TimeProvider timeProvider, SessionInfo info, bool autosave)
     {
@@ -90,7 +97,7 @@ internal sealed class SessionWriter
     public SessionMessage NewMessage(Microsoft.Extensions.AI.ChatMessage message) => new() { Message = message, Timestamp = TimeProvider.GetUtcNow() };
 
     /// <summary>Appends messages (buffered when autosave is off); they stay contiguous.</summary>
-    public async Task<IReadOnlyList<SessionMessage>> AppendAsync(IReadOnlyList<SessionMessage> messages, CancellationToken cancellationToken)
+    public async ValueTask<IReadOnlyList<SessionMessage>> AppendAsync(IReadOnlyList<SessionMessage> messages, CancellationToken cancellationToken)
     {
         if (messages.Count == 0)
         {
@@ -118,13 +125,77 @@ internal sealed class SessionWriter
         try
         {
             await FlushCoreAsync(cancellationToken).ConfigureAwait(false);
-            var stored = await Storage.AppendMessagesAsync(Id, messages, cancellationToken).ConfigureAwait(false);
+            var stored = await AppendToStorageAsync(messages, cancellationToken).ConfigureAwait(false);
             lock (_stateLock)
             {
                 _info = WithAppended(_info, stored);
             }
 
             return stored;
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    /// <summary>Copies the newest <paramref name="count"/> messages (fewer when the session has fewer) from the cache into a rented array.</summary>
+    /// <remarks>
+    /// Succeeds only with autosave on, nothing buffered and the range cached; give the array back with <see cref="ReturnRecent"/>.
+    /// Otherwise read with <see cref="ReadRecentAsync"/>, which fills the cache.
+    /// </remarks>
+    /// <returns>Whether the cache answered.</returns>
+    public bool TryCopyRecent(int count, [NotNullWhen(true)] out SessionMessage[]? messages, out int length)
+    {
+        lock (_stateLock)
+        {
+            if (_autosave && _pending is not { Count: > 0 } && _recent.Covers(count))
+            {
+                length = Math.Min(count, _recent.Count);
+                messages = ArrayPool<SessionMessage>.Shared.Rent(Math.Max(length, 1));
+                _recent.CopyNewest(length, messages);
+                return true;
+            }
+        }
+
+        messages = null;
+        length = 0;
+        return false;
+    }
+
+    /// <summary>Gives back an array from <see cref="TryCopyRecent"/>.</summary>
+    public static void ReturnRecent(SessionMessage[] messages) => ArrayPool<SessionMessage>.Shared.Return(messages, clearArray: true);
+
+    /// <summary>Reads the newest <paramref name="count"/> messages (unsaved ones included) and keeps them in the cache.</summary>
+    public async Task<IReadOnlyList<SessionMessage>> ReadRecentAsync(int count, CancellationToken cancellationToken)
+    {
+        if (!_autosave)
+        {
+            return await GetMessagesAsync(MessageRange.Last(count), cancellationToken).ConfigureAwait(false);
+        }
+
+        // Under the write gate, so no append of this writer lands between the read and filling the cache.
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            bool buffered;
+            lock (_stateLock)
+            {
+                buffered = _pending is { Count: > 0 };
+            }
+
+            if (buffered)
+            {
+                return await GetMessagesAsync(MessageRange.Last(count), cancellationToken).ConfigureAwait(false);
+            }
+
+            var messages = await Storage.GetMessagesAsync(Id, MessageRange.Last(count), cancellationToken).ConfigureAwait(false);
+            lock (_stateLock)
+            {
+                _recent.Reset(messages, count);
+            }
+
+            return messages;
         }
         finally
         {
@@ -220,6 +291,7 @@ internal sealed class SessionWriter
                     : await Storage.GetMessagesAsync(Id, MessageRange.Last(keepLast), cancellationToken).ConfigureAwait(false);
                 try
                 {
+                    InvalidateRecent();
                     var stored = await Storage.ReplaceMessagesAsync(Id, kept, current.Version, cancellationToken).ConfigureAwait(false);
                     SetInfo(stored);
                     return;
@@ -242,6 +314,7 @@ internal sealed class SessionWriter
         try
         {
             await FlushCoreAsync(cancellationToken).ConfigureAwait(false);
+            InvalidateRecent();
             var stored = await Storage.ReplaceMessagesAsync(Id, messages, _info.Version, cancellationToken).ConfigureAwait(false);
             SetInfo(stored);
         }
@@ -271,6 +344,7 @@ internal sealed class SessionWriter
         await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            InvalidateRecent();
             var info = await Storage.GetAsync(Id, cancellationToken).ConfigureAwait(false)
                 ?? throw new SessionNotFoundException(Id);
             SetInfo(info);
@@ -300,12 +374,42 @@ internal sealed class SessionWriter
 
         if (messages.Length > 0)
         {
-            var stored = await Storage.AppendMessagesAsync(Id, messages, cancellationToken).ConfigureAwait(false);
+            var stored = await AppendToStorageAsync(messages, cancellationToken).ConfigureAwait(false);
             lock (_stateLock)
             {
                 _pending!.RemoveRange(0, messages.Length);
                 _info = WithAppended(_info, stored);
             }
+        }
+    }
+
+    /// <summary>Appends to storage and continues the cache with what was stored; the caller holds the write gate.</summary>
+    private async ValueTask<IReadOnlyList<SessionMessage>> AppendToStorageAsync(IReadOnlyList<SessionMessage> messages, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<SessionMessage> stored;
+        try
+        {
+            stored = await Storage.AppendMessagesAsync(Id, messages, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            InvalidateRecent();
+            throw;
+        }
+
+        lock (_stateLock)
+        {
+            _recent.Append(messages, stored);
+        }
+
+        return stored;
+    }
+
+    private void InvalidateRecent()
+    {
+        lock (_stateLock)
+        {
+            _recent.Invalidate();
         }
     }
 

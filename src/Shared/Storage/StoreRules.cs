@@ -83,7 +83,16 @@ internal static class StoreRules
         {
             var message = messages[i] ?? throw new ArgumentException($"{paramName}[{i}] is null.", paramName);
             if (message.Message is null) throw new ArgumentException($"{paramName}[{i}] has no chat message.", paramName);
-            ValidateMessage(message, $"{paramName}[{i}]", paramName);
+            try
+            {
+                // First without field names (nothing allocated on the hot path), then again with them to name what is wrong.
+                ValidateMessage(message, null, paramName);
+            }
+            catch (ArgumentException)
+            {
+                ValidateMessage(message, $"{paramName}[{i}]", paramName);
+                throw;
+            }
         }
     }
 
@@ -103,69 +112,69 @@ internal static class StoreRules
 
     private static readonly IReadOnlyDictionary<string, string> SessionInfoEmpty = new Dictionary<string, string>(StringComparer.Ordinal);
 
-    private static void ValidateMessage(SessionMessage message, string field, string paramName)
+    private static void ValidateMessage(SessionMessage message, string? field, string paramName)
     {
-        CheckText(message.ProviderName, field + ".ProviderName", paramName);
-        CheckText(message.ModelId, field + ".ModelId", paramName);
+        CheckText(message.ProviderName, Name(field, ".ProviderName"), paramName);
+        CheckText(message.ModelId, Name(field, ".ModelId"), paramName);
         var chat = message.Message;
-        CheckText(chat.Role.Value, field + ".Role", paramName);
-        CheckText(chat.AuthorName, field + ".AuthorName", paramName);
-        CheckText(chat.MessageId, field + ".MessageId", paramName);
-        CheckProperties(chat.AdditionalProperties, field + ".AdditionalProperties", paramName, 1);
+        CheckText(chat.Role.Value, Name(field, ".Role"), paramName);
+        CheckText(chat.AuthorName, Name(field, ".AuthorName"), paramName);
+        CheckText(chat.MessageId, Name(field, ".MessageId"), paramName);
+        CheckProperties(chat.AdditionalProperties, Name(field, ".AdditionalProperties"), paramName, 1);
         var contents = chat.Contents;
         for (int i = 0; i < contents.Count; i++)
         {
             var content = contents[i];
-            string at = $"{field}.Contents[{i}]";
+            string? at = field is null ? null : $"{field}.Contents[{i}]";
             if (content is null) continue;
             switch (content)
             {
-                case TextContent text: CheckText(text.Text, at + ".Text", paramName); break;
-                case TextReasoningContent reasoning: CheckText(reasoning.Text, at + ".Text", paramName); break;
+                case TextContent text: CheckText(text.Text, Name(at, ".Text"), paramName); break;
+                case TextReasoningContent reasoning: CheckText(reasoning.Text, Name(at, ".Text"), paramName); break;
                 case FunctionCallContent call:
-                    CheckText(call.CallId, at + ".CallId", paramName);
-                    CheckText(call.Name, at + ".Name", paramName);
+                    CheckText(call.CallId, Name(at, ".CallId"), paramName);
+                    CheckText(call.Name, Name(at, ".Name"), paramName);
                     if (call.Arguments is { } arguments)
                     {
                         foreach (var (key, value) in arguments)
                         {
-                            CheckText(key, at + ".Arguments key", paramName);
-                            CheckValue(value, $"{at}.Arguments['{Printable(key)}']", paramName, 2);
+                            CheckText(key, Name(at, ".Arguments key"), paramName);
+                            CheckValue(value, at is null ? null : $"{at}.Arguments['{Printable(key)}']", paramName, 2);
                         }
                     }
 
                     break;
                 case FunctionResultContent result:
-                    CheckText(result.CallId, at + ".CallId", paramName);
-                    CheckValue(result.Result, at + ".Result", paramName, 1);
+                    CheckText(result.CallId, Name(at, ".CallId"), paramName);
+                    CheckValue(result.Result, Name(at, ".Result"), paramName, 1);
                     break;
                 case ErrorContent error:
-                    CheckText(error.Message, at + ".Message", paramName);
-                    CheckText(error.ErrorCode, at + ".ErrorCode", paramName);
-                    CheckText(error.Details, at + ".Details", paramName);
+                    CheckText(error.Message, Name(at, ".Message"), paramName);
+                    CheckText(error.ErrorCode, Name(at, ".ErrorCode"), paramName);
+                    CheckText(error.Details, Name(at, ".Details"), paramName);
                     break;
-                case UriContent uri: CheckText(uri.MediaType, at + ".MediaType", paramName); break;
+                case UriContent uri: CheckText(uri.MediaType, Name(at, ".MediaType"), paramName); break;
                 case DataContent data:
-                    CheckText(data.MediaType, at + ".MediaType", paramName);
-                    CheckText(data.Name, at + ".Name", paramName);
+                    CheckText(data.MediaType, Name(at, ".MediaType"), paramName);
+                    CheckText(data.Name, Name(at, ".Name"), paramName);
                     break;
             }
 
-            CheckProperties(content.AdditionalProperties, at + ".AdditionalProperties", paramName, 1);
+            CheckProperties(content.AdditionalProperties, Name(at, ".AdditionalProperties"), paramName, 1);
         }
     }
 
-    private static void CheckProperties(AdditionalPropertiesDictionary? properties, string field, string paramName, int depth)
+    private static void CheckProperties(AdditionalPropertiesDictionary? properties, string? field, string paramName, int depth)
     {
         if (properties is null) return;
         foreach (var (key, value) in properties)
         {
-            CheckText(key, field + " key", paramName);
-            CheckValue(value, $"{field}['{Printable(key)}']", paramName, depth + 1);
+            CheckText(key, Name(field, " key"), paramName);
+            CheckValue(value, field is null ? null : $"{field}['{Printable(key)}']", paramName, depth + 1);
         }
     }
 
-    private static void CheckValue(object? value, string field, string paramName, int depth)
+    private static void CheckValue(object? value, string? field, string paramName, int depth)
     {
         switch (value)
         {
@@ -176,8 +185,8 @@ internal static class StoreRules
                 CheckDepth(depth, field, paramName);
                 foreach (var (key, item) in dictionary)
                 {
-                    CheckText(key, field + " key", paramName);
-                    CheckValue(item, $"{field}['{Printable(key)}']", paramName, depth + 1);
+                    CheckText(key, Name(field, " key"), paramName);
+                    CheckValue(item, field is null ? null : $"{field}['{Printable(key)}']", paramName, depth + 1);
                 }
 
                 return;
@@ -185,38 +194,48 @@ internal static class StoreRules
                 CheckDepth(depth, field, paramName);
                 foreach (DictionaryEntry item in dictionary)
                 {
-                    if (item.Key is string key) CheckText(key, field + " key", paramName);
-                    CheckValue(item.Value, field + "[…]", paramName, depth + 1);
+                    if (item.Key is string key) CheckText(key, Name(field, " key"), paramName);
+                    CheckValue(item.Value, Name(field, "[…]"), paramName, depth + 1);
                 }
 
                 return;
             case IEnumerable list when value is not byte[] and not ReadOnlyMemory<byte>:
                 CheckDepth(depth, field, paramName);
                 int index = 0;
-                foreach (var item in list) CheckValue(item, $"{field}[{index++}]", paramName, depth + 1);
+                foreach (var item in list)
+                {
+                    CheckValue(item, field is null ? null : $"{field}[{index}]", paramName, depth + 1);
+                    index++;
+                }
+
                 return;
             default: return;
         }
     }
 
-    private static void CheckElement(JsonElement element, string field, string paramName, int depth)
+    private static void CheckElement(JsonElement element, string? field, string paramName, int depth)
     {
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:
                 CheckDepth(depth, field, paramName);
-                foreach (var property in element.EnumerateObject()) CheckElement(property.Value, $"{field}['{Printable(property.Name)}']", paramName, depth + 1);
+                foreach (var property in element.EnumerateObject()) CheckElement(property.Value, field is null ? null : $"{field}['{Printable(property.Name)}']", paramName, depth + 1);
                 return;
             case JsonValueKind.Array:
                 CheckDepth(depth, field, paramName);
                 int index = 0;
-                foreach (var item in element.EnumerateArray()) CheckElement(item, $"{field}[{index++}]", paramName, depth + 1);
+                foreach (var item in element.EnumerateArray())
+                {
+                    CheckElement(item, field is null ? null : $"{field}[{index}]", paramName, depth + 1);
+                    index++;
+                }
+
                 return;
             default: return; // a parsed JsonElement cannot hold an unpaired surrogate
         }
     }
 
-    private static void CheckDepth(int depth, string field, string paramName)
+    private static void CheckDepth(int depth, string? field, string paramName)
     {
         if (depth > MaxValueDepth)
         {
@@ -224,7 +243,7 @@ internal static class StoreRules
         }
     }
 
-    private static void CheckText(string? text, string field, string paramName)
+    private static void CheckText(string? text, string? field, string paramName)
     {
         if (text is null) return;
         var span = text.AsSpan();
@@ -241,6 +260,8 @@ internal static class StoreRules
             throw new ArgumentException($"{field} holds an unpaired UTF-16 surrogate (U+{(int)span[at]:X4} at index {at}), which no store can keep exactly.", paramName);
         }
     }
+
+    private static string? Name(string? field, string suffix) => field is null ? null : field + suffix;
 
     private static string Printable(string key) => key.Length <= 40 ? key : key[..40] + "…";
 }
