@@ -70,11 +70,15 @@ public sealed class ChatModelCatalog
     /// The usage with cost. When the model is not in the catalog or lacks a price its requests are counted in
     /// <see cref="SessionUsage.UnpricedRequests"/> and add no cost: unknown, not free.
     /// </returns>
-    public SessionUsage ToSessionUsage(UsageDetails? usage, string? providerName, string? modelId, int requests = 1)
+    public SessionUsage ToSessionUsage(UsageDetails? usage, string? providerName, string? modelId, int requests = 1) =>
+        ToSessionUsage(usage?.InputTokenCount, usage?.OutputTokenCount, usage?.TotalTokenCount, providerName, modelId, requests);
+
+    /// <summary>Converts token counts into session usage with the cost from the catalog (see the <see cref="UsageDetails"/> overload).</summary>
+    internal SessionUsage ToSessionUsage(long? inputTokens, long? outputTokens, long? totalTokens, string? providerName, string? modelId, int requests = 1)
     {
-        long input = usage?.InputTokenCount ?? 0;
-        long output = usage?.OutputTokenCount ?? 0;
-        long total = usage?.TotalTokenCount ?? (input + output);
+        long input = inputTokens ?? 0;
+        long output = outputTokens ?? 0;
+        long total = totalTokens ?? (input + output);
         var model = Find(providerName, modelId);
         bool priced = model is not null && model.HasPrices;
         return new SessionUsage

@@ -60,7 +60,7 @@ internal sealed class ChatTurn
         where TList : IReadOnlyList<SessionMessage>
     {
         var context = new List<ChatMessage>(history.Count + 1);
-        if (writer.Info.SystemPrompt is { Length: > 0 } systemPrompt)
+        if (writer.Metadata.SystemPrompt is { Length: > 0 } systemPrompt)
         {
             context.Add(new ChatMessage(ChatRole.System, systemPrompt));
         }
@@ -180,7 +180,9 @@ internal sealed class ChatTurn
         string providerName = round.FallbackProviderName ?? state.ProviderName;
         string? modelId = round.ModelId ?? state.ModelId;
         var latency = round.Latency;
-        var usage = Catalog.ToSessionUsage(round.Usage, providerName, modelId);
+        var usage = round.Usage is { } counts
+            ? Catalog.ToSessionUsage(counts.InputTokens, counts.OutputTokens, counts.TotalTokens, providerName, modelId)
+            : Catalog.ToSessionUsage(null, providerName, modelId);
         SessionsLog.ModelCallCompleted(_logger, writer.Id, providerName, modelId, latency.TotalMilliseconds, usage.InputTokens, usage.OutputTokens);
         if (messages.Count == 0)
         {
@@ -218,12 +220,7 @@ internal sealed class ChatTurn
     public ChatTurnCall Prepare(Session session, ChatOptions? options, SessionWriter? store = null)
     {
         ArgumentNullException.ThrowIfNull(session);
-        var info = session.Writer.Info;
-        var provider = _providers.GetProvider(info.ProviderName);
-        string? modelId = info.ModelId ?? (info.ProviderName is null || _options.DefaultProvider is null || string.Equals(info.ProviderName, _options.DefaultProvider, StringComparison.OrdinalIgnoreCase)
-            ? _options.DefaultModel ?? provider.DefaultModelId
-            : provider.DefaultModelId);
-        var pipeline = _pipelines.GetPipeline(provider, modelId);
+        var (provider, modelId, pipeline) = Resolve(session);
         var chatOptions = new SessionChatOptions(options);
         chatOptions.ModelId ??= modelId;
         chatOptions.Temperature ??= _options.Temperature;
@@ -251,6 +248,26 @@ internal sealed class ChatTurn
         var state = new ChatTurnState(this, store ?? session.Writer, provider.Name, chatOptions.ModelId, _options.ToolsEnabled ? _options.MaxToolIterations : 0);
         chatOptions.Turn = state;
         return new ChatTurnCall(session, pipeline.Client, chatOptions, state);
+    }
+
+    /// <summary>Resolves the session's provider, model and pipeline, reusing the session's last resolution while its provider and model settings are unchanged.</summary>
+    private ChatTurnTarget Resolve(Session session)
+    {
+        var info = session.Writer.Metadata;
+        if (session.TurnTarget is { } cached
+            && string.Equals(cached.ProviderSetting, info.ProviderName, StringComparison.Ordinal)
+            && string.Equals(cached.ModelSetting, info.ModelId, StringComparison.Ordinal))
+        {
+            return cached;
+        }
+
+        var provider = _providers.GetProvider(info.ProviderName);
+        string? modelId = info.ModelId ?? (info.ProviderName is null || _options.DefaultProvider is null || string.Equals(info.ProviderName, _options.DefaultProvider, StringComparison.OrdinalIgnoreCase)
+            ? _options.DefaultModel ?? provider.DefaultModelId
+            : provider.DefaultModelId);
+        var target = new ChatTurnTarget(info.ProviderName, info.ModelId, provider, modelId, _pipelines.GetPipeline(provider, modelId));
+        session.TurnTarget = target;
+        return target;
     }
 
     /// <summary>Keeps the last tool of each name (providers reject duplicate function names).</summary>
@@ -290,6 +307,17 @@ internal sealed class ChatTurn
 
         return false;
     }
+}
+
+/// <summary>A session's resolved provider, model and pipeline, for the provider and model settings it was resolved from.</summary>
+/// <param name="ProviderSetting">The session's provider setting (<see langword="null"/> for the default).</param>
+/// <param name="ModelSetting">The session's model setting (<see langword="null"/> for the default).</param>
+/// <param name="Provider">The provider.</param>
+/// <param name="ModelId">The model id the call uses.</param>
+/// <param name="Pipeline">The pipeline.</param>
+internal sealed record ChatTurnTarget(string? ProviderSetting, string? ModelSetting, IChatProvider Provider, string? ModelId, ChatPipeline Pipeline)
+{
+    public void Deconstruct(out IChatProvider provider, out string? modelId, out ChatPipeline pipeline) => (provider, modelId, pipeline) = (Provider, ModelId, Pipeline);
 }
 
 /// <summary>A prepared model call of a session: the pipeline and options chosen for the session's provider and model.</summary>

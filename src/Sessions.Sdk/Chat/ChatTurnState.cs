@@ -67,13 +67,7 @@ internal sealed class ChatTurnState(ChatTurn turn, SessionWriter writer, string 
     /// </remarks>
     public void Record(ChatResponse response, TimeSpan latency)
     {
-        UsageDetails? usage = null;
-        if (response.Usage is { } u)
-        {
-            usage = new UsageDetails();
-            usage.Add(u);
-        }
-
+        RoundUsage? usage = response.Usage is { } u ? new RoundUsage(u.InputTokenCount, u.OutputTokenCount, u.TotalTokenCount) : null;
         Pending = new ChatRound([.. response.Messages], usage, response.ModelId, ProviderOf(response.AdditionalProperties), latency);
     }
 
@@ -190,4 +184,10 @@ internal sealed class ChatTurnState(ChatTurn turn, SessionWriter writer, string 
 }
 
 /// <summary>One model call of a turn as it returned: its messages, usage, model, the provider that answered (after a fallback) and latency.</summary>
-internal sealed record ChatRound(List<ChatMessage> Messages, UsageDetails? Usage, string? ModelId, string? FallbackProviderName, TimeSpan Latency);
+internal sealed record ChatRound(List<ChatMessage> Messages, RoundUsage? Usage, string? ModelId, string? FallbackProviderName, TimeSpan Latency);
+
+/// <summary>The token counts a model round reported, copied when it returned (M.E.AI's tool loop later adds other rounds into its usage object).</summary>
+/// <param name="InputTokens">The input tokens.</param>
+/// <param name="OutputTokens">The output tokens.</param>
+/// <param name="TotalTokens">The total tokens.</param>
+internal readonly record struct RoundUsage(long? InputTokens, long? OutputTokens, long? TotalTokens);

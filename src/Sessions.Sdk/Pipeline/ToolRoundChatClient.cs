@@ -12,15 +12,42 @@ namespace Sessions.Sdk;
 /// </remarks>
 internal sealed class ToolRoundChatClient(IChatClient innerClient) : DelegatingChatClient(innerClient)
 {
-    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         if ((options as SessionChatOptions)?.Turn is not { } turn)
         {
-            return await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+            return base.GetResponseAsync(messages, options, cancellationToken);
         }
 
         var list = messages as IList<ChatMessage> ?? [.. messages];
-        options = await turn.BeforeModelCallAsync(list, options!, cancellationToken).ConfigureAwait(false);
+        var before = turn.BeforeModelCallAsync(list, options!, cancellationToken);
+        if (!before.IsCompletedSuccessfully)
+        {
+            return RecordAsync(turn, list, before, cancellationToken);
+        }
+
+        // Completed at once (nothing to store, or a store that answers synchronously): no state machine, and the inner task is returned as is.
+        long started = turn.TimeProvider.GetTimestamp();
+        var call = base.GetResponseAsync(list, before.Result, cancellationToken);
+        if (!call.IsCompletedSuccessfully)
+        {
+            return RecordAsync(turn, call, started);
+        }
+
+        turn.Record(call.Result, turn.TimeProvider.GetElapsedTime(started));
+        return call;
+    }
+
+    private static async Task<ChatResponse> RecordAsync(ChatTurnState turn, Task<ChatResponse> call, long started)
+    {
+        var response = await call.ConfigureAwait(false);
+        turn.Record(response, turn.TimeProvider.GetElapsedTime(started));
+        return response;
+    }
+
+    private async Task<ChatResponse> RecordAsync(ChatTurnState turn, IList<ChatMessage> list, ValueTask<ChatOptions> before, CancellationToken cancellationToken)
+    {
+        var options = await before.ConfigureAwait(false);
         long started = turn.TimeProvider.GetTimestamp();
         var response = await base.GetResponseAsync(list, options, cancellationToken).ConfigureAwait(false);
         turn.Record(response, turn.TimeProvider.GetElapsedTime(started));

@@ -37,6 +37,9 @@ public sealed class Session
     /// <summary>Gets the chat turn model calls run through; plan and edit sessions call it with their own context.</summary>
     internal ChatTurn ChatTurn => _turn;
 
+    /// <summary>Gets or sets the provider, model and pipeline <see cref="Sdk.ChatTurn"/> last resolved for this object (reused while the settings are unchanged).</summary>
+    internal ChatTurnTarget? TurnTarget { get; set; }
+
     /// <summary>Gets the session's id.</summary>
     public string Id => _writer.Id;
 

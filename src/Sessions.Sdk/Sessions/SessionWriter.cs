@@ -18,7 +18,9 @@ internal sealed class SessionWriter
     private readonly Lock _stateLock = new();
 
     // The last stored information, plus unsaved metadata changes when autosave is off. Written only under _writeGate.
+    // Appends since it was last materialized are summed in _appended (guarded by _stateLock) and folded in when read.
     private SessionInfo _info;
+    private AppendedTotals _appended;
     private bool _metadataDirty;
 
     // Messages appended while autosave is off, not yet in storage; guarded by _stateLock.
@@ -49,7 +51,20 @@ internal sealed class SessionWriter
     public string Id => _info.Id;
 
     /// <summary>Gets the last stored information, without unsaved messages.</summary>
-    public SessionInfo StoredInfo => _info;
+    public SessionInfo StoredInfo
+    {
+        get
+        {
+            lock (_stateLock)
+            {
+                return Materialized();
+            }
+        }
+    }
+
+    /// <summary>Gets the information without folding in this writer's latest appends: metadata (system prompt, provider, model, title…) is current; counts, usage and <see cref="SessionInfo.UpdatedAt"/> may lag.</summary>
+    /// <remarks>For the per-turn reads of a model turn, which need the metadata only.</remarks>
+    public SessionInfo Metadata => Volatile.Read(ref _info);
 
     /// <summary>Gets or sets a value indicating whether every change is persisted before the call returns.</summary>
     public bool Autosave
@@ -65,18 +80,19 @@ internal sealed class SessionWriter
         {
             lock (_stateLock)
             {
+                var info = Materialized();
                 if (_pending is not { Count: > 0 } pending)
                 {
-                    return _info;
+                    return info;
                 }
 
-                var usage = _info.Usage;
+                var usage = info.Usage;
                 foreach (var message in pending)
                 {
                     usage = usage.Add(message.Usage);
                 }
 
-                return _info with { MessageCount = _info.MessageCount + pending.Count, UpdatedAt = pending[^1].Timestamp, Usage = usage };
+                return info with { MessageCount = info.MessageCount + pending.Count, UpdatedAt = pending[^1].Timestamp, Usage = usage };
             }
         }
     }
@@ -109,7 +125,7 @@ internal sealed class SessionWriter
             lock (_stateLock)
             {
                 _pending ??= [];
-                long next = _info.MessageCount + _pending.Count + 1;
+                long next = Materialized().MessageCount + _pending.Count + 1;
                 var provisional = new SessionMessage[messages.Count];
                 for (int i = 0; i < messages.Count; i++)
                 {
@@ -128,7 +144,7 @@ internal sealed class SessionWriter
             var stored = await AppendToStorageAsync(messages, cancellationToken).ConfigureAwait(false);
             lock (_stateLock)
             {
-                _info = WithAppended(_info, stored);
+                _appended.Add(stored);
             }
 
             return stored;
@@ -218,7 +234,7 @@ internal sealed class SessionWriter
             else
             {
                 pending = [.. _pending];
-                storedCount = _info.MessageCount;
+                storedCount = Materialized().MessageCount;
             }
         }
 
@@ -252,7 +268,13 @@ internal sealed class SessionWriter
         await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var changed = change(_info);
+            SessionInfo current;
+            lock (_stateLock)
+            {
+                current = Materialized();
+            }
+
+            var changed = change(current);
             if (!_autosave)
             {
                 lock (_stateLock)
@@ -362,7 +384,7 @@ internal sealed class SessionWriter
         SessionMessage[] messages;
         lock (_stateLock)
         {
-            metadata = _metadataDirty ? _info : null;
+            metadata = _metadataDirty ? Materialized() : null;
             messages = _pending is { Count: > 0 } pending ? [.. pending] : [];
         }
 
@@ -378,7 +400,7 @@ internal sealed class SessionWriter
             lock (_stateLock)
             {
                 _pending!.RemoveRange(0, messages.Length);
-                _info = WithAppended(_info, stored);
+                _appended.Add(stored);
             }
         }
     }
@@ -418,29 +440,80 @@ internal sealed class SessionWriter
         lock (_stateLock)
         {
             _info = stored;
+            _appended = default;
             _metadataDirty = false;
         }
     }
 
-    private static SessionInfo WithAppended(SessionInfo info, IReadOnlyList<SessionMessage> stored)
+    /// <summary>Folds the appends summed since the last read into the information; the caller holds <see cref="_stateLock"/>.</summary>
+    private SessionInfo Materialized()
     {
-        if (stored.Count == 0)
+        if (_appended.Any)
         {
-            return info;
+            _info = _appended.ApplyTo(_info);
+            _appended = default;
         }
 
-        var usage = info.Usage;
-        foreach (var message in stored)
+        return _info;
+    }
+
+    /// <summary>What appends add to the information (count, last change, usage), summed without allocating until it is read.</summary>
+    private struct AppendedTotals
+    {
+        private long _lastSequence;
+        private DateTimeOffset _lastTimestamp;
+        private long _inputTokens;
+        private long _outputTokens;
+        private long _totalTokens;
+        private decimal _cost;
+        private int _requests;
+        private int _unpricedRequests;
+        private bool _usage;
+
+        public bool Any { get; private set; }
+
+        public void Add(IReadOnlyList<SessionMessage> stored)
         {
-            usage = usage.Add(message.Usage);
+            if (stored.Count == 0)
+            {
+                return;
+            }
+
+            for (int i = 0; i < stored.Count; i++)
+            {
+                if (stored[i].Usage is { } usage)
+                {
+                    _inputTokens += usage.InputTokens;
+                    _outputTokens += usage.OutputTokens;
+                    _totalTokens += usage.TotalTokens;
+                    _cost += usage.Cost;
+                    _requests += usage.Requests;
+                    _unpricedRequests += usage.UnpricedRequests;
+                    _usage = true;
+                }
+            }
+
+            var last = stored[^1];
+            _lastSequence = Math.Max(_lastSequence, last.Sequence);
+            _lastTimestamp = last.Timestamp > _lastTimestamp ? last.Timestamp : _lastTimestamp;
+            Any = true;
         }
 
-        var last = stored[^1];
-        return info with
+        public readonly SessionInfo ApplyTo(SessionInfo info) => info with
         {
-            MessageCount = Math.Max(info.MessageCount, last.Sequence),
-            UpdatedAt = last.Timestamp > info.UpdatedAt ? last.Timestamp : info.UpdatedAt,
-            Usage = usage,
+            MessageCount = Math.Max(info.MessageCount, _lastSequence),
+            UpdatedAt = _lastTimestamp > info.UpdatedAt ? _lastTimestamp : info.UpdatedAt,
+            Usage = _usage
+                ? info.Usage.Add(new SessionUsage
+                {
+                    InputTokens = _inputTokens,
+                    OutputTokens = _outputTokens,
+                    TotalTokens = _totalTokens,
+                    Cost = _cost,
+                    Requests = _requests,
+                    UnpricedRequests = _unpricedRequests,
+                })
+                : info.Usage,
         };
     }
 }
