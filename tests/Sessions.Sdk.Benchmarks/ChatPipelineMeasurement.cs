@@ -29,6 +29,12 @@ internal sealed class ChatPipelineMeasurement : IChildMeasurement
         var (noTimeoutsUs, _) = await TimeAsync(noTimeouts, messages, options);
         var (toolsOnlyUs, _) = await TimeAsync(toolsOnly, messages, options);
         var (pipelineUs, pipelineBytes) = await TimeAsync(pipeline, messages, options);
+
+        // The same with a context as long as W5's (window 20 plus the prompt): what M.E.AI's steps cost per message sent.
+        var window = new List<ChatMessage>(21);
+        for (int i = 0; i < 21; i++) window.Add(new ChatMessage(i % 2 == 0 ? ChatRole.User : ChatRole.Assistant, "hello " + i));
+        var (rawWindowUs, rawWindowBytes) = await TimeAsync(client, window, options);
+        var (pipelineWindowUs, pipelineWindowBytes) = await TimeAsync(pipeline, window, options);
         return new Dictionary<string, double>
         {
             ["rawUs"] = rawUs,
@@ -37,6 +43,8 @@ internal sealed class ChatPipelineMeasurement : IChildMeasurement
             ["overheadBytes"] = pipelineBytes - rawBytes,
             ["overheadNoTimeoutsUs"] = noTimeoutsUs - rawUs,
             ["overheadWithoutResilienceUs"] = toolsOnlyUs - rawUs,
+            ["windowOverheadUs"] = pipelineWindowUs - rawWindowUs,
+            ["windowOverheadBytes"] = pipelineWindowBytes - rawWindowBytes,
         };
     }
 

@@ -20,6 +20,8 @@ internal sealed class ChatSendWorkload : IWorkload
         var pipeline = await harness.MeasureAsync(ChatPipelineMeasurement.MeasurementName);
         harness.Add("W5", "pipeline alone (tool loop + Polly retry/timeouts/breaker + telemetry, no listener): added time per call", pipeline["overheadUs"], "us");
         harness.Add("W5", "pipeline alone: added allocation per call", pipeline["overheadBytes"], "B");
+        harness.Add("W5", "pipeline alone with a W5-sized context (21 messages; M.E.AI's own share of a SendAsync): added time per call", pipeline["windowOverheadUs"], "us");
+        harness.Add("W5", "pipeline alone with a W5-sized context: added allocation per call", pipeline["windowOverheadBytes"], "B");
         double fileUs = bdn["SendAsync-file-us"];
         double target = bdn["AddMessageAsync-file-us"] + 20;
         harness.Add("W5", "SendAsync mean, file storage (no fsync; BenchmarkDotNet)", fileUs, "us", $"≤ W1 append + 20 µs = {target:0.00} µs", fileUs <= target);

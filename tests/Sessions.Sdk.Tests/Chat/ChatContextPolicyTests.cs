@@ -61,6 +61,47 @@ public sealed class ChatContextPolicyTests
     }
 
     [Test]
+    public async Task TokenBudget_EverythingFits_SendsEveryMessageInPlace()
+    {
+        var system = new ChatMessage(ChatRole.System, "rules");
+        var messages = new List<ChatMessage> { system, User("q"), Call("c1"), Result("c1"), Pinned(Assistant("a")), User("next") };
+
+        var reduced = await ReduceAsync(ChatContextPolicy.TokenBudget(6, _ => 1), messages);
+
+        Assert.That(reduced, Is.EqualTo(messages).Using<ChatMessage>(ReferenceEquals));
+    }
+
+    [Test]
+    public async Task TokenBudget_OneTokenOverBudget_DropsTheOldestUnit()
+    {
+        var messages = new List<ChatMessage> { new(ChatRole.System, "rules"), User("q"), Call("c1"), Result("c1"), Assistant("a"), User("next") };
+
+        var reduced = await ReduceAsync(ChatContextPolicy.TokenBudget(5, _ => 1), messages);
+
+        Assert.That(reduced.Select(m => m.Text is { Length: > 0 } text ? text : m.Role.Value), Is.EqualTo(new[] { "rules", "assistant", "tool", "a", "next" }));
+    }
+
+    [Test]
+    public async Task TokenBudget_SystemMessageAfterTheConversationFits_IsStillSentFirst()
+    {
+        var messages = new List<ChatMessage> { User("q"), new(ChatRole.System, "late rules"), Assistant("a") };
+
+        var reduced = await ReduceAsync(ChatContextPolicy.TokenBudget(100, _ => 1), messages);
+
+        Assert.That(reduced.Select(m => m.Text), Is.EqualTo(new[] { "late rules", "q", "a" }));
+    }
+
+    [Test]
+    public async Task TokenBudget_CounterSaysZero_EachUnitStillCostsOneToken()
+    {
+        var messages = new List<ChatMessage> { User("a"), Assistant("b"), User("c") };
+
+        var reduced = await ReduceAsync(ChatContextPolicy.TokenBudget(2, _ => 0), messages);
+
+        Assert.That(reduced.Select(m => m.Text), Is.EqualTo(new[] { "b", "c" }));
+    }
+
+    [Test]
     public async Task TokenBudget_Explicit_KeepsRecentMessagesWithinBudget()
     {
         var messages = new List<ChatMessage>();
