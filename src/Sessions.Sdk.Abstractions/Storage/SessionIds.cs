@@ -81,10 +81,14 @@ public static class SessionIds
         if (id[^1] == '.') return "it must not end with '.'.";
         if (id.Contains("..", StringComparison.Ordinal)) return "it must not contain '..'.";
         int dot = id.IndexOf('.', StringComparison.Ordinal);
-        string stem = dot < 0 ? id : id[..dot];
-        foreach (string reserved in ReservedNames)
+        var stem = dot < 0 ? id.AsSpan() : id.AsSpan(0, dot);
+        if (stem.Length <= 7)
         {
-            if (string.Equals(stem, reserved, StringComparison.OrdinalIgnoreCase)) return $"'{reserved}' is a reserved device name.";
+            // Only short stems can be reserved names (the longest is "conout$").
+            foreach (string reserved in ReservedNames)
+            {
+                if (stem.Equals(reserved, StringComparison.OrdinalIgnoreCase)) return $"'{reserved}' is a reserved device name.";
+            }
         }
 
         return null;

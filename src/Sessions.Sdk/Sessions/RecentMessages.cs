@@ -14,13 +14,14 @@ internal sealed class RecentMessages
     private int _start;
     private int _count;
     private long _lastSequence;
+    private long _epoch;
     private bool _valid;
 
     /// <summary>Gets the number of cached messages.</summary>
     public int Count => _valid ? _count : 0;
 
-    /// <summary>Returns whether the newest <paramref name="count"/> messages (or the whole session when it has fewer) are cached.</summary>
-    public bool Covers(int count) => _valid && (_count >= count || _lastSequence - _count == 0);
+    /// <summary>Returns whether the newest <paramref name="count"/> messages (or the whole session when it has fewer) are cached and the store's epoch (<see cref="StorageEpochs"/>) is still the one they were read under.</summary>
+    public bool Covers(int count, long epoch) => _valid && _epoch == epoch && (_count >= count || _lastSequence - _count == 0);
 
     /// <summary>Copies the newest <paramref name="count"/> cached messages, oldest first.</summary>
     public void CopyNewest(int count, SessionMessage[] destination)
@@ -33,10 +34,11 @@ internal sealed class RecentMessages
         }
     }
 
-    /// <summary>Refills the cache from a read of the newest <paramref name="window"/> messages (all of them when fewer came back).</summary>
-    public void Reset(IReadOnlyList<SessionMessage> messages, int window)
+    /// <summary>Refills the cache from a read of the newest <paramref name="window"/> messages (all of them when fewer came back), made under <paramref name="epoch"/>.</summary>
+    public void Reset(IReadOnlyList<SessionMessage> messages, int window, long epoch)
     {
         _valid = false;
+        _epoch = epoch;
         _start = 0;
         _count = 0;
         if (window < 1 || messages.Count > window)

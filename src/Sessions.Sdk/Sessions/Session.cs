@@ -8,7 +8,10 @@ namespace Sessions.Sdk;
 /// Thread-safe: concurrent calls on one object are allowed; writes are applied one at a time, in call order per caller.
 /// Model turns (<see cref="SendAsync(ChatMessage, ChatOptions?, CancellationToken)"/>, <see cref="StreamAsync(ChatMessage, ChatOptions?, CancellationToken)"/>)
 /// run one at a time per object: a second turn waits until the first has stored its reply, so every reply follows its own prompt.
-/// The transcript is never held in memory: messages are read from storage when asked for.
+/// The transcript is never held in memory: messages are read from storage when asked for. Only the newest
+/// <see cref="MaxHistoryMessages"/> messages this object stored or read are kept, so a model turn builds its context without a
+/// storage read; when another writer appended in between (the store's sequences show the gap) or the messages were replaced,
+/// the next turn reads them from storage again.
 /// With <see cref="Autosave"/> on (the default) every change is persisted before the call returns; with it off,
 /// appended messages and metadata changes are buffered in memory until <see cref="SaveAsync"/>.
 /// Metadata changes use optimistic concurrency: a change based on a stale version raises <see cref="SessionConcurrencyException"/>.
@@ -518,9 +521,10 @@ public sealed class Session
     private static void ValidatePrompt(ChatMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        foreach (var content in message.Contents)
+        var contents = message.Contents;
+        for (int i = 0; i < contents.Count; i++)
         {
-            if (content is not TextContent text || !string.IsNullOrWhiteSpace(text.Text))
+            if (contents[i] is not TextContent text || !string.IsNullOrWhiteSpace(text.Text))
             {
                 return;
             }

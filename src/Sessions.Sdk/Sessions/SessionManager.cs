@@ -95,7 +95,15 @@ internal sealed class SessionManager : ISessionManager
     public async Task<bool> DeleteAsync(string sessionId, CancellationToken cancellationToken = default)
     {
         SessionIds.Validate(sessionId, nameof(sessionId));
-        return await SessionTrashExtensions.TrashAsync(Storage, Logger, sessionId, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await SessionTrashExtensions.TrashAsync(Storage, Logger, sessionId, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // A session created again under this id numbers its messages from 1: open objects must not trust their cached windows.
+            StorageEpochs.Advance(Storage);
+        }
     }
 
     /// <summary>Stores a new session with its initial messages and returns it opened.</summary>

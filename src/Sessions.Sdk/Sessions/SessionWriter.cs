@@ -27,8 +27,9 @@ internal sealed class SessionWriter
     private List<SessionMessage>? _pending;
     private volatile bool _autosave;
 
-    // The newest stored messages this writer appended or read; guarded by _stateLock.
+    // The newest stored messages this writer appended or read; guarded by _stateLock. Valid only while the store's epoch is unchanged.
     private readonly RecentMessages _recent = new();
+    private readonly System.Runtime.CompilerServices.StrongBox<long> _epoch;
 
     public SessionWriter(ISessionStorage storage, TimeProvider timeProvider, SessionInfo info, bool autosave)
     {
@@ -36,6 +37,7 @@ internal sealed class SessionWriter
         TimeProvider = timeProvider;
         _info = info;
         _autosave = autosave;
+        _epoch = StorageEpochs.For(storage);
     }
 
     /// <summary>Gets the storage the session lives in.</summary>
@@ -140,7 +142,11 @@ internal sealed class SessionWriter
         await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await FlushCoreAsync(cancellationToken).ConfigureAwait(false);
+            if (HasUnsavedChanges)
+            {
+                await FlushCoreAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             var stored = await AppendToStorageAsync(messages, cancellationToken).ConfigureAwait(false);
             lock (_stateLock)
             {
@@ -165,7 +171,7 @@ internal sealed class SessionWriter
     {
         lock (_stateLock)
         {
-            if (_autosave && _pending is not { Count: > 0 } && _recent.Covers(count))
+            if (_autosave && _pending is not { Count: > 0 } && _recent.Covers(count, Volatile.Read(ref _epoch.Value)))
             {
                 length = Math.Min(count, _recent.Count);
                 messages = ArrayPool<SessionMessage>.Shared.Rent(Math.Max(length, 1));
@@ -205,10 +211,12 @@ internal sealed class SessionWriter
                 return await GetMessagesAsync(MessageRange.Last(count), cancellationToken).ConfigureAwait(false);
             }
 
+            // The epoch is read before the messages: a replacement that lands in between moves it and drops what is filled here.
+            long epoch = Volatile.Read(ref _epoch.Value);
             var messages = await Storage.GetMessagesAsync(Id, MessageRange.Last(count), cancellationToken).ConfigureAwait(false);
             lock (_stateLock)
             {
-                _recent.Reset(messages, count);
+                _recent.Reset(messages, count, epoch);
             }
 
             return messages;
@@ -321,6 +329,10 @@ internal sealed class SessionWriter
                 catch (SessionConcurrencyException) when (attempt < 8)
                 {
                 }
+                finally
+                {
+                    StorageEpochs.Advance(Storage);
+                }
             }
         }
         finally
@@ -337,8 +349,15 @@ internal sealed class SessionWriter
         {
             await FlushCoreAsync(cancellationToken).ConfigureAwait(false);
             InvalidateRecent();
-            var stored = await Storage.ReplaceMessagesAsync(Id, messages, _info.Version, cancellationToken).ConfigureAwait(false);
-            SetInfo(stored);
+            try
+            {
+                var stored = await Storage.ReplaceMessagesAsync(Id, messages, _info.Version, cancellationToken).ConfigureAwait(false);
+                SetInfo(stored);
+            }
+            finally
+            {
+                StorageEpochs.Advance(Storage);
+            }
         }
         finally
         {

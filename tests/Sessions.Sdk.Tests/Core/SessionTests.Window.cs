@@ -39,6 +39,22 @@ public sealed partial class SessionTests
     }
 
     [Test]
+    public async Task SendAsync_AnotherWriterTruncatedAndAppendedBackToTheSameCount_NextContextIsReadAgain()
+    {
+        var s = await Sessions.Create("s").CreateAsync();
+        await s.SendAsync("one");
+        await s.SendAsync("two");
+        var other = await Sessions.OpenAsync("s");
+
+        // Four messages again afterwards, so the next append's sequence (5) follows on as if nothing had happened.
+        await other.TruncateAsync(2);
+        await other.AddMessagesAsync([User("x"), User("y")]);
+        await s.SendAsync("three");
+
+        Assert.That(LastContextTexts, Is.EqualTo(new[] { "two", "echo: two", "x", "y", "three" }));
+    }
+
+    [Test]
     public async Task SendAsync_ManyTurns_ContextIsTheNewestWindowOfStorage()
     {
         var s = await Sessions.Create("s").CreateAsync();
