@@ -108,7 +108,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         ArgumentNullException.ThrowIfNull(messages);
         ValidateMessages(messages);
         var entry = GetEntry(sessionId);
-        using var held = await LockAsync(entry, sessionId, cancellationToken).ConfigureAwait(false);
+        using var held = await LockAsync(entry, sessionId, cancellationToken, appendOnly: true).ConfigureAwait(false);
         return Guard<IReadOnlyList<SessionMessage>>(sessionId, () => AppendLocked(entry, sessionId, messages));
     }
 
@@ -365,7 +365,13 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
     /// <summary>Gets a value indicating whether the Linux fast paths (lock files and journals kept open) are in use.</summary>
     private bool UseNative => _options.NativeFastPath && FileNative.IsAvailable;
 
-    private async ValueTask<Held> LockAsync(Entry entry, string sessionId, CancellationToken cancellationToken)
+    /// <param name="entry">The session's entry.</param>
+    /// <param name="sessionId">The session.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <param name="appendOnly">Whether the operation only appends to (or repairs the tail of) the journal at the path, never renaming,
+    /// replacing or removing it: such an operation on a journal this process keeps open needs only the journal's own record lock
+    /// (see <see cref="TryLockKeptJournal"/>), not the stripe's.</param>
+    private async ValueTask<Held> LockAsync(Entry entry, string sessionId, CancellationToken cancellationToken, bool appendOnly = false)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (!await entry.Gate.WaitAsync(_options.LockTimeout, cancellationToken).ConfigureAwait(false))
@@ -376,6 +382,12 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         try
         {
             EnsureRoot();
+            if (appendOnly && TryLockKeptJournal(entry, sessionId) is { } fast)
+            {
+                entry.Locked = fast;
+                return new Held(this, entry, null, stripeHeld: false);
+            }
+
             var handle = await entry.Lock.AcquireAsync(_options.LockTimeout, cancellationToken).ConfigureAwait(false);
             try
             {
@@ -387,7 +399,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
                 throw;
             }
 
-            return new Held(this, entry, handle);
+            return new Held(this, entry, handle, stripeHeld: true);
         }
         catch
         {
@@ -623,7 +635,9 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
                 locked.Owned = false;
             }
 
-            long length = FileNative.TryStat(locked.Handle, out var now) == 0 ? now.Length : RandomAccess.GetLength(locked.Handle);
+            // The length the path's stat gave right after the lock was taken (nothing has written since), once; else asked anew.
+            long length = locked.TakeLength();
+            if (length < 0) length = FileNative.TryStat(locked.Handle, out var now) == 0 ? now.Length : RandomAccess.GetLength(locked.Handle);
             return new OpenedJournal(locked.Handle, header, length, owned: false);
         }
 
@@ -1415,7 +1429,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
     }
 
     /// <summary>Holds the in-process gate, the stripe lock and the journal lock until disposed.</summary>
-    private readonly struct Held(FileSessionStorage storage, Entry entry, SafeFileHandle? handle) : IDisposable
+    private readonly struct Held(FileSessionStorage storage, Entry entry, SafeFileHandle? handle, bool stripeHeld) : IDisposable
     {
         public void Dispose()
         {
@@ -1425,7 +1439,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
             }
             finally
             {
-                entry.Lock.Release(handle);
+                if (stripeHeld) entry.Lock.Release(handle);
                 entry.Gate.Release();
             }
         }
