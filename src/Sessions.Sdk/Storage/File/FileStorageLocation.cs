@@ -25,10 +25,14 @@ internal static class FileStorageLocation
             }
         }
 
-        string probe = Path.Combine(directory, $".write-check-{Guid.NewGuid():N}");
+        // The probe goes into the store's working folder (.tmp/, where every write of the store begins), not the root: a file
+        // created and deleted in the root would change the root's last-write time at every start, and that time is what lets a
+        // listing trust its catalog without reading the directory (FileSessionCatalog). Creating .tmp/ the first time writes the root.
+        string work = Path.Combine(directory, ".tmp");
+        string probe = Path.Combine(work, $".write-check-{Environment.ProcessId:x}-{Random.Shared.NextInt64():x}");
         try
         {
-            System.IO.Directory.CreateDirectory(directory);
+            System.IO.Directory.CreateDirectory(work);
             using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))
             {
             }
