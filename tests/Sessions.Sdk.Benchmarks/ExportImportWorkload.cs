@@ -191,3 +191,21 @@ internal sealed class ImportReferenceMeasurement : IChildMeasurement
         return Task.FromResult<IReadOnlyDictionary<string, double>>(new Dictionary<string, double>(StringComparer.Ordinal) { ["total"] = total, ["messages"] = count });
     }
 }
+
+/// <summary>Writes the WE source store (session <c>bench-session</c> of N messages, seed 42) as the workload does, runnable alone
+/// (<c>--child we-fixture DIR N</c>) to profile the export and import children by hand.</summary>
+internal sealed class ExportFixtureMeasurement : IChildMeasurement
+{
+    public const string MeasurementName = "we-fixture";
+
+    public string Name => MeasurementName;
+
+    public async Task<IReadOnlyDictionary<string, double>> RunAsync(string[] args)
+    {
+        int count = int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture);
+        var storage = FileBench.CreateStorage(args[0]);
+        await storage.CreateAsync(new SessionInfo { Id = FileBench.SessionId, Title = "bench", CreatedAt = FileBench.Start, UpdatedAt = FileBench.Start }, FileBench.Messages(42, count, FileBench.Start));
+        FileBench.Dispose(storage);
+        return new Dictionary<string, double>(StringComparer.Ordinal) { ["messages"] = count };
+    }
+}

@@ -1104,10 +1104,24 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
     /// lines without parsing up to the first wanted one, parses and checks each wanted record, and stops after the last.</summary>
     private List<SessionMessage> ReadForward(string sessionId, SafeFileHandle handle, FileJournalHeader header, long fileLength, int skip, int take)
     {
+        var messages = new List<SessionMessage>(Math.Min(take, 1024));
+        ForEachForward(sessionId, handle, header, fileLength, skip, take, (line, offset, sequence) =>
+            messages.Add(ParseMessage(line, sessionId, header.Checksums, sequence, offset)));
+        return messages;
+    }
+
+    /// <summary>A record visited by <see cref="ForEachForward"/>: its line (without newline), where it starts, and its sequence by position.</summary>
+    private delegate void ForwardRecord(ReadOnlySpan<byte> line, long offset, long sequence);
+
+    /// <summary>Visits <paramref name="take"/> records from position <paramref name="skip"/> on, unparsed: seeks to the nearest
+    /// point the session's offset index knows at or before it (checked: it must start a line holding the expected, intact record),
+    /// splits lines without parsing up to the first wanted one, and stops after the last.</summary>
+    /// <returns>How many records were visited.</returns>
+    private int ForEachForward(string sessionId, SafeFileHandle handle, FileJournalHeader header, long fileLength, int skip, int take, ForwardRecord record)
+    {
         var offsets = GetEntry(sessionId).Offsets;
         string generation = header.Generation;
         var (position, from) = offsets.Seek(generation, skip, header.Length, fileLength);
-        var messages = new List<SessionMessage>(Math.Min(take, 1024));
         if (position > 0)
         {
             // From the byte before the point: it must be a newline (an empty first "line"), and the record at the point must be
@@ -1133,17 +1147,18 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         int firstRead = (int)Math.Clamp(wantedLines * LineEstimate(sessionId, header), 4096, 1024 * 1024);
         long next = position;
         long nextOffset = from;
+        int visited = 0;
         FileJournal.ForEachLine(handle, from, fileLength, (line, offset) =>
         {
             long at = next++;
             nextOffset = offset + line.Length + 1;
             offsets.Record(generation, at, offset);
             if (at < skip) return true;
-            messages.Add(ParseMessage(line, sessionId, header.Checksums, at + 1, offset));
-            return messages.Count < take;
+            record(line, offset, at + 1);
+            return ++visited < take;
         }, firstRead);
         offsets.SetCursor(generation, next, nextOffset);
-        return messages;
+        return visited;
     }
 
     /// <summary>
