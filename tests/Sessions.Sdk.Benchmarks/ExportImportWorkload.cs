@@ -43,6 +43,21 @@ internal sealed class ExportImportWorkload : IWorkload
         double importRatio = import["total"] / importReference["total"];
         harness.Add(Id, "import ÷ reference", importRatio, "x", "≤ 2×", importRatio <= 2);
 
+        if (await harness.MeasureReadyToRunAsync(ExportMeasurement.MeasurementName, source, exported) is { } exportR2r
+            && await harness.MeasureReadyToRunAsync(ExportReferenceMeasurement.MeasurementName, journal, referenceOut) is { } exportReferenceR2r
+            && await harness.MeasureReadyToRunAsync(ImportMeasurement.MeasurementName, exported, Path.Combine(harness.WorkDirectory, "we-import")) is { } importR2r
+            && await harness.MeasureReadyToRunAsync(ImportReferenceMeasurement.MeasurementName, exported, Path.Combine(harness.WorkDirectory, "we-import-reference.jsonl")) is { } importReferenceR2r)
+        {
+            harness.Add(Id, "children published ReadyToRun: ExportAsync(id, file, Json)", exportR2r["total"], "ms");
+            harness.Add(Id, "· ReadyToRun reference: read journal + parse every line + write one JSON document", exportReferenceR2r["total"], "ms");
+            double r2rExport = exportR2r["total"] / exportReferenceR2r["total"];
+            harness.Add(Id, "· ReadyToRun: export ÷ reference", r2rExport, "x", "≤ 1.5×", r2rExport <= 1.5);
+            harness.Add(Id, "· ReadyToRun: ImportAsync(file) into an empty file store", importR2r["total"], "ms");
+            harness.Add(Id, "· ReadyToRun reference: parse the document + write the journal lines", importReferenceR2r["total"], "ms");
+            double r2rImport = importR2r["total"] / importReferenceR2r["total"];
+            harness.Add(Id, "· ReadyToRun: import ÷ reference", r2rImport, "x", "≤ 2×", r2rImport <= 2);
+        }
+
         string big = Path.Combine(harness.WorkDirectory, "we-big");
         storage = FileBench.CreateStorage(big);
         await storage.CreateAsync(new SessionInfo { Id = FileBench.SessionId, CreatedAt = FileBench.Start, UpdatedAt = FileBench.Start }, [], cancellationToken);
