@@ -68,7 +68,7 @@ public sealed class FileStoreExportTests
         try
         {
             var decorated = new UpperCasing(file);
-            var info = await decorated.CreateAsync(new SessionInfo { Id = "d", Title = "Decorated" }, [ExportImportTestSupport.Text(ChatRole.User, "quiet words", 0)]);
+            var info = await decorated.CreateAsync(new SessionInfo { Id = "d", Title = "Decorated", CreatedAt = FormatTestData.Created, UpdatedAt = FormatTestData.Created }, [ExportImportTestSupport.Text(ChatRole.User, "quiet words", 0)]);
             using var stream = new MemoryStream();
 
             await SessionExporter.ExportAsync(decorated, [info], bundle: false, stream, new SessionExportOptions(), CancellationToken.None);
