@@ -67,7 +67,7 @@ internal sealed class ExportImportWorkload : IWorkload
         }
 
         FileBench.Dispose(storage);
-        var bigExport = await Harness.RunChildProcessAsync(null, ExportMeasurement.MeasurementName, big, Path.Combine(harness.WorkDirectory, "we-big.json"));
+        var bigExport = await Harness.RunChildProcessAsync(ExportMeasurement.MeasurementName, big, Path.Combine(harness.WorkDirectory, "we-big.json"));
         harness.Add(Id, "100,000 messages: new process, ExportAsync(Json)", bigExport["total"], "ms");
         double peakMb = bigExport["peakWorkingSet"] / (1024.0 * 1024.0);
         harness.Add(Id, "100,000 messages: export process peak working set", peakMb, "MB", "< 100 MB", peakMb < 100);

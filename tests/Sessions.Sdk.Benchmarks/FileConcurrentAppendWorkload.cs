@@ -23,7 +23,7 @@ internal sealed class FileConcurrentAppendWorkload : IWorkload
             string signals = Path.Combine(directory, "signals");
             Directory.CreateDirectory(signals);
             var writers = Enumerable.Range(0, 2)
-                .Select(p => Harness.RunChildProcessAsync(null, FileConcurrentAppendMeasurement.MeasurementName, directory, p.ToString(CultureInfo.InvariantCulture), signals))
+                .Select(p => Harness.RunChildProcessAsync(FileConcurrentAppendMeasurement.MeasurementName, directory, p.ToString(CultureInfo.InvariantCulture), signals))
                 .ToArray();
             var wait = Stopwatch.StartNew();
             while (Directory.GetFiles(signals, "ready-*").Length < 2)
@@ -34,7 +34,7 @@ internal sealed class FileConcurrentAppendWorkload : IWorkload
 
             await File.WriteAllTextAsync(Path.Combine(signals, "go"), "go", cancellationToken);
             var results = await Task.WhenAll(writers);
-            var count = await Harness.RunChildProcessAsync(null, FileConcurrentCountMeasurement.MeasurementName, directory);
+            var count = await Harness.RunChildProcessAsync(FileConcurrentCountMeasurement.MeasurementName, directory);
             int lost = (int)count["lost"], failed = (int)results.Sum(r => r["failed"]);
             lostTotal += lost;
             failedTotal += failed;

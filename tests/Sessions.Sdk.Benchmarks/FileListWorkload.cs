@@ -25,9 +25,9 @@ internal sealed class FileListWorkload : IWorkload
         Console.Error.WriteLine($"W3: fixture of 1,000 × 50 messages written through the store in {setup.Elapsed.TotalSeconds:0.0} s");
         // The first listing after the fixture reads every session and writes the store's catalog (a second one may still have to,
         // when the directory's last change was within the timestamp margin of the first catalog): reported, then the steady state.
-        var first = await Harness.RunChildProcessAsync(null, FileListMeasurement.MeasurementName, directory);
+        var first = await Harness.RunChildProcessAsync(FileListMeasurement.MeasurementName, directory);
         await Task.Delay(TimeSpan.FromMilliseconds(300), cancellationToken);
-        var second = await Harness.RunChildProcessAsync(null, FileListMeasurement.MeasurementName, directory);
+        var second = await Harness.RunChildProcessAsync(FileListMeasurement.MeasurementName, directory);
         var list = await harness.MeasureAsync(FileListMeasurement.MeasurementName, directory);
         var reference = await harness.MeasureAsync(FileListReferenceMeasurement.MeasurementName, referenceDirectory);
         harness.Add(Id, "new process: list 1,000 sessions (name, count, last-updated)", list["cold"], "ms", "≤ 30 ms", list["cold"] <= 30);

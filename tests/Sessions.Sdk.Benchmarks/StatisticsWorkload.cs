@@ -14,9 +14,9 @@ internal sealed class StatisticsWorkload : IWorkload
         await FileListFixtureMeasurement.WriteFixtureAsync(directory);
 
         // The first listing after the fixture builds the file store's catalog (reported by W3); this is the steady state.
-        await Harness.RunChildProcessAsync(null, StatisticsMeasurement.MeasurementName, "file", directory);
+        await Harness.RunChildProcessAsync(StatisticsMeasurement.MeasurementName, "file", directory);
         await Task.Delay(TimeSpan.FromMilliseconds(300), cancellationToken);
-        await Harness.RunChildProcessAsync(null, StatisticsMeasurement.MeasurementName, "file", directory);
+        await Harness.RunChildProcessAsync(StatisticsMeasurement.MeasurementName, "file", directory);
         var file = await harness.MeasureAsync(StatisticsMeasurement.MeasurementName, "file", directory);
         harness.Add(Id, "file: new process, GetStatisticsAsync over 1,000 sessions (ISessionStatisticsSource: the listing catalog, no journal opened)", file["cold"], "ms", "≤ 30 ms", file["cold"] <= 30);
         harness.Add(Id, "file: of which JIT compiling", file["jit"], "ms");
