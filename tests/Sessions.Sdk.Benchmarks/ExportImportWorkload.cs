@@ -43,6 +43,21 @@ internal sealed class ExportImportWorkload : IWorkload
         double importRatio = import["total"] / importReference["total"];
         harness.Add(Id, "import ÷ reference", importRatio, "x", "≤ 2×", importRatio <= 2);
 
+        if (await harness.MeasureReadyToRunAsync(ExportMeasurement.MeasurementName, source, exported) is { } exportR2r
+            && await harness.MeasureReadyToRunAsync(ExportReferenceMeasurement.MeasurementName, journal, referenceOut) is { } exportReferenceR2r
+            && await harness.MeasureReadyToRunAsync(ImportMeasurement.MeasurementName, exported, Path.Combine(harness.WorkDirectory, "we-import")) is { } importR2r
+            && await harness.MeasureReadyToRunAsync(ImportReferenceMeasurement.MeasurementName, exported, Path.Combine(harness.WorkDirectory, "we-import-reference.jsonl")) is { } importReferenceR2r)
+        {
+            harness.Add(Id, "children published ReadyToRun: ExportAsync(id, file, Json)", exportR2r["total"], "ms");
+            harness.Add(Id, "· ReadyToRun reference: read journal + parse every line + write one JSON document", exportReferenceR2r["total"], "ms");
+            double r2rExport = exportR2r["total"] / exportReferenceR2r["total"];
+            harness.Add(Id, "· ReadyToRun: export ÷ reference", r2rExport, "x", "≤ 1.5×", r2rExport <= 1.5);
+            harness.Add(Id, "· ReadyToRun: ImportAsync(file) into an empty file store", importR2r["total"], "ms");
+            harness.Add(Id, "· ReadyToRun reference: parse the document + write the journal lines", importReferenceR2r["total"], "ms");
+            double r2rImport = importR2r["total"] / importReferenceR2r["total"];
+            harness.Add(Id, "· ReadyToRun: import ÷ reference", r2rImport, "x", "≤ 2×", r2rImport <= 2);
+        }
+
         string big = Path.Combine(harness.WorkDirectory, "we-big");
         storage = FileBench.CreateStorage(big);
         await storage.CreateAsync(new SessionInfo { Id = FileBench.SessionId, CreatedAt = FileBench.Start, UpdatedAt = FileBench.Start }, [], cancellationToken);
@@ -189,5 +204,23 @@ internal sealed class ImportReferenceMeasurement : IChildMeasurement
 
         double total = Harness.ElapsedMs(start, Stopwatch.GetTimestamp());
         return Task.FromResult<IReadOnlyDictionary<string, double>>(new Dictionary<string, double>(StringComparer.Ordinal) { ["total"] = total, ["messages"] = count });
+    }
+}
+
+/// <summary>Writes the WE source store (session <c>bench-session</c> of N messages, seed 42) as the workload does, runnable alone
+/// (<c>--child we-fixture DIR N</c>) to profile the export and import children by hand.</summary>
+internal sealed class ExportFixtureMeasurement : IChildMeasurement
+{
+    public const string MeasurementName = "we-fixture";
+
+    public string Name => MeasurementName;
+
+    public async Task<IReadOnlyDictionary<string, double>> RunAsync(string[] args)
+    {
+        int count = int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture);
+        var storage = FileBench.CreateStorage(args[0]);
+        await storage.CreateAsync(new SessionInfo { Id = FileBench.SessionId, Title = "bench", CreatedAt = FileBench.Start, UpdatedAt = FileBench.Start }, FileBench.Messages(42, count, FileBench.Start));
+        FileBench.Dispose(storage);
+        return new Dictionary<string, double>(StringComparer.Ordinal) { ["messages"] = count };
     }
 }

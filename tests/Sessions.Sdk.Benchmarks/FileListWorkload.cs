@@ -23,8 +23,8 @@ internal sealed class FileListWorkload : IWorkload
         }
 
         Console.Error.WriteLine($"W3: fixture of 1,000 × 50 messages written through the store in {setup.Elapsed.TotalSeconds:0.0} s");
-        // The first listing after the fixture reads every session and writes the store's catalog (and a second one may still have
-        // to, until the directory's last change is older than the catalog by the timestamp margin): reported, then the steady state.
+        // The first listing after the fixture reads every session and writes the store's catalog (a second one may still have to,
+        // when the directory's last change was within the timestamp margin of the first catalog): reported, then the steady state.
         var first = await Harness.RunChildProcessAsync(FileListMeasurement.MeasurementName, directory);
         await Task.Delay(TimeSpan.FromMilliseconds(300), cancellationToken);
         var second = await Harness.RunChildProcessAsync(FileListMeasurement.MeasurementName, directory);
@@ -38,6 +38,16 @@ internal sealed class FileListWorkload : IWorkload
         harness.Add(Id, "reference (no library): readdir + stat of 1,000 files, new process", reference["cold"], "ms");
         double ratio = list["cold"] / reference["cold"];
         harness.Add(Id, "list ÷ readdir + stat", ratio, "x", "≤ 4×", ratio <= 4);
+        if (await harness.MeasureReadyToRunAsync(FileListMeasurement.MeasurementName, directory) is { } r2r
+            && await harness.MeasureReadyToRunAsync(FileListReferenceMeasurement.MeasurementName, referenceDirectory) is { } r2rReference)
+        {
+            harness.Add(Id, "the same, child published ReadyToRun: new process, list 1,000 sessions", r2r["cold"], "ms", "≤ 30 ms", r2r["cold"] <= 30);
+            harness.Add(Id, "· ReadyToRun: of which JIT compiling", r2r["jit"], "ms");
+            harness.Add(Id, "· ReadyToRun reference: readdir + stat of 1,000 files", r2rReference["cold"], "ms");
+            double r2rRatio = r2r["cold"] / r2rReference["cold"];
+            harness.Add(Id, "· ReadyToRun: list ÷ readdir + stat", r2rRatio, "x", "≤ 4×", r2rRatio <= 4);
+        }
+
         harness.Add(Id, "store of 1,000 × 50 messages on disk", FileBench.BytesOnDisk(directory), "B");
     }
 }

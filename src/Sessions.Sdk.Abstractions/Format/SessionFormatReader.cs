@@ -124,7 +124,6 @@ public sealed class SessionFormatReader : IAsyncDisposable
 
     private async Task<SessionMessage?> ReadNextMessageAsync(CancellationToken cancellationToken)
     {
-        string path = CurrentPath;
         ReadOnlyMemory<byte> bytes;
         try
         {
@@ -132,7 +131,7 @@ public sealed class SessionFormatReader : IAsyncDisposable
         }
         catch (JsonException ex)
         {
-            throw SessionFormat.Error(path, ex.Message, ex, _current?.Id);
+            throw SessionFormat.Error(CurrentPath, ex.Message, ex, _current?.Id);
         }
 
         if (_json.TokenType == JsonTokenType.EndArray)
@@ -141,7 +140,17 @@ public sealed class SessionFormatReader : IAsyncDisposable
             return null;
         }
 
-        var message = MessageJson.Read(bytes.Span, path, _current?.Id);
+        SessionMessage message;
+        try
+        {
+            // The path (messages[i]) is built only for an error: reading the same bytes again fails the same way and names it.
+            message = MessageJson.Read(bytes.Span, string.Empty, _current?.Id);
+        }
+        catch (SessionFormatException)
+        {
+            message = MessageJson.Read(bytes.Span, CurrentPath, _current?.Id);
+        }
+
         _messageIndex++;
         return message;
     }

@@ -88,6 +88,22 @@ public sealed class SessionFormatWriter : IAsyncDisposable
         await FlushIfNeededAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Writes one message of the open session given as its JSON object, exactly as <see cref="SessionJson"/> writes it
+    /// (a store that keeps that form hands it over without materializing the message); not checked. Call
+    /// <see cref="FlushPendingAsync"/> every so often.</summary>
+    /// <param name="messageJson">The message's JSON object.</param>
+    /// <exception cref="InvalidOperationException">No session is open.</exception>
+    internal void WriteMessageJson(ReadOnlySpan<byte> messageJson)
+    {
+        if (_state is not State.InSession) throw new InvalidOperationException("Call WriteSessionStartAsync before writing messages.");
+        _writer.WriteRawValue(messageJson, skipInputValidation: true);
+    }
+
+    /// <summary>Writes what is buffered to the stream once it passes the flush threshold.</summary>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>A task that completes when the data is buffered or written.</returns>
+    internal ValueTask FlushPendingAsync(CancellationToken cancellationToken) => FlushIfNeededAsync(cancellationToken);
+
     /// <summary>Ends the open session.</summary>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>A task that completes when the data is buffered or written.</returns>

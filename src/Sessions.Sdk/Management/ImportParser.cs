@@ -25,10 +25,20 @@ internal static class ImportParser
     public static async Task<List<ImportCandidate>> ParseAsync(Stream stream, DateTimeOffset now, CancellationToken cancellationToken)
     {
         byte[] bytes;
-        using (var buffer = new MemoryStream())
+        int expected = 0;
+        try
+        {
+            if (stream.CanSeek) expected = (int)Math.Clamp(stream.Length - stream.Position, 0, Array.MaxLength);
+        }
+        catch (NotSupportedException)
+        {
+        }
+
+        // Sized to the document when the stream knows its length: no regrowth copies, and the buffer itself when it is filled exactly.
+        using (var buffer = new MemoryStream(expected))
         {
             await stream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
-            bytes = buffer.ToArray();
+            bytes = buffer.Length == buffer.Capacity ? buffer.GetBuffer() : buffer.ToArray();
         }
 
         try

@@ -9,6 +9,9 @@ internal static class SessionExporter
     // over it a few times only; small enough that a page (a few MB) keeps memory flat however long the session is.
     private const int PageSize = 4096;
 
+    // Records copied as stored are buffered by the document writer until the page ends: a few hundred KB.
+    private const int StoredPageSize = 512;
+
     public static async Task<int> ExportAsync(ISessionStorage storage, IReadOnlyList<SessionInfo> sessions, bool bundle, Stream stream, SessionExportOptions options, CancellationToken cancellationToken)
     {
         var redactor = options.Redactor;
@@ -23,9 +26,16 @@ internal static class SessionExporter
                     var info = bundle ? await storage.GetAsync(listed.Id, cancellationToken).ConfigureAwait(false) : listed;
                     if (info is null) continue;
                     await writer.WriteSessionStartAsync(redactor is null ? info : ExportRedaction.Redact(info, redactor), cancellationToken).ConfigureAwait(false);
-                    await foreach (var message in ReadMessagesAsync(storage, info, redactor, cancellationToken).ConfigureAwait(false))
+                    if (redactor is null && storage is FileSessionStorage file)
                     {
-                        await writer.WriteMessageAsync(message, cancellationToken).ConfigureAwait(false);
+                        await CopyStoredMessagesAsync(file, info, writer, cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await foreach (var message in ReadMessagesAsync(storage, info, redactor, cancellationToken).ConfigureAwait(false))
+                        {
+                            await writer.WriteMessageAsync(message, cancellationToken).ConfigureAwait(false);
+                        }
                     }
 
                     await writer.WriteSessionEndAsync(cancellationToken).ConfigureAwait(false);
@@ -63,6 +73,26 @@ internal static class SessionExporter
         }
 
         return exported;
+    }
+
+    /// <summary>Copies a file-store session's messages into the document as their stored JSON (no message is materialized), a
+    /// page at a time, up to the count listed when the export started.</summary>
+    /// <remarks>Only for the file store itself, never through a decorator (which may change messages on their way out), and
+    /// only without a redactor.</remarks>
+    private static async Task CopyStoredMessagesAsync(FileSessionStorage storage, SessionInfo info, SessionFormatWriter writer, CancellationToken cancellationToken)
+    {
+        long remaining = info.MessageCount;
+        int skip = 0;
+        while (remaining > 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            int take = (int)Math.Min(StoredPageSize, remaining);
+            int copied = storage.CopyMessageJson(info.Id, skip, take, writer.WriteMessageJson);
+            await writer.FlushPendingAsync(cancellationToken).ConfigureAwait(false);
+            if (copied < take) return;
+            skip += copied;
+            remaining -= copied;
+        }
     }
 
     /// <summary>Reads a session's messages a page at a time, up to the count listed when the export started.</summary>

@@ -83,9 +83,13 @@ internal static class StoreRules
         {
             var message = messages[i] ?? throw new ArgumentException($"{paramName}[{i}] is null.", paramName);
             if (message.Message is null) throw new ArgumentException($"{paramName}[{i}] has no chat message.", paramName);
+
+            // Most messages hold plain text and no extra properties: nothing in them can fail the walk below, so it runs only for
+            // the others.
+            if (IsPlainlyStorable(message)) continue;
             try
             {
-                // First without field names (nothing allocated on the hot path), then again with them to name what is wrong.
+                // First without field names (nothing allocated), then again with them to name what is wrong.
                 ValidateMessage(message, null, paramName);
             }
             catch (ArgumentException)
@@ -111,6 +115,30 @@ internal static class StoreRules
         new($"A message cannot be stored: {exception.Message}", paramName, exception);
 
     private static readonly IReadOnlyDictionary<string, string> SessionInfoEmpty = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>Whether a message certainly passes <see cref="ValidateMessage"/>: no UTF-16 surrogate in any text it holds, no
+    /// additional properties, and only text contents (any other content, or a surrogate, takes the full walk).</summary>
+    private static bool IsPlainlyStorable(SessionMessage message)
+    {
+        var chat = message.Message;
+        if (HasSurrogate(message.ProviderName) || HasSurrogate(message.ModelId) || HasSurrogate(chat.Role.Value) || HasSurrogate(chat.AuthorName)
+            || HasSurrogate(chat.MessageId) || chat.AdditionalProperties is { Count: > 0 })
+        {
+            return false;
+        }
+
+        var contents = chat.Contents;
+        for (int i = 0; i < contents.Count; i++)
+        {
+            var content = contents[i];
+            if (content is null) continue;
+            if (content is not TextContent text || HasSurrogate(text.Text) || content.AdditionalProperties is { Count: > 0 }) return false;
+        }
+
+        return true;
+    }
+
+    private static bool HasSurrogate(string? text) => text is not null && text.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF') >= 0;
 
     private static void ValidateMessage(SessionMessage message, string? field, string paramName)
     {

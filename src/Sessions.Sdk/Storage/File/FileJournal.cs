@@ -24,7 +24,7 @@ internal static class FileJournal
     public const int ChecksumSchemaVersion = 2;
 
     // ,"crc":"xxxxxxxx"} replaces the closing brace of a record.
-    private const int ChecksumSuffixLength = 18;
+    internal const int ChecksumSuffixLength = 18;
 
     private const int BlockSize = 64 * 1024;
     private const int MaxHeaderLength = 64 * 1024;

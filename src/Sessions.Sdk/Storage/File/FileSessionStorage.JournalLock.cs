@@ -112,7 +112,7 @@ internal sealed partial class FileSessionStorage
             int stat = FileNative.TryStat(entry.NativeJournalPath, out var current);
             if (stat == 0 && current.IsSameFile(identity))
             {
-                taken = new JournalLock(handle, identity, owned: !kept);
+                taken = new JournalLock(handle, identity, owned: !kept) { Length = current.Length };
                 return true;
             }
 
@@ -123,6 +123,32 @@ internal sealed partial class FileSessionStorage
         }
 
         return true;
+    }
+
+    /// <summary>The append fast path: locks the journal this process keeps open, without the stripe, when it is still the file at the
+    /// journal's path.</summary>
+    /// <remarks>
+    /// Exclusion between processes rests on the journal's own record lock, which every writer of an existing session takes
+    /// (nothing a user can delete: the lock lives on the journal's inode). An append neither renames, replaces nor removes the
+    /// journal or the metadata document, which are the changes the stripe lock orders while no journal is at the path (creation,
+    /// restoring from the trash); every such change of an existing journal is made under its record lock, so "locked, and the path
+    /// still names this inode" proves this writer is alone on the live journal. The path's stat also gives the journal's length, so
+    /// an append costs the lock, one stat of each of the two paths, the write and the unlock. When the lock is held elsewhere, the
+    /// path names another file, or anything cannot be told, the caller takes the ordinary path (stripe, then journal lock, waiting).
+    /// </remarks>
+    /// <returns>The lock, or <see langword="null"/> to take the ordinary path.</returns>
+    private JournalLock? TryLockKeptJournal(Entry entry, string sessionId)
+    {
+        if (!RecordLocksAvailable || entry.Journal is not { } kept || _disposed) return null;
+        if (FileNative.TryLockRecordExclusive(kept.Handle) != 0) return null;
+        entry.NativeJournalPath ??= FileNative.ToNativePath(JournalPath(sessionId));
+        if (FileNative.TryStat(entry.NativeJournalPath, out var current) == 0 && current.IsSameFile(kept.Identity))
+        {
+            return new JournalLock(kept.Handle, kept.Identity, owned: false) { Length = current.Length };
+        }
+
+        _ = FileNative.TryUnlockRecord(kept.Handle);
+        return null;
     }
 
     /// <summary>Releases the journal lock(s) the operation holds: the one taken at its start and any journal it wrote in place of it.</summary>
@@ -175,10 +201,21 @@ internal sealed partial class FileSessionStorage
         /// <summary>Gets or sets a value indicating whether the lock closes the handle when released.</summary>
         public bool Owned { get; set; } = owned;
 
+        /// <summary>Gets or sets the journal's length seen right after the lock was taken, or -1.</summary>
+        public long Length { get; set; } = -1;
+
         /// <summary>Gets or sets the journal's header once read.</summary>
         public FileJournalHeader? Header { get; set; }
 
         /// <summary>Gets or sets the lock on the journal this one replaced, released with it at the end of the operation.</summary>
         public JournalLock? Retired { get; init; }
+
+        /// <summary>Returns <see cref="Length"/> once (later calls return -1: the operation may have written since).</summary>
+        public long TakeLength()
+        {
+            long length = Length;
+            Length = -1;
+            return length;
+        }
     }
 }

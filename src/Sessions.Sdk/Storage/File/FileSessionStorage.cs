@@ -108,7 +108,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         ArgumentNullException.ThrowIfNull(messages);
         ValidateMessages(messages);
         var entry = GetEntry(sessionId);
-        using var held = await LockAsync(entry, sessionId, cancellationToken).ConfigureAwait(false);
+        using var held = await LockAsync(entry, sessionId, cancellationToken, appendOnly: true).ConfigureAwait(false);
         return Guard<IReadOnlyList<SessionMessage>>(sessionId, () => AppendLocked(entry, sessionId, messages));
     }
 
@@ -365,7 +365,13 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
     /// <summary>Gets a value indicating whether the Linux fast paths (lock files and journals kept open) are in use.</summary>
     private bool UseNative => _options.NativeFastPath && FileNative.IsAvailable;
 
-    private async ValueTask<Held> LockAsync(Entry entry, string sessionId, CancellationToken cancellationToken)
+    /// <param name="entry">The session's entry.</param>
+    /// <param name="sessionId">The session.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <param name="appendOnly">Whether the operation only appends to (or repairs the tail of) the journal at the path, never renaming,
+    /// replacing or removing it: such an operation on a journal this process keeps open needs only the journal's own record lock
+    /// (see <see cref="TryLockKeptJournal"/>), not the stripe's.</param>
+    private async ValueTask<Held> LockAsync(Entry entry, string sessionId, CancellationToken cancellationToken, bool appendOnly = false)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (!await entry.Gate.WaitAsync(_options.LockTimeout, cancellationToken).ConfigureAwait(false))
@@ -376,6 +382,12 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         try
         {
             EnsureRoot();
+            if (appendOnly && TryLockKeptJournal(entry, sessionId) is { } fast)
+            {
+                entry.Locked = fast;
+                return new Held(this, entry, null, stripeHeld: false);
+            }
+
             var handle = await entry.Lock.AcquireAsync(_options.LockTimeout, cancellationToken).ConfigureAwait(false);
             try
             {
@@ -387,7 +399,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
                 throw;
             }
 
-            return new Held(this, entry, handle);
+            return new Held(this, entry, handle, stripeHeld: true);
         }
         catch
         {
@@ -649,7 +661,9 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
                 locked.Owned = false;
             }
 
-            long length = FileNative.TryStat(locked.Handle, out var now) == 0 ? now.Length : RandomAccess.GetLength(locked.Handle);
+            // The length the path's stat gave right after the lock was taken (nothing has written since), once; else asked anew.
+            long length = locked.TakeLength();
+            if (length < 0) length = FileNative.TryStat(locked.Handle, out var now) == 0 ? now.Length : RandomAccess.GetLength(locked.Handle);
             return new OpenedJournal(locked.Handle, header, length, owned: false);
         }
 
@@ -1120,10 +1134,24 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
     /// lines without parsing up to the first wanted one, parses and checks each wanted record, and stops after the last.</summary>
     private List<SessionMessage> ReadForward(string sessionId, SafeFileHandle handle, FileJournalHeader header, long fileLength, int skip, int take)
     {
+        var messages = new List<SessionMessage>(Math.Min(take, 1024));
+        ForEachForward(sessionId, handle, header, fileLength, skip, take, (line, offset, sequence) =>
+            messages.Add(ParseMessage(line, sessionId, header.Checksums, sequence, offset)));
+        return messages;
+    }
+
+    /// <summary>A record visited by <see cref="ForEachForward"/>: its line (without newline), where it starts, and its sequence by position.</summary>
+    private delegate void ForwardRecord(ReadOnlySpan<byte> line, long offset, long sequence);
+
+    /// <summary>Visits <paramref name="take"/> records from position <paramref name="skip"/> on, unparsed: seeks to the nearest
+    /// point the session's offset index knows at or before it (checked: it must start a line holding the expected, intact record),
+    /// splits lines without parsing up to the first wanted one, and stops after the last.</summary>
+    /// <returns>How many records were visited.</returns>
+    private int ForEachForward(string sessionId, SafeFileHandle handle, FileJournalHeader header, long fileLength, int skip, int take, ForwardRecord record)
+    {
         var offsets = GetEntry(sessionId).Offsets;
         string generation = header.Generation;
         var (position, from) = offsets.Seek(generation, skip, header.Length, fileLength);
-        var messages = new List<SessionMessage>(Math.Min(take, 1024));
         if (position > 0)
         {
             // From the byte before the point: it must be a newline (an empty first "line"), and the record at the point must be
@@ -1149,17 +1177,18 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         int firstRead = (int)Math.Clamp(wantedLines * LineEstimate(sessionId, header), 4096, 1024 * 1024);
         long next = position;
         long nextOffset = from;
+        int visited = 0;
         FileJournal.ForEachLine(handle, from, fileLength, (line, offset) =>
         {
             long at = next++;
             nextOffset = offset + line.Length + 1;
             offsets.Record(generation, at, offset);
             if (at < skip) return true;
-            messages.Add(ParseMessage(line, sessionId, header.Checksums, at + 1, offset));
-            return messages.Count < take;
+            record(line, offset, at + 1);
+            return ++visited < take;
         }, firstRead);
         offsets.SetCursor(generation, next, nextOffset);
-        return messages;
+        return visited;
     }
 
     /// <summary>
@@ -1445,7 +1474,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
     }
 
     /// <summary>Holds the in-process gate, the stripe lock and the journal lock until disposed.</summary>
-    private readonly struct Held(FileSessionStorage storage, Entry entry, SafeFileHandle? handle) : IDisposable
+    private readonly struct Held(FileSessionStorage storage, Entry entry, SafeFileHandle? handle, bool stripeHeld) : IDisposable
     {
         public void Dispose()
         {
@@ -1455,7 +1484,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
             }
             finally
             {
-                entry.Lock.Release(handle);
+                if (stripeHeld) entry.Lock.Release(handle);
                 entry.Gate.Release();
             }
         }

@@ -25,10 +25,18 @@ internal static class FileStorageLocation
             }
         }
 
-        string probe = Path.Combine(directory, $".write-check-{Guid.NewGuid():N}");
+        // The probe goes into the store's working folder (.tmp/, where every write of the store begins), not the root: a file
+        // created and deleted in the root would change the root's last-write time at every start, and that time is what lets a
+        // listing trust its catalog without reading the directory (FileSessionCatalog). Creating .tmp/ the first time writes the root.
+        // Only into a real folder: when something else stands at .tmp/ (a link, a file; the store moves it aside when it starts),
+        // the probe goes into the root as before, never through a link out of it.
+        string work = Path.Combine(directory, ".tmp");
+        var folder = new DirectoryInfo(work);
+        bool usable = folder.LinkTarget is null && (!Path.Exists(work) || (folder.Exists && !folder.Attributes.HasFlag(FileAttributes.ReparsePoint)));
+        string probe = Path.Combine(usable ? work : directory, $".write-check-{Environment.ProcessId:x}-{Random.Shared.NextInt64():x}");
         try
         {
-            System.IO.Directory.CreateDirectory(directory);
+            System.IO.Directory.CreateDirectory(usable ? work : directory);
             using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))
             {
             }
