@@ -17,6 +17,13 @@ namespace Sessions.Sdk;
 /// watermark to the highest remaining id, so an id SQLite reuses after deleting the highest rows is never mistaken for an
 /// indexed one. <c>session_messages.checksum</c> is the CRC-32C of the payload (NULL on rows written before version 5).
 /// </para>
+/// <para>
+/// Since version 7 a single message is appended by one autocommit statement, <c>INSERT INTO session_appends</c>: the view's
+/// <c>INSTEAD OF</c> trigger checks that the session row still has the sequence the writer expects (<c>message_count = seq - 1</c>,
+/// read under the write lock the statement holds), inserts the message row and advances the session row (count, time, size,
+/// version, token usage). A writer whose expectation is stale gets <c>RAISE(ABORT, 'sessions: stale append')</c>, nothing is
+/// written, and it appends in a transaction that reads the sequence instead.
+/// </para>
 /// </remarks>
 internal static class SqliteSchema
 {
@@ -113,6 +120,20 @@ internal static class SqliteSchema
             """),
         ("unpriced requests", """
             ALTER TABLE sessions ADD COLUMN usage_unpriced INTEGER NOT NULL DEFAULT 0;
+            """),
+        ("one-statement appends", """
+            CREATE VIEW session_appends (session_id, session_pk, seq, role, ts, text, payload, checksum, now, size, ui, uo, ut, ur, uu) AS
+                SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL WHERE 0;
+            CREATE TRIGGER session_appends_insert INSTEAD OF INSERT ON session_appends BEGIN
+                SELECT RAISE(ABORT, 'sessions: stale append') WHERE NOT EXISTS
+                    (SELECT 1 FROM sessions WHERE pk = new.session_pk AND id = new.session_id AND message_count = new.seq - 1);
+                INSERT INTO session_messages (session_pk, seq, role, ts, text, payload, checksum)
+                    VALUES (new.session_pk, new.seq, new.role, new.ts, new.text, new.payload, new.checksum);
+                UPDATE sessions SET message_count = new.seq, updated_at = max(updated_at, new.now), size_bytes = size_bytes + new.size,
+                    version = version + 1, usage_input = usage_input + new.ui, usage_output = usage_output + new.uo,
+                    usage_total = usage_total + new.ut, usage_requests = usage_requests + new.ur, usage_unpriced = usage_unpriced + new.uu
+                    WHERE pk = new.session_pk;
+            END;
             """),
     ];
 
