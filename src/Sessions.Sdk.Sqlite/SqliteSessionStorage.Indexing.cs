@@ -1,3 +1,5 @@
+using Microsoft.Data.Sqlite;
+
 namespace Sessions.Sdk;
 
 /// <summary>Search indexing off the append path: message rows above the watermark are indexed in batches, never by the append itself.</summary>
@@ -17,12 +19,19 @@ internal sealed partial class SqliteSessionStorage
     /// <summary>The most pending rows one indexing transaction takes, so a long backlog never holds the write lock for long.</summary>
     private const long IndexChunk = 2000;
 
+    /// <summary>The most rows one background indexing transaction takes, so an append never waits long for one.</summary>
+    private const long BackgroundChunk = 128;
+
+    /// <summary>Committed writes of this instance after which a background pass checkpoints the write-ahead log.</summary>
+    private const long CheckpointEvery = 256;
+
     private long _unindexed;
+    private long _uncheckpointed;
     private int _indexing;
     private Task _indexTask = Task.CompletedTask;
 
     /// <summary>Gets or sets how many appended messages start a background indexing pass (0 turns the background pass off; tests).</summary>
-    internal int BackgroundIndexBatch { get; set; } = 256;
+    internal int BackgroundIndexBatch { get; set; } = 32;
 
     /// <summary>Indexes every pending message row now (what a search does first); for tests, diagnostics and the benchmark harness.</summary>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
@@ -84,23 +93,52 @@ internal sealed partial class SqliteSessionStorage
         return indexed;
     }
 
-    /// <summary>Records appended messages and starts a background indexing pass once enough have gathered.</summary>
+    /// <summary>Records appended messages and starts a background pass once enough have gathered.</summary>
     /// <param name="count">The number of messages just appended.</param>
     private void NoteAppended(int count)
     {
         int batch = BackgroundIndexBatch;
-        if (batch <= 0) return;
-        if (Interlocked.Add(ref _unindexed, count) < batch) return;
-        if (Interlocked.CompareExchange(ref _indexing, 1, 0) != 0) return;
-        Interlocked.Exchange(ref _unindexed, 0);
-        _indexTask = Task.Run(IndexInBackgroundAsync);
+        if (batch > 0 && Interlocked.Add(ref _unindexed, count) >= batch) StartBackgroundPass();
     }
 
-    private async Task IndexInBackgroundAsync()
+    /// <summary>Records a committed write (its pages count towards the next checkpoint).</summary>
+    private void NoteWritten()
+    {
+        if (Interlocked.Increment(ref _uncheckpointed) >= CheckpointEvery) StartBackgroundPass();
+    }
+
+    private void StartBackgroundPass()
+    {
+        if (Interlocked.CompareExchange(ref _indexing, 1, 0) != 0) return;
+        _indexTask = Task.Run(BackgroundPassAsync);
+    }
+
+    /// <summary>Indexes what is pending in small transactions and checkpoints the write-ahead log, both off the append path; runs
+    /// again while appends keep coming, so what a search finds pending stays small.</summary>
+    private async Task BackgroundPassAsync()
     {
         try
         {
-            await IndexPendingAsync(CancellationToken.None).ConfigureAwait(false);
+            while (true)
+            {
+                int batch = BackgroundIndexBatch;
+                bool index = batch > 0 && Interlocked.Exchange(ref _unindexed, 0) > 0;
+                if (index)
+                {
+                    // Small transactions: an append waits for at most one of them.
+                    while (await RunAsync(write: true, null, "index", lease => IndexPending(lease, BackgroundChunk), CancellationToken.None).ConfigureAwait(false) == BackgroundChunk)
+                    {
+                    }
+                }
+
+                if (Volatile.Read(ref _uncheckpointed) >= CheckpointEvery)
+                {
+                    Interlocked.Exchange(ref _uncheckpointed, 0);
+                    Checkpoint();
+                }
+
+                if ((batch <= 0 || Volatile.Read(ref _unindexed) < batch) && Volatile.Read(ref _uncheckpointed) < CheckpointEvery) return;
+            }
         }
         catch (Exception ex)
         {
@@ -111,6 +149,27 @@ internal sealed partial class SqliteSessionStorage
         finally
         {
             Volatile.Write(ref _indexing, 0);
+        }
+    }
+
+    /// <summary>Copies committed pages from the write-ahead log into the database without blocking writers (<c>PASSIVE</c>); the
+    /// connections run with <c>wal_autocheckpoint = 0</c>, so no append pays for a checkpoint.</summary>
+    private void Checkpoint()
+    {
+        if (_inMemory) return;
+        var lease = _pool.Rent();
+        bool broken = false;
+        try
+        {
+            lease.Command("PRAGMA wal_checkpoint(PASSIVE)").ExecuteNonQuery();
+        }
+        catch (SqliteException)
+        {
+            broken = true; // best effort: a later pass, or the last connection's close, checkpoints
+        }
+        finally
+        {
+            _pool.Return(lease, broken);
         }
     }
 

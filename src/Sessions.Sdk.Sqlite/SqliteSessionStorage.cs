@@ -725,6 +725,7 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
                 {
                     var result = work(lease); // without a transaction, the work runs autocommit statements or opens its own
                     if (transaction) lease.Execute("COMMIT");
+                    if (write) NoteWritten();
                     return result;
                 }
                 catch
