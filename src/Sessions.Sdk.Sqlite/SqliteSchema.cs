@@ -22,7 +22,9 @@ namespace Sessions.Sdk;
 /// <c>INSTEAD OF</c> trigger checks that the session row still has the sequence the writer expects (<c>message_count = seq - 1</c>,
 /// read under the write lock the statement holds), inserts the message row and advances the session row (count, time, size,
 /// version, token usage). A writer whose expectation is stale gets <c>RAISE(ABORT, 'sessions: stale append')</c>, nothing is
-/// written, and it appends in a transaction that reads the sequence instead.
+/// written, and it appends in a transaction that reads the sequence instead. The message index no longer merges its segments while
+/// rows are indexed (FTS5 <c>automerge</c> 0): indexing what a search finds pending only writes a small segment, and the store's
+/// background pass merges in small separate steps (FTS5 <c>'merge'</c>) off the append and search paths.
 /// </para>
 /// </remarks>
 internal static class SqliteSchema
@@ -134,6 +136,7 @@ internal static class SqliteSchema
                     usage_total = usage_total + new.ut, usage_requests = usage_requests + new.ur, usage_unpriced = usage_unpriced + new.uu
                     WHERE pk = new.session_pk;
             END;
+            INSERT INTO session_messages_fts(session_messages_fts, rank) VALUES ('automerge', 0);
             """),
     ];
 

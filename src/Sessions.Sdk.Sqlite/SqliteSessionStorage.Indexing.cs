@@ -25,6 +25,17 @@ internal sealed partial class SqliteSessionStorage
     /// <summary>Committed writes of this instance after which a background pass checkpoints the write-ahead log.</summary>
     private const long CheckpointEvery = 256;
 
+    /// <summary>Index pages merged per row indexed (a segment's rows fill about a leaf page per three or four messages, and each
+    /// page is merged once per level).</summary>
+    private const long MergePagesPerRow = 2;
+
+    /// <summary>Pages of merge work per merge transaction.</summary>
+    private const long MergeStep = 32;
+
+    /// <summary>Rows indexed (by any path) after which a background pass merges.</summary>
+    private const long MergeEvery = 32;
+
+    private long _unmerged;
     private long _unindexed;
     private long _uncheckpointed;
     private int _indexing;
@@ -61,7 +72,7 @@ internal sealed partial class SqliteSessionStorage
     /// <param name="lease">A lease inside a write transaction.</param>
     /// <param name="limit">The most rows to index.</param>
     /// <returns>The number of rows indexed.</returns>
-    private static long IndexPending(SqliteLease lease, long limit)
+    private long IndexPending(SqliteLease lease, long limit)
     {
         var state = lease.Command("SELECT indexed_upto, (SELECT coalesce(max(id), 0) FROM session_messages) FROM sessions_fts_state");
         long upto, max;
@@ -90,6 +101,7 @@ internal sealed partial class SqliteSessionStorage
         var advance = lease.Command("UPDATE sessions_fts_state SET indexed_upto = $target");
         SqliteLease.Set(advance, "$target", target);
         advance.ExecuteNonQuery();
+        if (Interlocked.Add(ref _unmerged, indexed) >= MergeEvery) StartBackgroundPass();
         return indexed;
     }
 
@@ -131,13 +143,18 @@ internal sealed partial class SqliteSessionStorage
                     }
                 }
 
+                long unmerged = Interlocked.Exchange(ref _unmerged, 0);
+                if (unmerged > 0) await MergeAsync(unmerged * MergePagesPerRow).ConfigureAwait(false);
                 if (Volatile.Read(ref _uncheckpointed) >= CheckpointEvery)
                 {
                     Interlocked.Exchange(ref _uncheckpointed, 0);
                     Checkpoint();
                 }
 
-                if ((batch <= 0 || Volatile.Read(ref _unindexed) < batch) && Volatile.Read(ref _uncheckpointed) < CheckpointEvery) return;
+                if ((batch <= 0 || Volatile.Read(ref _unindexed) < batch) && Volatile.Read(ref _unmerged) < MergeEvery && Volatile.Read(ref _uncheckpointed) < CheckpointEvery)
+                {
+                    return;
+                }
             }
         }
         catch (Exception ex)
@@ -149,6 +166,25 @@ internal sealed partial class SqliteSessionStorage
         finally
         {
             Volatile.Write(ref _indexing, 0);
+        }
+    }
+
+    /// <summary>Merges index segments in small transactions (FTS5 <c>'merge'</c>, about <see cref="MergeStep"/> pages each) until
+    /// <paramref name="budget"/> pages are done or nothing is left to merge; with <c>automerge</c> off (schema version 7) this is the
+    /// only merging besides FTS5's crisis merges, and it never runs inside an append or a search.</summary>
+    private async ValueTask MergeAsync(long budget)
+    {
+        if (TargetSchemaVersion < 7) return;
+        for (long done = 0; done < budget; done += MergeStep)
+        {
+            long changes = await RunAsync(write: true, null, "merge", static lease =>
+            {
+                var total = lease.Command("SELECT total_changes()");
+                long before = (long)total.ExecuteScalar()!;
+                lease.Command($"INSERT INTO session_messages_fts(session_messages_fts, rank) VALUES ('merge', {MergeStep})").ExecuteNonQuery();
+                return (long)total.ExecuteScalar()! - before;
+            }, CancellationToken.None).ConfigureAwait(false);
+            if (changes < 2) return; // FTS5 did no work: no level has enough segments to merge
         }
     }
 
