@@ -148,12 +148,17 @@ internal static class SqliteSchema
     /// <returns>The highest applied migration.</returns>
     public static long ReadVersion(SqliteConnection connection)
     {
-        using var exists = connection.CreateCommand();
-        exists.CommandText = $"SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '{VersionTable}'";
-        if (Convert.ToInt64(exists.ExecuteScalar(), CultureInfo.InvariantCulture) == 0) return 0;
+        // One statement on an existing database (the common open); an empty one has no version table yet.
         using var read = connection.CreateCommand();
         read.CommandText = $"SELECT coalesce(max(version), 0) FROM {VersionTable}";
-        return Convert.ToInt64(read.ExecuteScalar(), CultureInfo.InvariantCulture);
+        try
+        {
+            return Convert.ToInt64(read.ExecuteScalar(), CultureInfo.InvariantCulture);
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == 1 && ex.Message.Contains("no such table", StringComparison.OrdinalIgnoreCase))
+        {
+            return 0;
+        }
     }
 
     /// <summary>Applies every missing migration up to <paramref name="targetVersion"/> in one immediate transaction.</summary>

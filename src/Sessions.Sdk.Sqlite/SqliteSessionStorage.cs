@@ -108,7 +108,7 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
             var select = lease.Command($"SELECT {SessionColumns} FROM sessions WHERE id = $id");
             SqliteLease.Set(select, "$id", sessionId);
             return ReadSingleSession(select);
-        }, cancellationToken);
+        }, cancellationToken, transaction: false); // one statement reads one snapshot
     }
 
     /// <inheritdoc/>
@@ -388,7 +388,7 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
             var select = lease.Command("SELECT 1 FROM sessions WHERE id = $id");
             SqliteLease.Set(select, "$id", sessionId);
             return select.ExecuteScalar() is not null;
-        }, cancellationToken);
+        }, cancellationToken, transaction: false);
     }
 
     /// <inheritdoc/>
@@ -519,7 +519,8 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
     private static SessionUsage ReadUsage(SqliteDataReader reader, int first, int unpricedOrdinal)
     {
         long input = reader.GetInt64(first), output = reader.GetInt64(first + 1), total = reader.GetInt64(first + 2);
-        decimal cost = decimal.Parse(reader.GetString(first + 3), NumberStyles.Float, CultureInfo.InvariantCulture);
+        string costText = reader.GetString(first + 3);
+        decimal cost = costText == "0" ? 0m : decimal.Parse(costText, NumberStyles.Float, CultureInfo.InvariantCulture); // most sessions are unpriced
         int requests = reader.GetInt32(first + 4);
         int unpriced = reader.GetInt32(unpricedOrdinal);
         if (input == 0 && output == 0 && total == 0 && cost == 0 && requests == 0 && unpriced == 0) return SessionUsage.Empty;
@@ -590,7 +591,7 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
 
     private async IAsyncEnumerable<SessionInfo> ListCoreAsync(SessionQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var sessions = await RunAsync(write: false, null, "list", lease => ListPage(lease, query), cancellationToken).ConfigureAwait(false);
+        var sessions = await RunAsync(write: false, null, "list", lease => ListPage(lease, query), cancellationToken, transaction: false).ConfigureAwait(false); // one statement
         foreach (var session in sessions)
         {
             cancellationToken.ThrowIfCancellationRequested();
