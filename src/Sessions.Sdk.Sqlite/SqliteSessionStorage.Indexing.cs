@@ -27,7 +27,7 @@ internal sealed partial class SqliteSessionStorage
 
     /// <summary>Index pages merged per row indexed (a segment's rows fill about a leaf page per three or four messages, and each
     /// page is merged once per level).</summary>
-    private const long MergePagesPerRow = 2;
+    private const long MergePagesPerRow = 1;
 
     /// <summary>Pages of merge work per merge transaction.</summary>
     private const long MergeStep = 32;
@@ -148,7 +148,7 @@ internal sealed partial class SqliteSessionStorage
                 if (Volatile.Read(ref _uncheckpointed) >= CheckpointEvery)
                 {
                     Interlocked.Exchange(ref _uncheckpointed, 0);
-                    Checkpoint();
+                    await CheckpointAsync().ConfigureAwait(false);
                 }
 
                 if ((batch <= 0 || Volatile.Read(ref _unindexed) < batch) && Volatile.Read(ref _unmerged) < MergeEvery && Volatile.Read(ref _uncheckpointed) < CheckpointEvery)
@@ -188,11 +188,27 @@ internal sealed partial class SqliteSessionStorage
         }
     }
 
-    /// <summary>Copies committed pages from the write-ahead log into the database without blocking writers (<c>PASSIVE</c>); the
-    /// connections run with <c>wal_autocheckpoint = 0</c>, so no append pays for a checkpoint.</summary>
-    private void Checkpoint()
+    /// <summary>Copies committed pages from the write-ahead log into the database (<c>PASSIVE</c>) off the append path: first while
+    /// appends go on (most of the copying), then once more holding the write gate, so the checkpoint completes and the next write
+    /// starts the log over (a checkpoint that never catches up with a stream of appends would let the log grow without bound).
+    /// The connections run with <c>wal_autocheckpoint = 0</c>, so no append copies pages itself.</summary>
+    private async ValueTask CheckpointAsync()
     {
         if (_inMemory) return;
+        RunCheckpoint();
+        await _writeGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            RunCheckpoint();
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    private void RunCheckpoint()
+    {
         var lease = _pool.Rent();
         bool broken = false;
         try

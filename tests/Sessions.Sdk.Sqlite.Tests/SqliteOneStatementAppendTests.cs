@@ -198,6 +198,40 @@ public sealed class SqliteOneStatementAppendTests
         Assert.That(messages.Select(m => m.Text), Is.EqualTo(Enumerable.Range(0, 30).Select(i => "durable " + Token(i))));
     }
 
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task ManyAppends_BackgroundPassMergesTheIndexAndCheckpointsTheLog()
+    {
+        string wal = _database.FilePath + "-wal";
+        long largestLog = 0;
+        using (var store = _database.CreateStore())
+        {
+            await store.CreateAsync(Session("big"), []);
+            string padding = string.Concat(Enumerable.Repeat("filler text for a long message ", 30));
+            for (int i = 0; i < 1500; i++)
+            {
+                await store.AppendMessagesAsync("big", [Message(Token(i) + " " + padding)]);
+                if (File.Exists(wal)) largestLog = Math.Max(largestLog, new FileInfo(wal).Length);
+            }
+
+            var hits = await SearchAsync(store, Token(1499));
+            Assert.That(hits.Single().Sequence, Is.EqualTo(1500));
+        }
+
+        // Without checkpoints the log would hold every page written: more than 1,500 × 4 pages of 4 KiB.
+        Assert.That(largestLog, Is.LessThan(16L * 1024 * 1024), "the write-ahead log is checkpointed while the appends go on");
+        using var raw = _database.OpenRaw();
+        using var config = raw.CreateCommand();
+        config.CommandText = "SELECT v FROM session_messages_fts_config WHERE k = 'automerge'";
+        Assert.That(config.ExecuteScalar(), Is.EqualTo(0L), "indexing never merges inside an append's or a search's transaction");
+        using var segments = raw.CreateCommand();
+        segments.CommandText = "SELECT count(DISTINCT segid) FROM session_messages_fts_idx";
+        Assert.That(segments.ExecuteScalar(), Is.LessThanOrEqualTo(24L), "the background pass merged the small segments of its batches");
+        using var check = raw.CreateCommand();
+        check.CommandText = "INSERT INTO session_messages_fts(session_messages_fts) VALUES ('integrity-check')";
+        Assert.DoesNotThrow(() => check.ExecuteNonQuery());
+    }
+
     private List<(long Id, long SessionPk, long Seq, byte[] Payload, uint Checksum)> Rows()
     {
         using var raw = _database.OpenRaw();
