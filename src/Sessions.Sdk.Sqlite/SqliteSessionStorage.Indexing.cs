@@ -29,8 +29,8 @@ internal sealed partial class SqliteSessionStorage
     /// page is merged once per level).</summary>
     private const long MergePagesPerRow = 1;
 
-    /// <summary>Pages of merge work per merge transaction.</summary>
-    private const long MergeStep = 32;
+    /// <summary>Pages of merge work per merge transaction (an append or a search waits for at most one step).</summary>
+    private const long MergeStep = 16;
 
     /// <summary>Rows indexed (by any path) after which a background pass merges.</summary>
     private const long MergeEvery = 32;
@@ -194,8 +194,7 @@ internal sealed partial class SqliteSessionStorage
     /// The connections run with <c>wal_autocheckpoint = 0</c>, so no append copies pages itself.</summary>
     private async ValueTask CheckpointAsync()
     {
-        if (_inMemory) return;
-        RunCheckpoint();
+        if (_inMemory || RunCheckpoint()) return;
         await _writeGate.WaitAsync().ConfigureAwait(false);
         try
         {
@@ -207,17 +206,21 @@ internal sealed partial class SqliteSessionStorage
         }
     }
 
-    private void RunCheckpoint()
+    /// <summary>Runs one passive checkpoint.</summary>
+    /// <returns>Whether it copied every frame of the log (so the next write starts the log over).</returns>
+    private bool RunCheckpoint()
     {
         var lease = _pool.Rent();
         bool broken = false;
         try
         {
-            lease.Command("PRAGMA wal_checkpoint(PASSIVE)").ExecuteNonQuery();
+            using var reader = lease.Command("PRAGMA wal_checkpoint(PASSIVE)").ExecuteReader();
+            return reader.Read() && reader.GetInt64(0) == 0 && reader.GetInt64(1) == reader.GetInt64(2); // not busy; log frames = copied frames
         }
         catch (SqliteException)
         {
             broken = true; // best effort: a later pass, or the last connection's close, checkpoints
+            return true;
         }
         finally
         {
