@@ -137,10 +137,10 @@ internal sealed partial class SqliteSessionStorage
                 bool index = batch > 0 && Interlocked.Exchange(ref _unindexed, 0) > 0;
                 if (index)
                 {
-                    // Small transactions: an append waits for at most one of them.
-                    while (await RunAsync(write: true, null, "index", lease => IndexPending(lease, BackgroundChunk), CancellationToken.None).ConfigureAwait(false) == BackgroundChunk)
-                    {
-                    }
+                    // One small transaction per round (an append waits for at most one of them); what is left counts towards the next
+                    // round, so merging and checkpointing get their turn even when appends outpace indexing.
+                    long indexed = await RunAsync(write: true, null, "index", lease => IndexPending(lease, BackgroundChunk), CancellationToken.None).ConfigureAwait(false);
+                    if (indexed == BackgroundChunk) Interlocked.Add(ref _unindexed, batch);
                 }
 
                 long unmerged = Interlocked.Exchange(ref _unmerged, 0);
@@ -225,6 +225,18 @@ internal sealed partial class SqliteSessionStorage
         finally
         {
             _pool.Return(lease, broken);
+        }
+    }
+
+    /// <summary>Completes when no background pass is running (for tests and diagnostics).</summary>
+    /// <returns>A task that completes when the background work started so far is done.</returns>
+    internal async Task WhenIdleAsync()
+    {
+        while (Volatile.Read(ref _indexing) != 0)
+        {
+            var pass = _indexTask;
+            if (pass.IsCompleted) await Task.Delay(1).ConfigureAwait(false); // the pass starting now has not published its task yet
+            else await pass.ConfigureAwait(false);
         }
     }
 
