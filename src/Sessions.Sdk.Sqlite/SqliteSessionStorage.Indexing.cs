@@ -194,7 +194,8 @@ internal sealed partial class SqliteSessionStorage
     /// The connections run with <c>wal_autocheckpoint = 0</c>, so no append copies pages itself.</summary>
     private async ValueTask CheckpointAsync()
     {
-        if (_inMemory || RunCheckpoint()) return;
+        if (_inMemory) return;
+        RunCheckpoint();
         await _writeGate.WaitAsync().ConfigureAwait(false);
         try
         {
@@ -206,21 +207,17 @@ internal sealed partial class SqliteSessionStorage
         }
     }
 
-    /// <summary>Runs one passive checkpoint.</summary>
-    /// <returns>Whether it copied every frame of the log (so the next write starts the log over).</returns>
-    private bool RunCheckpoint()
+    private void RunCheckpoint()
     {
         var lease = _pool.Rent();
         bool broken = false;
         try
         {
-            using var reader = lease.Command("PRAGMA wal_checkpoint(PASSIVE)").ExecuteReader();
-            return reader.Read() && reader.GetInt64(0) == 0 && reader.GetInt64(1) == reader.GetInt64(2); // not busy; log frames = copied frames
+            lease.Command("PRAGMA wal_checkpoint(PASSIVE)").ExecuteNonQuery();
         }
         catch (SqliteException)
         {
             broken = true; // best effort: a later pass, or the last connection's close, checkpoints
-            return true;
         }
         finally
         {
