@@ -55,7 +55,7 @@ internal sealed class Harness : IDisposable
         var runs = new List<IReadOnlyDictionary<string, double>>();
         for (int i = 0; i < Repetitions; i++)
         {
-            runs.Add(await RunChildProcessAsync(executable, measurement, args));
+            runs.Add(await RunChildExecutableAsync(executable, measurement, args));
         }
 
         return runs[0].Keys.ToDictionary(k => k, k => Median(runs.Select(r => r[k])));
@@ -105,10 +105,14 @@ internal sealed class Harness : IDisposable
 
     /// <summary>Runs a child measurement once in a fresh process of this harness.</summary>
     public static Task<IReadOnlyDictionary<string, double>> RunChildProcessAsync(string measurement, params string[] args) =>
-        RunChildProcessAsync(executable: null, measurement, args);
+        StartChildAsync(executable: null, measurement, args);
 
-    /// <summary>Runs a child measurement once in a fresh process: this harness, or another executable of it (a ReadyToRun publish).</summary>
-    public static async Task<IReadOnlyDictionary<string, double>> RunChildProcessAsync(string? executable, string measurement, params string[] args)
+    /// <summary>Runs a child measurement once in a fresh process of another executable of this harness (a ReadyToRun publish).</summary>
+    /// <remarks>Its own name: an overload taking the executable first would capture <c>RunChildProcessAsync(measurement, arg, …)</c>.</remarks>
+    public static Task<IReadOnlyDictionary<string, double>> RunChildExecutableAsync(string executable, string measurement, params string[] args) =>
+        StartChildAsync(executable, measurement, args);
+
+    private static async Task<IReadOnlyDictionary<string, double>> StartChildAsync(string? executable, string measurement, string[] args)
     {
         var psi = new ProcessStartInfo(executable ?? Environment.ProcessPath!)
         {
