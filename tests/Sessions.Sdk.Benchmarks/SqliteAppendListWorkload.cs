@@ -58,7 +58,7 @@ internal sealed class SqliteAppendListWorkload : IWorkload
 
         string listDatabase = Path.Combine(directory, "list.db");
         var setup = Stopwatch.StartNew();
-        await Harness.RunChildProcessAsync(executable: null, SqliteFixtureMeasurement.MeasurementName, listDatabase, SqliteListMeasurement.Sessions.ToString(CultureInfo.InvariantCulture), Harness.Size(50, 5).ToString(CultureInfo.InvariantCulture));
+        await Harness.RunChildProcessAsync(SqliteFixtureMeasurement.MeasurementName, listDatabase, SqliteListMeasurement.Sessions.ToString(CultureInfo.InvariantCulture), Harness.Size(50, 5).ToString(CultureInfo.InvariantCulture));
         Console.Error.WriteLine($"{Id}: list fixture of 1,000 × 50 messages written through the store in {setup.Elapsed.TotalSeconds:0.0} s");
         var list = await harness.MeasureAsync(SqliteListMeasurement.MeasurementName, listDatabase);
         harness.Add(Id, "new process: open store (first connection, PRAGMAs, schema check)", list["open"], "ms");

@@ -23,7 +23,7 @@ internal sealed class SqliteSearchWorkload : IWorkload
         Directory.CreateDirectory(directory);
         string database = Path.Combine(directory, "search.db");
         var setup = Stopwatch.StartNew();
-        await Harness.RunChildProcessAsync(executable: null, SqliteFixtureMeasurement.MeasurementName, database, Sessions.ToString(CultureInfo.InvariantCulture), MessagesPerSession.ToString(CultureInfo.InvariantCulture));
+        await Harness.RunChildProcessAsync(SqliteFixtureMeasurement.MeasurementName, database, Sessions.ToString(CultureInfo.InvariantCulture), MessagesPerSession.ToString(CultureInfo.InvariantCulture));
         Console.Error.WriteLine($"{Id}: fixture of {Sessions} x {MessagesPerSession} messages written through the store in {setup.Elapsed.TotalSeconds:0.0} s");
         var figures = await harness.MeasureAsync(SqliteSearchMeasurement.MeasurementName, database);
         harness.Add(Id, "search p50, 50 queries with snippets, 1,000 × 100 msgs (FTS5, bm25, take 20)", figures["p50"], "ms", "≤ 5 ms", figures["p50"] <= 5);
