@@ -70,7 +70,7 @@ internal sealed class SqliteConnectionPool : IDisposable
         string synchronous = _options.Synchronous == SqliteSynchronousMode.Full ? "FULL" : "NORMAL";
         using (var pragma = connection.CreateCommand())
         {
-            pragma.CommandText = string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {busyMs}; PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON; PRAGMA journal_size_limit = 4194304;");
+            pragma.CommandText = string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {busyMs}; PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON; PRAGMA journal_size_limit = 4194304; PRAGMA wal_autocheckpoint = 0;");
             pragma.ExecuteNonQuery();
         }
 

@@ -27,6 +27,22 @@ internal sealed class SqliteLease : IDisposable
         return command;
     }
 
+    /// <summary>Gets a cached command for <paramref name="sql"/> whose parameters are created once, in the order of
+    /// <paramref name="names"/>, so a hot path sets them by index.</summary>
+    /// <param name="sql">The statement text.</param>
+    /// <param name="names">The parameter names, with their prefix.</param>
+    /// <returns>The command.</returns>
+    public SqliteCommand Prepared(string sql, params ReadOnlySpan<string> names)
+    {
+        var command = Command(sql);
+        if (command.Parameters.Count == 0)
+        {
+            foreach (string name in names) command.Parameters.Add(new SqliteParameter(name, DBNull.Value));
+        }
+
+        return command;
+    }
+
     /// <summary>Sets (adding when missing) a named parameter of a cached command.</summary>
     /// <param name="command">The command.</param>
     /// <param name="name">The parameter name, with its prefix.</param>

@@ -17,6 +17,15 @@ namespace Sessions.Sdk;
 /// watermark to the highest remaining id, so an id SQLite reuses after deleting the highest rows is never mistaken for an
 /// indexed one. <c>session_messages.checksum</c> is the CRC-32C of the payload (NULL on rows written before version 5).
 /// </para>
+/// <para>
+/// Since version 7 a single message is appended by one autocommit statement, <c>INSERT INTO session_appends</c>: the view's
+/// <c>INSTEAD OF</c> trigger checks that the session row still has the sequence the writer expects (<c>message_count = seq - 1</c>,
+/// read under the write lock the statement holds), inserts the message row and advances the session row (count, time, size,
+/// version, token usage). A writer whose expectation is stale gets <c>RAISE(ABORT, 'sessions: stale append')</c>, nothing is
+/// written, and it appends in a transaction that reads the sequence instead. The message index no longer merges its segments while
+/// rows are indexed (FTS5 <c>automerge</c> 0): indexing what a search finds pending only writes a small segment, and the store's
+/// background pass merges in small separate steps (FTS5 <c>'merge'</c>) off the append and search paths.
+/// </para>
 /// </remarks>
 internal static class SqliteSchema
 {
@@ -114,6 +123,21 @@ internal static class SqliteSchema
         ("unpriced requests", """
             ALTER TABLE sessions ADD COLUMN usage_unpriced INTEGER NOT NULL DEFAULT 0;
             """),
+        ("one-statement appends", """
+            CREATE VIEW session_appends (session_id, session_pk, seq, role, ts, text, payload, checksum, now, size, ui, uo, ut, ur, uu) AS
+                SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL WHERE 0;
+            CREATE TRIGGER session_appends_insert INSTEAD OF INSERT ON session_appends BEGIN
+                SELECT RAISE(ABORT, 'sessions: stale append') WHERE NOT EXISTS
+                    (SELECT 1 FROM sessions WHERE pk = new.session_pk AND id = new.session_id AND message_count = new.seq - 1);
+                INSERT INTO session_messages (session_pk, seq, role, ts, text, payload, checksum)
+                    VALUES (new.session_pk, new.seq, new.role, new.ts, new.text, new.payload, new.checksum);
+                UPDATE sessions SET message_count = new.seq, updated_at = max(updated_at, new.now), size_bytes = size_bytes + new.size,
+                    version = version + 1, usage_input = usage_input + new.ui, usage_output = usage_output + new.uo,
+                    usage_total = usage_total + new.ut, usage_requests = usage_requests + new.ur, usage_unpriced = usage_unpriced + new.uu
+                    WHERE pk = new.session_pk;
+            END;
+            INSERT INTO session_messages_fts(session_messages_fts, rank) VALUES ('automerge', 0);
+            """),
     ];
 
     /// <summary>Gets the schema version this library creates and understands.</summary>
@@ -124,12 +148,17 @@ internal static class SqliteSchema
     /// <returns>The highest applied migration.</returns>
     public static long ReadVersion(SqliteConnection connection)
     {
-        using var exists = connection.CreateCommand();
-        exists.CommandText = $"SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '{VersionTable}'";
-        if (Convert.ToInt64(exists.ExecuteScalar(), CultureInfo.InvariantCulture) == 0) return 0;
+        // One statement on an existing database (the common open); an empty one has no version table yet.
         using var read = connection.CreateCommand();
         read.CommandText = $"SELECT coalesce(max(version), 0) FROM {VersionTable}";
-        return Convert.ToInt64(read.ExecuteScalar(), CultureInfo.InvariantCulture);
+        try
+        {
+            return Convert.ToInt64(read.ExecuteScalar(), CultureInfo.InvariantCulture);
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == 1 && ex.Message.Contains("no such table", StringComparison.OrdinalIgnoreCase))
+        {
+            return 0;
+        }
     }
 
     /// <summary>Applies every missing migration up to <paramref name="targetVersion"/> in one immediate transaction.</summary>

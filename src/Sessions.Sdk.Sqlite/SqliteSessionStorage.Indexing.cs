@@ -1,3 +1,5 @@
+using Microsoft.Data.Sqlite;
+
 namespace Sessions.Sdk;
 
 /// <summary>Search indexing off the append path: message rows above the watermark are indexed in batches, never by the append itself.</summary>
@@ -17,12 +19,30 @@ internal sealed partial class SqliteSessionStorage
     /// <summary>The most pending rows one indexing transaction takes, so a long backlog never holds the write lock for long.</summary>
     private const long IndexChunk = 2000;
 
+    /// <summary>The most rows one background indexing transaction takes, so an append never waits long for one.</summary>
+    private const long BackgroundChunk = 128;
+
+    /// <summary>Committed writes of this instance after which a background pass checkpoints the write-ahead log.</summary>
+    private const long CheckpointEvery = 256;
+
+    /// <summary>Index pages merged per row indexed (a segment's rows fill about a leaf page per three or four messages, and each
+    /// page is merged once per level).</summary>
+    private const long MergePagesPerRow = 1;
+
+    /// <summary>Pages of merge work per merge transaction (an append or a search waits for at most one step).</summary>
+    private const long MergeStep = 16;
+
+    /// <summary>Rows indexed (by any path) after which a background pass merges.</summary>
+    private const long MergeEvery = 32;
+
+    private long _unmerged;
     private long _unindexed;
+    private long _uncheckpointed;
     private int _indexing;
     private Task _indexTask = Task.CompletedTask;
 
     /// <summary>Gets or sets how many appended messages start a background indexing pass (0 turns the background pass off; tests).</summary>
-    internal int BackgroundIndexBatch { get; set; } = 256;
+    internal int BackgroundIndexBatch { get; set; } = 32;
 
     /// <summary>Indexes every pending message row now (what a search does first); for tests, diagnostics and the benchmark harness.</summary>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
@@ -52,7 +72,7 @@ internal sealed partial class SqliteSessionStorage
     /// <param name="lease">A lease inside a write transaction.</param>
     /// <param name="limit">The most rows to index.</param>
     /// <returns>The number of rows indexed.</returns>
-    private static long IndexPending(SqliteLease lease, long limit)
+    private long IndexPending(SqliteLease lease, long limit)
     {
         var state = lease.Command("SELECT indexed_upto, (SELECT coalesce(max(id), 0) FROM session_messages) FROM sessions_fts_state");
         long upto, max;
@@ -81,26 +101,61 @@ internal sealed partial class SqliteSessionStorage
         var advance = lease.Command("UPDATE sessions_fts_state SET indexed_upto = $target");
         SqliteLease.Set(advance, "$target", target);
         advance.ExecuteNonQuery();
+        if (Interlocked.Add(ref _unmerged, indexed) >= MergeEvery) StartBackgroundPass();
         return indexed;
     }
 
-    /// <summary>Records appended messages and starts a background indexing pass once enough have gathered.</summary>
+    /// <summary>Records appended messages and starts a background pass once enough have gathered.</summary>
     /// <param name="count">The number of messages just appended.</param>
     private void NoteAppended(int count)
     {
         int batch = BackgroundIndexBatch;
-        if (batch <= 0) return;
-        if (Interlocked.Add(ref _unindexed, count) < batch) return;
-        if (Interlocked.CompareExchange(ref _indexing, 1, 0) != 0) return;
-        Interlocked.Exchange(ref _unindexed, 0);
-        _indexTask = Task.Run(IndexInBackgroundAsync);
+        if (batch > 0 && Interlocked.Add(ref _unindexed, count) >= batch) StartBackgroundPass();
     }
 
-    private async Task IndexInBackgroundAsync()
+    /// <summary>Records a committed write (its pages count towards the next checkpoint).</summary>
+    private void NoteWritten()
+    {
+        if (Interlocked.Increment(ref _uncheckpointed) >= CheckpointEvery) StartBackgroundPass();
+    }
+
+    private void StartBackgroundPass()
+    {
+        if (Interlocked.CompareExchange(ref _indexing, 1, 0) != 0) return;
+        _indexTask = Task.Run(BackgroundPassAsync);
+    }
+
+    /// <summary>Indexes what is pending in small transactions and checkpoints the write-ahead log, both off the append path; runs
+    /// again while appends keep coming, so what a search finds pending stays small.</summary>
+    private async Task BackgroundPassAsync()
     {
         try
         {
-            await IndexPendingAsync(CancellationToken.None).ConfigureAwait(false);
+            while (true)
+            {
+                int batch = BackgroundIndexBatch;
+                bool index = batch > 0 && Interlocked.Exchange(ref _unindexed, 0) > 0;
+                if (index)
+                {
+                    // One small transaction per round (an append waits for at most one of them); what is left counts towards the next
+                    // round, so merging and checkpointing get their turn even when appends outpace indexing.
+                    long indexed = await RunAsync(write: true, null, "index", lease => IndexPending(lease, BackgroundChunk), CancellationToken.None).ConfigureAwait(false);
+                    if (indexed == BackgroundChunk) Interlocked.Add(ref _unindexed, batch);
+                }
+
+                long unmerged = Interlocked.Exchange(ref _unmerged, 0);
+                if (unmerged > 0) await MergeAsync(unmerged * MergePagesPerRow).ConfigureAwait(false);
+                if (Volatile.Read(ref _uncheckpointed) >= CheckpointEvery)
+                {
+                    Interlocked.Exchange(ref _uncheckpointed, 0);
+                    await CheckpointAsync().ConfigureAwait(false);
+                }
+
+                if ((batch <= 0 || Volatile.Read(ref _unindexed) < batch) && Volatile.Read(ref _unmerged) < MergeEvery && Volatile.Read(ref _uncheckpointed) < CheckpointEvery)
+                {
+                    return;
+                }
+            }
         }
         catch (Exception ex)
         {
@@ -111,6 +166,74 @@ internal sealed partial class SqliteSessionStorage
         finally
         {
             Volatile.Write(ref _indexing, 0);
+        }
+    }
+
+    /// <summary>Merges index segments in small transactions (FTS5 <c>'merge'</c>, about <see cref="MergeStep"/> pages each) until
+    /// <paramref name="budget"/> pages are done or nothing is left to merge; with <c>automerge</c> off (schema version 7) this is the
+    /// only merging besides FTS5's crisis merges, and it never runs inside an append or a search.</summary>
+    private async ValueTask MergeAsync(long budget)
+    {
+        if (TargetSchemaVersion < 7) return;
+        for (long done = 0; done < budget; done += MergeStep)
+        {
+            long changes = await RunAsync(write: true, null, "merge", static lease =>
+            {
+                var total = lease.Command("SELECT total_changes()");
+                long before = (long)total.ExecuteScalar()!;
+                lease.Command($"INSERT INTO session_messages_fts(session_messages_fts, rank) VALUES ('merge', {MergeStep})").ExecuteNonQuery();
+                return (long)total.ExecuteScalar()! - before;
+            }, CancellationToken.None).ConfigureAwait(false);
+            if (changes < 2) return; // FTS5 did no work: no level has enough segments to merge
+        }
+    }
+
+    /// <summary>Copies committed pages from the write-ahead log into the database (<c>PASSIVE</c>) off the append path: first while
+    /// appends go on (most of the copying), then once more holding the write gate, so the checkpoint completes and the next write
+    /// starts the log over (a checkpoint that never catches up with a stream of appends would let the log grow without bound).
+    /// The connections run with <c>wal_autocheckpoint = 0</c>, so no append copies pages itself.</summary>
+    private async ValueTask CheckpointAsync()
+    {
+        if (_inMemory) return;
+        RunCheckpoint();
+        await _writeGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            RunCheckpoint();
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    private void RunCheckpoint()
+    {
+        var lease = _pool.Rent();
+        bool broken = false;
+        try
+        {
+            lease.Command("PRAGMA wal_checkpoint(PASSIVE)").ExecuteNonQuery();
+        }
+        catch (SqliteException)
+        {
+            broken = true; // best effort: a later pass, or the last connection's close, checkpoints
+        }
+        finally
+        {
+            _pool.Return(lease, broken);
+        }
+    }
+
+    /// <summary>Completes when no background pass is running (for tests and diagnostics).</summary>
+    /// <returns>A task that completes when the background work started so far is done.</returns>
+    internal async Task WhenIdleAsync()
+    {
+        while (Volatile.Read(ref _indexing) != 0)
+        {
+            var pass = _indexTask;
+            if (pass.IsCompleted) await Task.Delay(1).ConfigureAwait(false); // the pass starting now has not published its task yet
+            else await pass.ConfigureAwait(false);
         }
     }
 

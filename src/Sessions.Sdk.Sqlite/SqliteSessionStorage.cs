@@ -13,6 +13,9 @@ namespace Sessions.Sdk;
 /// </remarks>
 internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSearch, IDisposable, IAsyncDisposable
 {
+    private const string StaleAppend = "sessions: stale append";
+    private const int MaxSequenceHints = 4096;
+
     private const string SessionColumns =
         "pk, id, title, kind, tags, metadata, system_prompt, provider, model, parent_id, branched_at, message_count, " +
         "created_at, updated_at, size_bytes, usage_input, usage_output, usage_total, usage_cost, usage_requests, version, usage_unpriced";
@@ -25,6 +28,10 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
     private readonly bool _inMemory;
     private readonly Lock _initLock = new();
     private readonly SemaphoreSlim _writeGate = new(1, 1);
+
+    /// <summary>The next sequence (and row key) of sessions this instance appended to: hints for the one-statement append, read
+    /// and written only by writers holding <see cref="_writeGate"/>; the statement itself checks them, so a stale hint costs a retry.</summary>
+    private readonly Dictionary<string, (long Pk, long Sequence)> _nextSequences = new(StringComparer.Ordinal);
     private volatile bool _initialized;
 
     public SqliteSessionStorage(SqliteStorageOptions options, TimeProvider timeProvider, ILogger logger)
@@ -83,6 +90,7 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
             object? pk = insert.ExecuteScalar();
             if (pk is null or DBNull) throw new SessionAlreadyExistsException(session.Id);
             long size = InsertMessages(lease, (long)pk, messages, firstSequence: 1);
+            NoteNextSequence(session.Id, (long)pk, messages.Count + 1L);
             if (messages.Count > 0) IndexPending(lease, long.MaxValue); // a bulk write: one segment for its rows and whatever was pending
             var select = lease.Command($"UPDATE sessions SET size_bytes = $size WHERE pk = $pk RETURNING {SessionColumns}");
             SqliteLease.Set(select, "$size", size);
@@ -100,7 +108,7 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
             var select = lease.Command($"SELECT {SessionColumns} FROM sessions WHERE id = $id");
             SqliteLease.Set(select, "$id", sessionId);
             return ReadSingleSession(select);
-        }, cancellationToken);
+        }, cancellationToken, transaction: false); // one statement reads one snapshot
     }
 
     /// <inheritdoc/>
@@ -132,48 +140,117 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
 
         bool hasUsage = added != SessionUsage.Empty;
         long now = _timeProvider.GetUtcNow().UtcTicks;
-        var appended = RunAsync<IReadOnlyList<SessionMessage>>(write: true, sessionId, "append", lease =>
+        if (messages.Count == 1 && added.Cost == 0m)
         {
-            // The session row is the sequence counter: the write lock serializes appenders, so each reads its own range.
-            // Every appended message advances the version, so a replacement based on an older read cannot drop it.
-            var claim = lease.Command(
-                "UPDATE sessions SET message_count = message_count + $n, updated_at = max(updated_at, $now), size_bytes = size_bytes + $size, version = version + $n " +
-                "WHERE id = $id RETURNING pk, message_count, usage_input, usage_output, usage_total, usage_cost, usage_requests, usage_unpriced");
-            SqliteLease.Set(claim, "$n", (long)messages.Count);
-            SqliteLease.Set(claim, "$now", now);
-            SqliteLease.Set(claim, "$size", size);
-            SqliteLease.Set(claim, "$id", sessionId);
-            long pk, first;
-            SessionUsage usage;
-            using (var reader = claim.ExecuteReader())
+            // The common case, one message: one autocommit statement when this instance knows the session's next sequence.
+            var one = RunAsync<IReadOnlyList<SessionMessage>>(write: true, sessionId, "append", lease =>
             {
-                if (!reader.Read()) throw new SessionNotFoundException(sessionId);
-                pk = reader.GetInt64(0);
-                first = reader.GetInt64(1) - messages.Count + 1;
-                usage = hasUsage ? ReadUsage(reader, 2, 7) : SessionUsage.Empty;
-            }
+                if (TryAppendOne(lease, sessionId, messages[0], templates[0], now, size, added) is { } message) return [message];
+                lease.Execute("BEGIN IMMEDIATE");
+                var stored = AppendLocked(lease, sessionId, messages, templates, now, size, added, hasUsage);
+                lease.Execute("COMMIT");
+                return stored;
+            }, cancellationToken, transaction: false);
+            return AppendedAsync(one, 1);
+        }
 
-            var insert = lease.Command(InsertMessageSql);
-            var stored = new SessionMessage[messages.Count];
-            for (int i = 0; i < messages.Count; i++)
-            {
-                var message = messages[i] with { Sequence = first + i };
-                InsertMessage(insert, pk, message, templates[i].For(message));
-                stored[i] = message;
-            }
-
-            if (hasUsage)
-            {
-                var update = lease.Command(
-                    "UPDATE sessions SET usage_input = $ui, usage_output = $uo, usage_total = $ut, usage_cost = $uc, usage_requests = $ur, usage_unpriced = $uu WHERE pk = $pk");
-                SetUsage(update, usage.Add(added));
-                SqliteLease.Set(update, "$pk", pk);
-                update.ExecuteNonQuery();
-            }
-
-            return stored;
-        }, cancellationToken);
+        var appended = RunAsync<IReadOnlyList<SessionMessage>>(write: true, sessionId, "append", lease =>
+            AppendLocked(lease, sessionId, messages, templates, now, size, added, hasUsage), cancellationToken);
         return AppendedAsync(appended, messages.Count);
+    }
+
+    /// <summary>Appends inside a write transaction: reads the next sequence from the session row it advances (the slow path, and any
+    /// append of several messages or of priced usage).</summary>
+    private SessionMessage[] AppendLocked(
+        SqliteLease lease, string sessionId, IReadOnlyList<SessionMessage> messages, PayloadTemplate[] templates, long now, long size, SessionUsage added, bool hasUsage)
+    {
+        // The session row is the sequence counter: the write lock serializes appenders, so each reads its own range.
+        // Every appended message advances the version, so a replacement based on an older read cannot drop it.
+        var claim = lease.Command(
+            "UPDATE sessions SET message_count = message_count + $n, updated_at = max(updated_at, $now), size_bytes = size_bytes + $size, version = version + $n " +
+            "WHERE id = $id RETURNING pk, message_count, usage_input, usage_output, usage_total, usage_cost, usage_requests, usage_unpriced");
+        SqliteLease.Set(claim, "$n", (long)messages.Count);
+        SqliteLease.Set(claim, "$now", now);
+        SqliteLease.Set(claim, "$size", size);
+        SqliteLease.Set(claim, "$id", sessionId);
+        long pk, first;
+        SessionUsage usage;
+        using (var reader = claim.ExecuteReader())
+        {
+            if (!reader.Read()) throw new SessionNotFoundException(sessionId);
+            pk = reader.GetInt64(0);
+            first = reader.GetInt64(1) - messages.Count + 1;
+            usage = hasUsage ? ReadUsage(reader, 2, 7) : SessionUsage.Empty;
+        }
+
+        var insert = lease.Command(InsertMessageSql);
+        var stored = new SessionMessage[messages.Count];
+        for (int i = 0; i < messages.Count; i++)
+        {
+            var message = messages[i] with { Sequence = first + i };
+            InsertMessage(insert, pk, message, templates[i].For(message));
+            stored[i] = message;
+        }
+
+        if (hasUsage)
+        {
+            var update = lease.Command(
+                "UPDATE sessions SET usage_input = $ui, usage_output = $uo, usage_total = $ut, usage_cost = $uc, usage_requests = $ur, usage_unpriced = $uu WHERE pk = $pk");
+            SetUsage(update, usage.Add(added));
+            SqliteLease.Set(update, "$pk", pk);
+            update.ExecuteNonQuery();
+        }
+
+        NoteNextSequence(sessionId, pk, first + messages.Count);
+        return stored;
+    }
+
+    /// <summary>Appends one message with one autocommit statement (<c>INSERT INTO session_appends</c>, schema version 7) when this
+    /// instance knows the session's next sequence; the statement's trigger checks that expectation under the write lock.</summary>
+    /// <returns>The stored message, or <see langword="null"/> when the sequence is unknown or stale (nothing was written).</returns>
+    private SessionMessage? TryAppendOne(SqliteLease lease, string sessionId, SessionMessage message, PayloadTemplate template, long now, long size, SessionUsage added)
+    {
+        if (!_nextSequences.TryGetValue(sessionId, out var next) || TargetSchemaVersion < 7) return null;
+        var stored = message with { Sequence = next.Sequence };
+        byte[] payload = template.For(stored);
+        var command = lease.Prepared(
+            "INSERT INTO session_appends VALUES ($id, $pk, $seq, $role, $ts, $text, $payload, $checksum, $now, $size, $ui, $uo, $ut, $ur, $uu)",
+            "$id", "$pk", "$seq", "$role", "$ts", "$text", "$payload", "$checksum", "$now", "$size", "$ui", "$uo", "$ut", "$ur", "$uu");
+        var p = command.Parameters;
+        p[0].Value = sessionId;
+        p[1].Value = next.Pk;
+        p[2].Value = next.Sequence;
+        p[3].Value = message.Message.Role.Value;
+        p[4].Value = message.Timestamp.UtcTicks;
+        p[5].Value = message.Message.Text ?? string.Empty;
+        p[6].Value = payload;
+        p[7].Value = (long)RecordChecksum.Crc32C(payload);
+        p[8].Value = now;
+        p[9].Value = size;
+        p[10].Value = added.InputTokens;
+        p[11].Value = added.OutputTokens;
+        p[12].Value = added.TotalTokens;
+        p[13].Value = (long)added.Requests;
+        p[14].Value = (long)added.UnpricedRequests;
+        try
+        {
+            command.ExecuteNonQuery();
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == 19 && ex.Message.Contains(StaleAppend, StringComparison.Ordinal))
+        {
+            _nextSequences.Remove(sessionId); // another writer appended, or the session was replaced, deleted or trashed
+            return null;
+        }
+
+        _nextSequences[sessionId] = (next.Pk, next.Sequence + 1);
+        return stored;
+    }
+
+    /// <summary>Remembers a session's next sequence (a hint checked by the one-statement append); called under the write gate.</summary>
+    private void NoteNextSequence(string sessionId, long pk, long nextSequence)
+    {
+        if (_nextSequences.Count >= MaxSequenceHints && !_nextSequences.ContainsKey(sessionId)) _nextSequences.Clear();
+        _nextSequences[sessionId] = (pk, nextSequence);
     }
 
     /// <summary>Completes an append and counts its messages towards the next background indexing pass (never indexed by the append).</summary>
@@ -274,6 +351,7 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
             SqliteLease.Set(delete, "$pk", pk);
             delete.ExecuteNonQuery();
             long size = InsertMessages(lease, pk, messages, firstSequence: 1);
+            NoteNextSequence(sessionId, pk, messages.Count + 1L);
             if (messages.Count > 0) IndexPending(lease, long.MaxValue); // a bulk write: one segment for its rows and whatever was pending
             var update = lease.Command(
                 "UPDATE sessions SET message_count = $count, size_bytes = $size, updated_at = max(updated_at, $now), version = version + 1, edit_version = version + 1 " +
@@ -310,7 +388,7 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
             var select = lease.Command("SELECT 1 FROM sessions WHERE id = $id");
             SqliteLease.Set(select, "$id", sessionId);
             return select.ExecuteScalar() is not null;
-        }, cancellationToken);
+        }, cancellationToken, transaction: false);
     }
 
     /// <inheritdoc/>
@@ -441,7 +519,8 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
     private static SessionUsage ReadUsage(SqliteDataReader reader, int first, int unpricedOrdinal)
     {
         long input = reader.GetInt64(first), output = reader.GetInt64(first + 1), total = reader.GetInt64(first + 2);
-        decimal cost = decimal.Parse(reader.GetString(first + 3), NumberStyles.Float, CultureInfo.InvariantCulture);
+        string costText = reader.GetString(first + 3);
+        decimal cost = costText == "0" ? 0m : decimal.Parse(costText, NumberStyles.Float, CultureInfo.InvariantCulture); // most sessions are unpriced
         int requests = reader.GetInt32(first + 4);
         int unpriced = reader.GetInt32(unpricedOrdinal);
         if (input == 0 && output == 0 && total == 0 && cost == 0 && requests == 0 && unpriced == 0) return SessionUsage.Empty;
@@ -512,7 +591,7 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
 
     private async IAsyncEnumerable<SessionInfo> ListCoreAsync(SessionQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var sessions = await RunAsync(write: false, null, "list", lease => ListPage(lease, query), cancellationToken).ConfigureAwait(false);
+        var sessions = await RunAsync(write: false, null, "list", lease => ListPage(lease, query), cancellationToken, transaction: false).ConfigureAwait(false); // one statement
         foreach (var session in sessions)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -622,7 +701,7 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
         values.Add((name, b.UtcTicks));
     }
 
-    private async ValueTask<T> RunAsync<T>(bool write, string? sessionId, string operation, Func<SqliteLease, T> work, CancellationToken cancellationToken)
+    private async ValueTask<T> RunAsync<T>(bool write, string? sessionId, string operation, Func<SqliteLease, T> work, CancellationToken cancellationToken, bool transaction = true)
     {
         for (int attempt = 1; ; attempt++)
         {
@@ -642,11 +721,12 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
                 }
 
                 lease = _initialized ? _pool.Rent() : Initialize();
-                lease.Execute(write ? "BEGIN IMMEDIATE" : "BEGIN");
+                if (transaction) lease.Execute(write ? "BEGIN IMMEDIATE" : "BEGIN");
                 try
                 {
-                    var result = work(lease);
-                    lease.Execute("COMMIT");
+                    var result = work(lease); // without a transaction, the work runs autocommit statements or opens its own
+                    if (transaction) lease.Execute("COMMIT");
+                    if (write) NoteWritten();
                     return result;
                 }
                 catch
