@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 
@@ -43,10 +44,77 @@ internal sealed class Harness : IDisposable
         return runs[0].Keys.ToDictionary(k => k, k => Median(runs.Select(r => r[k])));
     }
 
-    /// <summary>Runs a child measurement once in a fresh process.</summary>
-    public static async Task<IReadOnlyDictionary<string, double>> RunChildProcessAsync(string measurement, params string[] args)
+    /// <summary>
+    /// Runs a child measurement <see cref="Repetitions"/> times, each in a fresh process of this harness published ReadyToRun
+    /// (how an application that cares about start-up ships), and returns the median of each figure; <see langword="null"/> in a
+    /// smoke run, where the publish is skipped (it takes about a minute).
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, double>?> MeasureReadyToRunAsync(string measurement, params string[] args)
     {
-        var psi = new ProcessStartInfo(Environment.ProcessPath!)
+        if (await ReadyToRunHarnessAsync() is not { } executable) return null;
+        var runs = new List<IReadOnlyDictionary<string, double>>();
+        for (int i = 0; i < Repetitions; i++)
+        {
+            runs.Add(await RunChildExecutableAsync(executable, measurement, args));
+        }
+
+        return runs[0].Keys.ToDictionary(k => k, k => Median(runs.Select(r => r[k])));
+    }
+
+    private static Task<string?>? s_readyToRun;
+
+    /// <summary>
+    /// Gets this harness published framework-dependent and ReadyToRun for this machine's runtime identifier (published once per
+    /// harness run, into the build's own folder), or the executable named by <c>SESSIONS_BENCH_R2R_CHILD</c>; <see langword="null"/>
+    /// in a smoke run.
+    /// </summary>
+    public static Task<string?> ReadyToRunHarnessAsync() => s_readyToRun ??= PublishReadyToRunHarnessAsync();
+
+    private static async Task<string?> PublishReadyToRunHarnessAsync()
+    {
+        if (Environment.GetEnvironmentVariable("SESSIONS_BENCH_R2R_CHILD") is { Length: > 0 } given && File.Exists(given)) return given;
+        if (Smoke) return null;
+        string project = Path.Combine(RepositoryRoot(), "tests", "Sessions.Sdk.Benchmarks", "Sessions.Sdk.Benchmarks.csproj");
+        string output = Path.Combine(AppContext.BaseDirectory, "r2r-child");
+        Console.Error.WriteLine($"publishing the harness ReadyToRun for {RuntimeInformation.RuntimeIdentifier} (once per run) ...");
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in new[] { "publish", project, "-c", "Release", "-r", RuntimeInformation.RuntimeIdentifier, "--self-contained", "false",
+            "-p:PublishReadyToRun=true", "-o", output, "--nologo", "-v", "q" })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(psi)!;
+        string log = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0) throw new InvalidOperationException($"publishing the ReadyToRun harness failed: {log}");
+        string executable = Path.Combine(output, OperatingSystem.IsWindows() ? "Sessions.Sdk.Benchmarks.exe" : "Sessions.Sdk.Benchmarks");
+        return File.Exists(executable) ? executable : throw new FileNotFoundException("the ReadyToRun publish has no apphost", executable);
+    }
+
+    /// <summary>Gets the repository root (the harness runs from tests/Sessions.Sdk.Benchmarks/bin/&lt;Configuration&gt;/&lt;tfm&gt;/[&lt;rid&gt;/…]).</summary>
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Sessions.Sdk.sln"))) return dir.FullName;
+        }
+
+        throw new DirectoryNotFoundException($"no Sessions.Sdk.sln above {AppContext.BaseDirectory}");
+    }
+
+    /// <summary>Runs a child measurement once in a fresh process of this harness.</summary>
+    public static Task<IReadOnlyDictionary<string, double>> RunChildProcessAsync(string measurement, params string[] args) =>
+        StartChildAsync(executable: null, measurement, args);
+
+    /// <summary>Runs a child measurement once in a fresh process of another executable of this harness (a ReadyToRun publish).</summary>
+    /// <remarks>Its own name: an overload taking the executable first would capture <c>RunChildProcessAsync(measurement, arg, …)</c>.</remarks>
+    public static Task<IReadOnlyDictionary<string, double>> RunChildExecutableAsync(string executable, string measurement, params string[] args) =>
+        StartChildAsync(executable, measurement, args);
+
+    private static async Task<IReadOnlyDictionary<string, double>> StartChildAsync(string? executable, string measurement, string[] args)
+    {
+        var psi = new ProcessStartInfo(executable ?? Environment.ProcessPath!)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = false,
@@ -54,7 +122,7 @@ internal sealed class Harness : IDisposable
         };
         // Under the dotnet host (dotnet run / dotnet x.dll) the child needs the entry assembly; under the apphost it does not.
         // Compare whole file names: "Sessions.Sdk.Benchmarks" has no extension, yet GetFileNameWithoutExtension would cut ".Benchmarks".
-        var host = Path.GetFileName(Environment.ProcessPath!);
+        var host = Path.GetFileName(psi.FileName);
         if (host.Equals("dotnet", StringComparison.OrdinalIgnoreCase) || host.Equals("dotnet.exe", StringComparison.OrdinalIgnoreCase))
         {
             psi.ArgumentList.Add(typeof(Harness).Assembly.Location);
@@ -68,7 +136,7 @@ internal sealed class Harness : IDisposable
         await process.WaitForExitAsync();
         if (process.ExitCode != 0)
         {
-            throw new InvalidOperationException($"child measurement '{measurement}' failed with exit code {process.ExitCode}: {output}");
+            throw new InvalidOperationException($"child measurement '{measurement}' ({psi.FileName}) failed with exit code {process.ExitCode}: {output}");
         }
 
         var last = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last();

@@ -8,13 +8,6 @@ internal sealed class PostgreSqlAppendListWorkload : IWorkload
 {
     public string Id => "W7-PostgreSql";
 
-    private static async Task<IReadOnlyDictionary<string, double>> MeasureWithAsync(Harness harness, string executable, string schema)
-    {
-        var runs = new List<IReadOnlyDictionary<string, double>>();
-        for (int i = 0; i < harness.Repetitions; i++) runs.Add(await PostgreSqlBench.RunChildAsync(executable, PostgreSqlListMeasurement.MeasurementName, schema));
-        return runs[0].Keys.ToDictionary(k => k, k => Harness.Median(runs.Select(r => r[k])));
-    }
-
     public async Task RunAsync(Harness harness, CancellationToken cancellationToken)
     {
         if (PostgreSqlBench.ConnectionStringOrSkip(Id) is null) return;
@@ -58,9 +51,8 @@ internal sealed class PostgreSqlAppendListWorkload : IWorkload
             harness.Add(Id, "· JIT compiling, whole process (overlaps the parts above)", list["jit"], "ms");
             harness.Add(Id, "· JIT share of the total", list["jit"] / list["total"] * 100, "%");
             harness.Add(Id, "list 1,000 sessions again", list["warm"], "ms", "≤ 30 ms", list["warm"] <= 30);
-            if (PostgreSqlBench.ReadyToRunChild() is { } r2r)
+            if (await harness.MeasureReadyToRunAsync(PostgreSqlListMeasurement.MeasurementName, listSchema) is { } listR2r)
             {
-                var listR2r = await MeasureWithAsync(harness, r2r, listSchema);
                 harness.Add(Id, "the same, child published ReadyToRun: open + list from process start", listR2r["total"], "ms", "≤ 150 ms", listR2r["total"] <= 150);
                 harness.Add(Id, "· ReadyToRun: runtime start", listR2r["runtime"], "ms");
                 harness.Add(Id, "· ReadyToRun: connection + authentication", listR2r["connect"], "ms");

@@ -38,25 +38,6 @@ internal static class PostgreSqlBench
         return (ISessionStorage)descriptor.ImplementationFactory!(services ?? EmptyServiceProvider.Instance);
     }
 
-    /// <summary>Gets a ReadyToRun publish of this harness to run the start-up child with (env SESSIONS_BENCH_R2R_CHILD), if one is given.</summary>
-    /// <remarks>Publish it with <c>dotnet publish tests/Sessions.Sdk.Benchmarks -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o DIR</c>.</remarks>
-    public static string? ReadyToRunChild() =>
-        Environment.GetEnvironmentVariable("SESSIONS_BENCH_R2R_CHILD") is { Length: > 0 } path && File.Exists(path) ? path : null;
-
-    /// <summary>Runs a child measurement once with another executable of this harness (a ReadyToRun publish).</summary>
-    public static async Task<IReadOnlyDictionary<string, double>> RunChildAsync(string executable, string measurement, params string[] args)
-    {
-        var psi = new System.Diagnostics.ProcessStartInfo(executable) { RedirectStandardOutput = true, UseShellExecute = false };
-        psi.ArgumentList.Add("--child");
-        psi.ArgumentList.Add(measurement);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var process = System.Diagnostics.Process.Start(psi)!;
-        string output = await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"child '{measurement}' ({executable}) failed with exit code {process.ExitCode}: {output}");
-        return System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, double>>(output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last())!;
-    }
-
     /// <summary>Services for the start-up child: a logger factory that notes when Npgsql opened its first connection and when the
     /// store found its schema ready (the logs they write anyway; nothing else is enabled).</summary>
     public sealed class StartupProbe : IServiceProvider, Microsoft.Extensions.Logging.ILoggerFactory

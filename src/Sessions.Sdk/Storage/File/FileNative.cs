@@ -16,6 +16,9 @@ internal static class FileNative
     /// <summary>The <c>errno</c> of a missing file or directory (ENOENT).</summary>
     public const int NoSuchFile = 2;
 
+    /// <summary>The <c>errno</c> of a path whose folder part is not a folder (ENOTDIR).</summary>
+    public const int NotADirectory = 20;
+
     /// <summary>The <c>errno</c> of a lock held by another open file description (EWOULDBLOCK, EAGAIN on Linux).</summary>
     public const int WouldBlock = 11;
 
@@ -146,6 +149,36 @@ internal static class FileNative
         {
             if (Statx(AtCurrentDirectory, nativePath, 0, StatxBasicStats, out var buffer) != 0) return Marshal.GetLastPInvokeError();
             identity = buffer.ToIdentity();
+            return 0;
+        }
+        catch (Exception ex) when (IsBindingFailure(ex))
+        {
+            s_available = false;
+            return -1;
+        }
+    }
+
+    /// <summary>
+    /// Moves what is at <paramref name="path"/> to <paramref name="target"/> when it is not a directory (a file, a symbolic link, a
+    /// pipe): <c>link(2)</c>, which never follows a link and refuses a directory, then <c>unlink(2)</c> of the old name only while it
+    /// still names the same thing. A real directory put there by someone else meanwhile is therefore never moved.
+    /// </summary>
+    /// <returns>0 when moved; the <c>errno</c> otherwise (EPERM for a directory, <see cref="NoSuchFile"/> when nothing is there);
+    /// -1 when the native calls are not available.</returns>
+    public static int TryMoveNonDirectory(string path, string target)
+    {
+        if (!s_available) return -1;
+        try
+        {
+            byte[] from = ToNativePath(path), to = ToNativePath(target);
+            if (LinkAt(AtCurrentDirectory, from, AtCurrentDirectory, to, 0) != 0) return Marshal.GetLastPInvokeError();
+            if (Statx(AtCurrentDirectory, from, AtSymlinkNoFollow, StatxBasicStats, out var old) == 0
+                && Statx(AtCurrentDirectory, to, AtSymlinkNoFollow, StatxBasicStats, out var moved) == 0
+                && old.ToIdentity().IsSameFile(moved.ToIdentity()))
+            {
+                _ = Unlink(from);
+            }
+
             return 0;
         }
         catch (Exception ex) when (IsBindingFailure(ex))
@@ -309,6 +342,14 @@ internal static class FileNative
     [DllImport("libc.so.6", EntryPoint = "statx", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     private static extern int Statx(SafeFileHandle directoryFd, byte[] path, int flags, uint mask, out StatxBuffer buffer);
+
+    [DllImport("libc.so.6", EntryPoint = "linkat", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int LinkAt(int oldDirectoryFd, byte[] oldPath, int newDirectoryFd, byte[] newPath, int flags);
+
+    [DllImport("libc.so.6", EntryPoint = "unlink", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int Unlink(byte[] path);
 
     [DllImport("libc.so.6", EntryPoint = "flock", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Win32.SafeHandles;
 
 namespace Sessions.Sdk;
@@ -28,11 +30,14 @@ internal sealed class FileSessionLock : IDisposable
     private FileIdentity _identity;
     private bool _disposed;
 
-    public FileSessionLock(int index, string path, bool native)
+    private readonly ILogger _logger;
+
+    public FileSessionLock(int index, string path, bool native, ILogger? logger = null)
     {
         Index = index;
         _path = path;
         _native = native;
+        _logger = logger ?? NullLogger.Instance;
     }
 
     /// <summary>Gets which of the <see cref="Stripes"/> this is.</summary>
@@ -141,9 +146,9 @@ internal sealed class FileSessionLock : IDisposable
                 var handle = FileNative.TryOpenLockFile(_nativePath, out int openError);
                 if (handle is null)
                 {
-                    if (openError == FileNative.NoSuchFile)
+                    if (openError is FileNative.NoSuchFile or FileNative.NotADirectory)
                     {
-                        CreateLockDirectory(_path);
+                        CreateLockDirectory(_path, _logger);
                         continue;
                     }
 
@@ -177,15 +182,16 @@ internal sealed class FileSessionLock : IDisposable
         _handle = null;
     }
 
-    private static SafeFileHandle? TryOpenExclusive(string path)
+    private SafeFileHandle? TryOpenExclusive(string path)
     {
         try
         {
             return File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
-        catch (DirectoryNotFoundException)
+        catch (IOException) when (!Directory.Exists(System.IO.Path.GetDirectoryName(path)))
         {
-            CreateLockDirectory(path);
+            // The lock folder was removed, or something else (a file, a link) took its place.
+            CreateLockDirectory(path, _logger);
             return null;
         }
         catch (FileNotFoundException)
@@ -204,12 +210,15 @@ internal sealed class FileSessionLock : IDisposable
         }
     }
 
-    /// <summary>Recreates the lock folder someone deleted; racing another deletion or creation is not an error (the caller retries).</summary>
-    private static void CreateLockDirectory(string lockPath)
+    /// <summary>
+    /// Recreates the lock folder someone deleted or replaced (see <see cref="FileWorkingFolder"/>); racing another deletion or
+    /// creation is not an error (the caller retries).
+    /// </summary>
+    private static void CreateLockDirectory(string lockPath, ILogger logger)
     {
         try
         {
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(lockPath)!);
+            FileWorkingFolder.Ensure(System.IO.Path.GetDirectoryName(lockPath)!, logger);
         }
         catch (IOException)
         {

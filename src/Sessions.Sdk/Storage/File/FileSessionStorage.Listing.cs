@@ -207,7 +207,18 @@ internal sealed partial class FileSessionStorage
     /// <summary>Creates the temporary file of a new catalog; <see langword="null"/> when the store cannot write one now.</summary>
     private PendingCatalog? BeginCatalog()
     {
-        if (!Directory.Exists(_tempDirectory)) return null;
+        if (!Directory.Exists(_tempDirectory))
+        {
+            try
+            {
+                FileWorkingFolder.Ensure(_tempDirectory, _logger);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return null;
+            }
+        }
+
         // Not FileJournal.NewGeneration: the first cryptographic random number of a process costs milliseconds (the crypto library
         // loads), and a listing in a fresh process is exactly when that shows. CreateNew makes a clash fail, never overwrite.
         string unique = Environment.ProcessId.ToString("x", System.Globalization.CultureInfo.InvariantCulture) + "-"
@@ -236,7 +247,7 @@ internal sealed partial class FileSessionStorage
             }
 
             // In its own directory: replacing it changes nothing in the root, whose time the next listing compares.
-            Directory.CreateDirectory(CatalogDirectory);
+            if (!Directory.Exists(CatalogDirectory)) FileWorkingFolder.Ensure(CatalogDirectory, _logger);
             File.Move(pending.Path, CatalogPath, overwrite: true);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

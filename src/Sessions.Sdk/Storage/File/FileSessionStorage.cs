@@ -358,7 +358,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         int index = FileSessionLock.StripeFor(sessionId);
         var stripe = Volatile.Read(ref _stripes[index]);
         if (stripe is not null) return stripe;
-        var created = new FileSessionLock(index, FileSessionLock.PathFor(_lockDirectory, sessionId), UseNative);
+        var created = new FileSessionLock(index, FileSessionLock.PathFor(_lockDirectory, sessionId), UseNative, _logger);
         return Interlocked.CompareExchange(ref _stripes[index], created, null) ?? created;
     }
 
@@ -402,11 +402,13 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         try
         {
             Directory.CreateDirectory(Root);
-            Directory.CreateDirectory(_lockDirectory);
-            Directory.CreateDirectory(_tempDirectory);
+
+            // Working folders are also recreated where they are used, so one removed again meanwhile fails nothing here.
+            EnsureWorkingFolder(_lockDirectory);
+            EnsureWorkingFolder(_tempDirectory);
 
             // Now rather than at the first listing, whose catalog would otherwise change the root it records the time of.
-            Directory.CreateDirectory(CatalogDirectory);
+            EnsureWorkingFolder(CatalogDirectory);
             CleanTemporaryFiles();
             _rootReady = true;
         }
@@ -420,11 +422,35 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         }
     }
 
+    /// <summary>Recreates a working folder (see <see cref="FileWorkingFolder"/>); an <see cref="IOException"/> (another process
+    /// removing it again meanwhile) is left to the code that uses the folder, which retries.</summary>
+    private void EnsureWorkingFolder(string path)
+    {
+        try
+        {
+            FileWorkingFolder.Ensure(path, _logger);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
     private void CleanTemporaryFiles()
     {
         // Left behind by writers that died before renaming; old enough that no live writer can still own them.
         var cutoff = _timeProvider.GetUtcNow().UtcDateTime - TimeSpan.FromHours(1);
-        foreach (var file in new DirectoryInfo(_tempDirectory).EnumerateFiles())
+        IEnumerable<FileInfo> files;
+        try
+        {
+            files = new DirectoryInfo(_tempDirectory).EnumerateFiles().ToList();
+        }
+        catch (IOException)
+        {
+            // Removed (or replaced) meanwhile: nothing to clean.
+            return;
+        }
+
+        foreach (var file in files)
         {
             try
             {
@@ -894,15 +920,19 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
             var access = keepLocked ? FileAccess.ReadWrite : FileAccess.Write;
             var share = keepLocked ? FileShare.ReadWrite | FileShare.Delete : FileShare.None;
             SafeFileHandle created;
-            try
+            for (int attempt = 0; ; attempt++)
             {
-                created = File.OpenHandle(temp, FileMode.CreateNew, access, share);
-            }
-            catch (DirectoryNotFoundException)
-            {
-                // .tmp/ was removed behind the store's back: a working folder, recreated rather than failing until a restart.
-                Directory.CreateDirectory(_tempDirectory);
-                created = File.OpenHandle(temp, FileMode.CreateNew, access, share);
+                try
+                {
+                    created = File.OpenHandle(temp, FileMode.CreateNew, access, share);
+                    break;
+                }
+                catch (IOException) when (attempt < 8 && !Directory.Exists(_tempDirectory))
+                {
+                    // .tmp/ was removed or replaced behind the store's back: a working folder, recreated rather than failing until a
+                    // restart (again if it goes again meanwhile).
+                    EnsureWorkingFolder(_tempDirectory);
+                }
             }
 
             kept = created;

@@ -6,8 +6,10 @@ namespace Sessions.Sdk.Tests;
 
 /// <summary>
 /// Issue 9 item 5 and the RELIABILITY.md suite "working folders removed during multi-process appends": four child processes
-/// append to one session while this process deletes <c>.locks/</c> (and single lock files in it) over and over. Writers exclude
-/// each other on the journal itself, so no acknowledged append is lost, duplicated or damaged. Prints its figures.
+/// append to one session while this process deletes a working folder (<c>.locks/</c>, and single lock files in it; <c>.tmp/</c>;
+/// <c>.catalog/</c>) or replaces it by a regular file, over and over, and lists the store meanwhile. Writers exclude each other on
+/// the journal itself and recreate working folders (moving an intruder aside), so no acknowledged append is lost, duplicated or
+/// damaged, no writer times out and no listing fails. Prints its figures.
 /// </summary>
 [TestFixture]
 [NonParallelizable]
@@ -24,14 +26,20 @@ public sealed class FileLockFolderDeletionTests
         try { Directory.Delete(_parent, recursive: true); } catch (IOException) { }
     }
 
-    [TestCase(false)]
-    [TestCase(true)]
+    [TestCase(false, ".locks", false)]
+    [TestCase(true, ".locks", false)]
+    [TestCase(false, ".locks", true)]
+    [TestCase(true, ".locks", true)]
+    [TestCase(false, ".tmp", false)]
+    [TestCase(false, ".tmp", true)]
+    [TestCase(false, ".catalog", false)]
+    [TestCase(false, ".catalog", true)]
     [CancelAfter(300_000)]
-    public async Task AppendMessagesAsync_LockFolderDeletedWhileFourProcessesAppend_LosesDuplicatesAndDamagesNothing(bool managed)
+    public async Task AppendMessagesAsync_WorkingFolderRemovedOrReplacedWhileFourProcessesAppend_LosesDuplicatesAndDamagesNothing(bool managed, string folder, bool replaceWithFile)
     {
         const int runs = 3, processes = 4, each = 250;
         int stored = 0, lost = 0, duplicated = 0, outOfOrder = 0, quarantined = 0, damaged = 0, failed = 0;
-        long deletions = 0;
+        long deletions = 0, listings = 0, listingFailures = 0;
         var watch = Stopwatch.StartNew();
         for (int run = 0; run < runs; run++)
         {
@@ -46,6 +54,7 @@ public sealed class FileLockFolderDeletionTests
             var outputs = new List<Task<string>>();
             using var stop = new CancellationTokenSource();
             Thread? deleter = null;
+            Task? lister = null;
             try
             {
                 for (int w = 0; w < processes; w++)
@@ -57,8 +66,9 @@ public sealed class FileLockFolderDeletionTests
                     outputs.Add(child.StandardOutput.ReadToEndAsync());
                 }
 
-                // The vandal: removes the whole lock folder, or one lock file in it, as fast as it can while the writers run.
-                string locks = Path.Combine(root, ".locks");
+                // The vandal: removes the working folder (or, for .locks/, sometimes one lock file in it), or puts a regular file in
+                // its place, as fast as it can while the writers run; a lister in this process keeps writing the catalog.
+                string target = Path.Combine(root, folder);
                 var random = new Random(20261206 + run);
                 deleter = new Thread(() =>
                 {
@@ -66,13 +76,14 @@ public sealed class FileLockFolderDeletionTests
                     {
                         try
                         {
-                            if (random.Next(4) == 0)
+                            if (folder == ".locks" && !replaceWithFile && random.Next(4) == 0)
                             {
-                                foreach (var file in Directory.EnumerateFiles(locks)) File.Delete(file);
+                                foreach (var file in Directory.EnumerateFiles(target)) File.Delete(file);
                             }
-                            else
+                            else if (Directory.Exists(target))
                             {
-                                Directory.Delete(locks, recursive: true);
+                                Directory.Delete(target, recursive: true);
+                                if (replaceWithFile) File.WriteAllText(target, "not a folder");
                             }
 
                             Interlocked.Increment(ref deletions);
@@ -81,11 +92,34 @@ public sealed class FileLockFolderDeletionTests
                         {
                             // Already gone, or recreated while being enumerated.
                         }
+                        catch (UnauthorizedAccessException)
+                        {
+                        }
 
                         if (random.Next(8) == 0) Thread.Sleep(1);
                     }
                 })
                 { IsBackground = true };
+                lister = Task.Run(async () =>
+                {
+                    using var store = NewStore(root);
+                    while (!stop.IsCancellationRequested)
+                    {
+                        try
+                        {
+                            var listed = await store.ListAsync(SessionQuery.All).ToListAsync();
+                            if (listed.Count != 1) Interlocked.Increment(ref listingFailures);
+                            Interlocked.Increment(ref listings);
+                        }
+                        catch (SessionsException ex)
+                        {
+                            Interlocked.Increment(ref listingFailures);
+                            TestContext.Out.WriteLine($"run {run}: a listing failed: {ex.Message}");
+                        }
+
+                        await Task.Delay(2);
+                    }
+                });
                 await File.WriteAllTextAsync(go, "go");
                 deleter.Start();
                 for (int w = 0; w < processes; w++)
@@ -102,6 +136,7 @@ public sealed class FileLockFolderDeletionTests
             {
                 stop.Cancel();
                 deleter?.Join();
+                if (lister is not null) await lister;
                 foreach (var child in children)
                 {
                     if (!child.HasExited) child.Kill(entireProcessTree: true);
@@ -109,7 +144,9 @@ public sealed class FileLockFolderDeletionTests
                 }
             }
 
-            if (Directory.Exists(Path.Combine(root, ".quarantine"))) quarantined++;
+            // Sessions set aside are folders in .quarantine/; displaced intruders are files named "displaced…".
+            if (Directory.Exists(Path.Combine(root, ".quarantine")) && Directory.EnumerateDirectories(Path.Combine(root, ".quarantine")).Any()) quarantined++;
+
             using var reader = NewStore(root);
             IReadOnlyList<SessionMessage> all;
             try
@@ -140,11 +177,14 @@ public sealed class FileLockFolderDeletionTests
         }
 
         TestContext.Out.WriteLine(
-            $"file store, .locks/ deleted during {processes}-process appends ({(managed ? "managed" : "native")} path): {runs} runs, {runs * processes * each} appends, "
-            + $"{Interlocked.Read(ref deletions)} deletions of the lock folder or its files; stored {stored}, lost {lost}, duplicated {duplicated}, "
+            $"file store, {folder}/ {(replaceWithFile ? "replaced by a regular file" : "deleted")} during {processes}-process appends ({(managed ? "managed" : "native")} path): "
+            + $"{runs} runs, {runs * processes * each} appends, {Interlocked.Read(ref deletions)} removals, {Interlocked.Read(ref listings)} listings meanwhile "
+            + $"({Interlocked.Read(ref listingFailures)} failed or incomplete); stored {stored}, lost {lost}, duplicated {duplicated}, "
             + $"out of order {outOfOrder}, damaged {damaged}, quarantined {quarantined}, failed writers {failed}; {watch.Elapsed.TotalSeconds:0.0} s");
-        Assert.That(Interlocked.Read(ref deletions), Is.GreaterThan(runs), "the lock folder was deleted during the runs");
+        Assert.That(Interlocked.Read(ref deletions), Is.GreaterThan(runs), "the working folder was removed during the runs");
+        Assert.That(Interlocked.Read(ref listings), Is.GreaterThan(0), "listings ran during the appends");
         Assert.That((lost, duplicated, outOfOrder, damaged, quarantined, failed), Is.EqualTo((0, 0, 0, 0, 0, 0)), "lost, duplicated, out of order, damaged, quarantined, failed");
+        Assert.That(Interlocked.Read(ref listingFailures), Is.Zero, "listings that failed or missed the session");
         Assert.That(stored, Is.EqualTo(runs * processes * each));
     }
 

@@ -65,6 +65,86 @@ public sealed class FileStoreHardeningTests
         Assert.That((await NewStore().GetMessagesAsync("s", MessageRange.All)).Select(m => m.Text), Is.EqualTo(new[] { "a0", "a1", "a2" }.Select(p => p + new string('x', 2000))));
     }
 
+    /// <summary>
+    /// Issue 9 (working folders): a working folder replaced by a regular file, while the store is open or before it opens, neither
+    /// stops writes (no lock timeout) nor is deleted: the file is moved to <c>.quarantine/displaced…</c> with its content and the
+    /// folder recreated; appends, renames, creates and listings all succeed.
+    /// </summary>
+    [TestCase(".locks", false)]
+    [TestCase(".locks", true)]
+    [TestCase(".tmp", false)]
+    [TestCase(".tmp", true)]
+    [TestCase(".catalog", false)]
+    [TestCase(".catalog", true)]
+    [CancelAfter(60_000)]
+    public async Task WorkingFolderReplacedByRegularFile_WritesSucceedAndTheFileIsKeptAside(string folder, bool managed)
+    {
+        var options = new FileStorageOptions { Directory = _root, SummaryInterval = 1024, LockTimeout = TimeSpan.FromSeconds(5), NativeFastPath = !managed };
+        string path = Path.Combine(_root, folder);
+        using (var first = new FileSessionStorage(options, new FileSessionStorageTests.FixedClock(T0), NullLogger.Instance))
+        {
+            await first.CreateAsync(FileSessionStorageTests.Session("s"), []);
+            Assert.That((await first.ListAsync(SessionQuery.All).ToListAsync()).Count, Is.EqualTo(1));
+
+            // While the store is open.
+            Directory.Delete(path, recursive: true);
+            await File.WriteAllTextAsync(path, "while open");
+            for (int i = 0; i < 3; i++) await first.AppendMessagesAsync("s", [FileSessionStorageTests.Message(ChatRole.User, "a" + i + new string('x', 2000))]);
+            await first.UpdateAsync((await first.GetAsync("s"))! with { Title = "renamed" });
+            await first.CreateAsync(FileSessionStorageTests.Session("t"), []);
+            Assert.That((await first.ListAsync(SessionQuery.All).ToListAsync()).Select(i => i.Id).Order(), Is.EqualTo(new[] { "s", "t" }));
+        }
+
+        // Before the store opens (the file from above may already be aside; put another one there).
+        if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+        await File.WriteAllTextAsync(path, "before open");
+        using (var second = new FileSessionStorage(options, new FileSessionStorageTests.FixedClock(T0), NullLogger.Instance))
+        {
+            await second.AppendMessagesAsync("t", [FileSessionStorageTests.Message(ChatRole.User, "b")]);
+            Assert.That((await second.ListAsync(SessionQuery.All).ToListAsync()).Count, Is.EqualTo(2));
+            Assert.That((await second.GetMessagesAsync("s", MessageRange.All)).Count, Is.EqualTo(3));
+        }
+
+        Assert.That(Directory.Exists(path), Is.True, "the working folder is a folder again");
+        var displaced = Directory.GetFiles(Path.Combine(_root, ".quarantine"), "displaced" + folder + "-*").Select(File.ReadAllText).Order().ToList();
+        Assert.That(displaced, Does.Contain("before open"), "the file found in the folder's place is kept, not deleted");
+        Assert.That(displaced, Has.Count.LessThanOrEqualTo(2));
+        if (folder != ".catalog")
+        {
+            // .locks/ and .tmp/ are used by every write; .catalog/ only by a listing, which may rebuild it from the sessions instead.
+            Assert.That(displaced, Does.Contain("while open"));
+        }
+    }
+
+    /// <summary>Issue 9 item 10 (working folders): a working folder replaced by a symbolic link to a folder outside the store root is
+    /// moved aside when the store opens, so no temporary, lock or catalog file is written outside the root.</summary>
+    [TestCase(".locks")]
+    [TestCase(".tmp")]
+    [TestCase(".catalog")]
+    public async Task WorkingFolderReplacedBySymlink_NothingWrittenOutsideTheRoot(string folder)
+    {
+        using (var first = NewStore())
+        {
+            await first.CreateAsync(FileSessionStorageTests.Session("s"), []);
+        }
+
+        string outside = Path.Combine(_parent, "outside");
+        Directory.CreateDirectory(outside);
+        string path = Path.Combine(_root, folder);
+        Directory.Delete(path, recursive: true);
+        Directory.CreateSymbolicLink(path, outside);
+        using (var store = new FileSessionStorage(new FileStorageOptions { Directory = _root, SummaryInterval = 1024 }, new FileSessionStorageTests.FixedClock(T0), NullLogger.Instance))
+        {
+            for (int i = 0; i < 3; i++) await store.AppendMessagesAsync("s", [FileSessionStorageTests.Message(ChatRole.User, "a" + i + new string('x', 2000))]);
+            await store.CreateAsync(FileSessionStorageTests.Session("t"), []);
+            Assert.That((await store.ListAsync(SessionQuery.All).ToListAsync()).Count, Is.EqualTo(2));
+        }
+
+        Assert.That(Directory.EnumerateFileSystemEntries(outside), Is.Empty, "nothing was written through the link");
+        Assert.That(new DirectoryInfo(path).LinkTarget, Is.Null, "the working folder is a real folder again");
+        Assert.That(Directory.GetFileSystemEntries(Path.Combine(_root, ".quarantine"), "displaced" + folder + "-*"), Has.Length.EqualTo(1), "the link itself is kept aside");
+    }
+
     /// <summary>Issue 9 item 3 (second half): a failing summary save is logged, not thrown, and the message is stored exactly once.</summary>
     [Test]
     public async Task Append_SummarySaveFails_CallSucceedsAndMessageStoredOnce()
@@ -73,12 +153,16 @@ public sealed class FileStoreHardeningTests
         using var store = new FileSessionStorage(new FileStorageOptions { Directory = _root, SummaryInterval = 1024 }, new FileSessionStorageTests.FixedClock(T0), NullLogger.Instance);
         await store.CreateAsync(FileSessionStorageTests.Session("s"), []);
 
-        // .tmp/ replaced by a file: the summary (written through it) cannot be saved; the journal append itself is fine.
+        // .tmp/ replaced by a file, and .quarantine/ (where the store would move that file aside) too: the summary (written
+        // through .tmp/) cannot be saved; the journal append itself is fine.
         Directory.Delete(Path.Combine(_root, ".tmp"), recursive: true);
         await File.WriteAllTextAsync(Path.Combine(_root, ".tmp"), "not a folder");
+        await File.WriteAllTextAsync(Path.Combine(_root, ".quarantine"), "not a folder either");
         var appended = await store.AppendMessagesAsync("s", [FileSessionStorageTests.Message(ChatRole.User, "once" + new string('x', 2000))]);
         Assert.That(appended.Single().Sequence, Is.EqualTo(1));
+        Assert.That(File.Exists(Path.Combine(_root, ".tmp")), Is.True, "the summary save really failed (the file is still in .tmp/'s place)");
         File.Delete(Path.Combine(_root, ".tmp"));
+        File.Delete(Path.Combine(_root, ".quarantine"));
         Assert.That((await NewStore().GetMessagesAsync("s", MessageRange.All)).Select(m => m.Text), Is.EqualTo(new[] { "once" + new string('x', 2000) }));
     }
 
