@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.AI;
 using Sessions.Sdk;
 using Spectre.Console;
@@ -19,6 +20,16 @@ internal enum OutputFormat
 /// <summary>Writes sessions, messages and figures as tables (people) or JSON with stable field names (scripts).</summary>
 internal static class Render
 {
+    /// <summary>Tool-call arguments as JSON through the M.E.AI options' own (source-generated) metadata: trim- and AOT-safe.</summary>
+    private static JsonTypeInfo<IDictionary<string, object?>> ArgumentsJson => ArgumentsJsonHolder.Value;
+
+    /// <summary>Initialised on first use only, so a listing never builds the M.E.AI serializer options.</summary>
+    private static class ArgumentsJsonHolder
+    {
+        public static readonly JsonTypeInfo<IDictionary<string, object?>> Value =
+            (JsonTypeInfo<IDictionary<string, object?>>)AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IDictionary<string, object?>));
+    }
+
     private static readonly JsonWriterOptions Indented = new() { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static string Money(SessionUsage usage) => usage.UnpricedRequests > 0
@@ -139,7 +150,7 @@ internal static class Render
                 w.WriteStartObject();
                 w.WriteString("id", c.CallId);
                 w.WriteString("name", c.Name);
-                w.WriteString("arguments", c.Arguments is null ? null : JsonSerializer.Serialize(c.Arguments, AIJsonUtilities.DefaultOptions));
+                w.WriteString("arguments", c.Arguments is null ? null : JsonSerializer.Serialize(c.Arguments, ArgumentsJson));
                 w.WriteEndObject();
             }
 
@@ -192,7 +203,7 @@ internal static class Render
                     sb.AppendLine(t.Text);
                     break;
                 case FunctionCallContent c:
-                    sb.AppendLine(CultureInfo.InvariantCulture, $"→ tool call {c.Name}({(c.Arguments is null ? "" : JsonSerializer.Serialize(c.Arguments, AIJsonUtilities.DefaultOptions))})");
+                    sb.AppendLine(CultureInfo.InvariantCulture, $"→ tool call {c.Name}({(c.Arguments is null ? "" : JsonSerializer.Serialize(c.Arguments, ArgumentsJson))})");
                     break;
                 case FunctionResultContent r:
                     sb.AppendLine(CultureInfo.InvariantCulture, $"← tool result: {r.Result}");

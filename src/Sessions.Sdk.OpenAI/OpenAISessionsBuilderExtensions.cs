@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Sessions.Sdk;
 
@@ -21,7 +22,7 @@ public static class OpenAISessionsBuilderExtensions
             builder,
             name,
             configure,
-            section: null,
+            bind: null,
             ApplyDefaults,
             static (providerName, options, timeProvider, loggerFactory) => new OpenAIChatProvider(providerName, options, timeProvider, loggerFactory));
 
@@ -42,7 +43,7 @@ public static class OpenAISessionsBuilderExtensions
             builder,
             name,
             configure,
-            configuration,
+            options => options.Bind(configuration),
             ApplyDefaults,
             static (providerName, options, timeProvider, loggerFactory) => new OpenAIChatProvider(providerName, options, timeProvider, loggerFactory));
     }

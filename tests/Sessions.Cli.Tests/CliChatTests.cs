@@ -137,6 +137,30 @@ public sealed class CliChatTests
     }
 
     [Test]
+    public async Task Chat_AnthropicProvider_AnswersThroughTheMessagesApi_StreamedAndNot()
+    {
+        // The Anthropic SDK serializes with reflection: this is the run that proves the shipped (Native AOT) tool can use it.
+        _cli.Environment["OPENAI_BASE_URL"] = null;
+        _cli.Environment["OPENAI_API_KEY"] = null;
+        _cli.Environment["ANTHROPIC_API_KEY"] = "sk-ant-test";
+        _cli.Environment["ANTHROPIC_BASE_URL"] = _server.AnthropicBaseUrl;
+
+        var first = await _cli.RunAsync("chat", "-s", "claude", "--provider", "anthropic", "--model", "claude-test", "hello claude");
+        var piped = await _cli.RunWithInputAsync("piped to claude\n", "chat", "-s", "claude", "--provider", "anthropic", "--model", "claude-test");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(first.ExitCode, Is.Zero, first.ToString());
+            Assert.That(first.Out.Trim(), Is.EqualTo("echo: hello claude"));
+            Assert.That(piped.ExitCode, Is.Zero, piped.ToString());
+            Assert.That(piped.Out.Trim(), Is.EqualTo("echo: piped to claude"));
+        });
+        var texts = (await ShowJsonAsync("claude")).GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("text").GetString());
+        Assert.That(texts, Is.EqualTo(new[] { "hello claude", "echo: hello claude", "piped to claude", "echo: piped to claude" }));
+        Assert.That(_server.Requests.Select(r => r.GetProperty("max_tokens").ValueKind), Is.All.EqualTo(JsonValueKind.Number), "Anthropic Messages API requests");
+    }
+
+    [Test]
     public async Task Chat_NoProviderConfigured_FailsWithOneLineNamingTheVariables()
     {
         _cli.Environment["OPENAI_BASE_URL"] = null;

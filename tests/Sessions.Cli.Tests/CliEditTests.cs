@@ -220,7 +220,7 @@ public sealed class CliEditTests
     [Test]
     public async Task Edit_UnderARealPseudoTerminal_ShowsAColouredDiffAndThePrompt()
     {
-        string output = await _cli.RunUnderPseudoTerminalAsync($"cd '{_workspace}' && printf 'y\\n' | dotnet {CliRunner.ToolPath} edit 'Rename hello' --file main.py -i");
+        string output = await _cli.RunUnderPseudoTerminalAsync($"cd '{_workspace}' && printf 'y\\n' | {CliRunner.ShellCommand} edit 'Rename hello' --file main.py -i");
 
         Assert.Multiple(() =>
         {
@@ -235,7 +235,7 @@ public sealed class CliEditTests
     [Test]
     public async Task Edit_UnderARealPseudoTerminal_WithNoColorSet_HasNoColours()
     {
-        string output = await _cli.RunUnderPseudoTerminalAsync($"dotnet {CliRunner.ToolPath} edit 'Rename hello' --file main.py --workspace '{_workspace}' --dry-run", ("NO_COLOR", "1"));
+        string output = await _cli.RunUnderPseudoTerminalAsync($"{CliRunner.ShellCommand} edit 'Rename hello' --file main.py --workspace '{_workspace}' --dry-run", ("NO_COLOR", "1"));
 
         Assert.That(output, Does.Contain("+def greet():"), output);
         Assert.That(output, Does.Not.Match(@"\u001b\[[0-9;]*m"), "NO_COLOR: no colour codes, even on a terminal");

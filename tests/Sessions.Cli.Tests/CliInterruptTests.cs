@@ -15,7 +15,7 @@ public sealed class CliInterruptTests
         await using var server = new FakeOpenAIServer();
         try
         {
-            var start = new ProcessStartInfo("dotnet")
+            var start = new ProcessStartInfo
             {
                 RedirectStandardInput = true,
                 RedirectStandardOutput = true,
@@ -23,7 +23,7 @@ public sealed class CliInterruptTests
                 UseShellExecute = false,
                 StandardOutputEncoding = Encoding.UTF8,
             };
-            start.ArgumentList.Add(CliRunner.ToolPath);
+            CliRunner.StartTool(start);
             foreach (var a in new[] { "chat", "-i", "-s", "intr" }) start.ArgumentList.Add(a);
             start.Environment["SESSIONS_STORE"] = store;
             start.Environment["OPENAI_BASE_URL"] = server.BaseUrl;

@@ -233,7 +233,7 @@ public sealed class CliManagementTests
         await OkAsync("create", "tty", "--title", "On a terminal");
         var server = new FakeOpenAIServer();
         await using var _ = server;
-        string command = $"dotnet {CliRunner.ToolPath} list; printf 'hello tty\\n/exit\\n' | dotnet {CliRunner.ToolPath} chat -i -s tty";
+        string command = $"{CliRunner.ShellCommand} list; printf 'hello tty\\n/exit\\n' | {CliRunner.ShellCommand} chat -i -s tty";
         var start = new ProcessStartInfo("/usr/bin/script", ["-qfec", command, "/dev/null"])
         {
             RedirectStandardOutput = true,

@@ -255,7 +255,7 @@ public sealed class CliPlanTests
     [Test]
     public async Task Plan_UnderARealPseudoTerminal_ShowsTheColouredPromptAndLiveProgress()
     {
-        string output = await _cli.RunUnderPseudoTerminalAsync($"printf 'y\\n' | dotnet {CliRunner.ToolPath} plan 'Build a REST API with authentication' -i --execute");
+        string output = await _cli.RunUnderPseudoTerminalAsync($"printf 'y\\n' | {CliRunner.ShellCommand} plan 'Build a REST API with authentication' -i --execute");
 
         Assert.Multiple(() =>
         {

@@ -20,6 +20,7 @@ internal sealed class CliRunner
         ["OPENAI_API_KEY"] = null,
         ["OPENAI_BASE_URL"] = null,
         ["ANTHROPIC_API_KEY"] = null,
+        ["ANTHROPIC_BASE_URL"] = null,
         ["SESSIONS_PROVIDER"] = null,
         ["NO_COLOR"] = null,
         ["DOTNET_NOLOGO"] = "1",
@@ -38,6 +39,30 @@ internal sealed class CliRunner
             string tfm = here.Name, configuration = here.Parent!.Name;
             string repo = here.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
             return Path.Combine(repo, "src", "Sessions.Cli", "bin", configuration, tfm, "sessions.dll");
+        }
+    }
+
+    /// <summary>
+    /// Gets the installed tool command to run instead of the build output (environment variable <c>SESSIONS_CLI_TOOL</c>, for
+    /// example the <c>sessions</c> that <c>dotnet tool install</c> created: the shipped Native AOT or framework-dependent
+    /// binary, as .ci/consumer-test runs these tests); null runs the build output with <c>dotnet sessions.dll</c>.
+    /// </summary>
+    public static string? InstalledTool => System.Environment.GetEnvironmentVariable("SESSIONS_CLI_TOOL") is { Length: > 0 } tool ? tool : null;
+
+    /// <summary>Gets the tool as a shell command (quoted): the installed tool, or <c>dotnet</c> and the built entry assembly.</summary>
+    public static string ShellCommand => InstalledTool is { } tool ? $"'{tool}'" : $"dotnet '{ToolPath}'";
+
+    /// <summary>Sets the program and leading arguments that start the tool on <paramref name="start"/>.</summary>
+    public static void StartTool(ProcessStartInfo start)
+    {
+        if (InstalledTool is { } tool)
+        {
+            start.FileName = tool;
+        }
+        else
+        {
+            start.FileName = "dotnet";
+            start.ArgumentList.Add(ToolPath);
         }
     }
 
@@ -77,7 +102,7 @@ internal sealed class CliRunner
 
     public async Task<CliResult> RunWithInputAsync(string? stdin, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -87,7 +112,7 @@ internal sealed class CliRunner
             UseShellExecute = false,
         };
         if (WorkingDirectory is not null) start.WorkingDirectory = WorkingDirectory;
-        start.ArgumentList.Add(ToolPath);
+        StartTool(start);
         foreach (var a in args) start.ArgumentList.Add(a);
         foreach (var (k, v) in Environment)
         {

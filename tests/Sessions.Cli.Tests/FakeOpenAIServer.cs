@@ -11,7 +11,8 @@ namespace Sessions.Cli.Tests;
 /// An OpenAI chat-completions server on 127.0.0.1 for end-to-end tests of the tool. Every request is answered by
 /// <see cref="Reply"/> (default: <c>echo: {last user message}</c>), as JSON or as server-sent events when the
 /// request asks to stream. A user message containing <c>[slow]</c> streams one word every 300 ms; one containing
-/// <c>[fail]</c> gets an HTTP 400 error.
+/// <c>[fail]</c> gets an HTTP 400 error. A request to <c>/v1/messages</c> is answered in the Anthropic Messages API's
+/// format instead (give <see cref="AnthropicBaseUrl"/> as ANTHROPIC_BASE_URL).
 /// </summary>
 internal sealed class FakeOpenAIServer : IAsyncDisposable
 {
@@ -32,6 +33,9 @@ internal sealed class FakeOpenAIServer : IAsyncDisposable
 
     /// <summary>Gets the base URL to give as OPENAI_BASE_URL.</summary>
     public string BaseUrl => $"http://127.0.0.1:{Port}/v1";
+
+    /// <summary>Gets the base URL to give as ANTHROPIC_BASE_URL (the Anthropic SDK adds /v1/messages).</summary>
+    public string AnthropicBaseUrl => $"http://127.0.0.1:{Port}";
 
     /// <summary>Gets the JSON bodies of the chat requests received, in order.</summary>
     public IReadOnlyList<JsonElement> Requests => [.. _requests];
@@ -81,7 +85,7 @@ internal sealed class FakeOpenAIServer : IAsyncDisposable
         await using var stream = new NetworkStream(socket, ownsSocket: true);
         try
         {
-            string? body = await ReadBodyAsync(stream);
+            var (path, body) = await ReadRequestAsync(stream);
             if (body is null) return;
             var json = JsonDocument.Parse(body).RootElement.Clone();
             _requests.Enqueue(json);
@@ -96,6 +100,12 @@ internal sealed class FakeOpenAIServer : IAsyncDisposable
 
             string reply = RequestReply?.Invoke(json, messages) ?? Reply(messages);
             bool streaming = json.TryGetProperty("stream", out var s) && s.ValueKind == JsonValueKind.True;
+            if (path.EndsWith("/messages", StringComparison.Ordinal))
+            {
+                await AnthropicReplyAsync(stream, model, reply, streaming);
+                return;
+            }
+
             if (!streaming)
             {
                 await RespondAsync(stream, 200, "application/json", JsonSerializer.Serialize(new
@@ -129,6 +139,37 @@ internal sealed class FakeOpenAIServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Answers an Anthropic Messages API request (POST /v1/messages), as JSON or as its server-sent events.</summary>
+    private static async Task AnthropicReplyAsync(NetworkStream stream, string model, string reply, bool streaming)
+    {
+        var usage = new { input_tokens = 10, output_tokens = 5 };
+        if (!streaming)
+        {
+            await RespondAsync(stream, 200, "application/json", JsonSerializer.Serialize(new
+            {
+                id = "msg_01", type = "message", role = "assistant", model,
+                content = new[] { new { type = "text", text = reply } },
+                stop_reason = "end_turn", stop_sequence = (string?)null, usage,
+            }));
+            return;
+        }
+
+        var head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
+        static string Named(string name, object payload) => $"event: {name}\ndata: {JsonSerializer.Serialize(payload)}\n\n";
+        await ChunkAsync(stream, Named("message_start", new
+        {
+            type = "message_start",
+            message = new { id = "msg_s1", type = "message", role = "assistant", model, content = Array.Empty<object>(), stop_reason = (string?)null, stop_sequence = (string?)null, usage },
+        }));
+        await ChunkAsync(stream, Named("content_block_start", new { type = "content_block_start", index = 0, content_block = new { type = "text", text = "" } }));
+        await ChunkAsync(stream, Named("content_block_delta", new { type = "content_block_delta", index = 0, delta = new { type = "text_delta", text = reply } }));
+        await ChunkAsync(stream, Named("content_block_stop", new { type = "content_block_stop", index = 0 }));
+        await ChunkAsync(stream, Named("message_delta", new { type = "message_delta", delta = new { stop_reason = "end_turn", stop_sequence = (string?)null }, usage = new { output_tokens = 5 } }));
+        await ChunkAsync(stream, Named("message_stop", new { type = "message_stop" }));
+        await stream.WriteAsync("0\r\n\r\n"u8.ToArray());
+    }
+
     private static string TextOf(JsonElement message)
     {
         if (!message.TryGetProperty("content", out var content)) return "";
@@ -160,7 +201,8 @@ internal sealed class FakeOpenAIServer : IAsyncDisposable
         await stream.FlushAsync();
     }
 
-    private static async Task<string?> ReadBodyAsync(NetworkStream stream)
+    /// <summary>Reads one request: its path (from the request line) and its body (null when the client went away).</summary>
+    private static async Task<(string Path, string? Body)> ReadRequestAsync(NetworkStream stream)
     {
         var buffer = new List<byte>(4096);
         var one = new byte[4096];
@@ -168,12 +210,14 @@ internal sealed class FakeOpenAIServer : IAsyncDisposable
         while (headerEnd < 0)
         {
             int n = await stream.ReadAsync(one);
-            if (n == 0) return null;
+            if (n == 0) return ("", null);
             buffer.AddRange(one.AsSpan(0, n).ToArray());
             headerEnd = IndexOf(buffer, "\r\n\r\n"u8.ToArray());
         }
 
         string head = Encoding.ASCII.GetString(buffer.GetRange(0, headerEnd).ToArray());
+        string[] requestLine = head.Split("\r\n")[0].Split(' ');
+        string path = requestLine.Length > 1 ? requestLine[1] : "";
         int length = 0;
         foreach (var line in head.Split("\r\n"))
         {
@@ -187,11 +231,11 @@ internal sealed class FakeOpenAIServer : IAsyncDisposable
         while (buffer.Count - bodyStart < length)
         {
             int n = await stream.ReadAsync(one);
-            if (n == 0) return null;
+            if (n == 0) return (path, null);
             buffer.AddRange(one.AsSpan(0, n).ToArray());
         }
 
-        return Encoding.UTF8.GetString(buffer.GetRange(bodyStart, length).ToArray());
+        return (path, Encoding.UTF8.GetString(buffer.GetRange(bodyStart, length).ToArray()));
     }
 
     private static int IndexOf(List<byte> data, byte[] pattern)

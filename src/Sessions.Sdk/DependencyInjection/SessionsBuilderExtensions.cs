@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -23,7 +24,7 @@ public static class SessionsBuilderExtensions
     /// <typeparam name="TStorage">The storage type.</typeparam>
     /// <param name="builder">The builder.</param>
     /// <returns>The builder.</returns>
-    public static ISessionsBuilder UseStorage<TStorage>(this ISessionsBuilder builder)
+    public static ISessionsBuilder UseStorage<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TStorage>(this ISessionsBuilder builder)
         where TStorage : class, ISessionStorage
     {
         ArgumentNullException.ThrowIfNull(builder);

@@ -147,7 +147,8 @@ internal abstract class ExportTranscript : IAsyncDisposable
         if (value is null) return string.Empty;
         try
         {
-            return JsonSerializer.Serialize(value, value.GetType(), CompactJson);
+            // The options' resolver (trim- and AOT-safe): a type it does not know is NotSupportedException, shown as ToString().
+            return JsonSerializer.Serialize(value, CompactJson.GetTypeInfo(value.GetType()));
         }
         catch (Exception ex) when (ex is NotSupportedException or InvalidOperationException or JsonException)
         {

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -14,12 +15,14 @@ internal static class ProviderRegistration
     /// <summary>Adds (or, for a name already added, configures again) a provider whose options are named after it.</summary>
     /// <remarks>Provider names are case-insensitive; options are keyed by the first spelling so later calls add to the same provider.
     /// Options are validated when the provider is first resolved and at host start (<c>ValidateOnStart</c>); a missing API key is
-    /// not a validation failure: it fails the provider's first call, so one provider without its key breaks nothing else.</remarks>
-    public static ISessionsBuilder Add<TOptions, TValidator>(
+    /// not a validation failure: it fails the provider's first call, so one provider without its key breaks nothing else.
+    /// Binding from configuration is the caller's <paramref name="bind"/> (only the overloads taking a configuration
+    /// section bind), so the other overloads reach no reflection-based binder and stay trim- and AOT-safe.</remarks>
+    public static ISessionsBuilder Add<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TOptions, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TValidator>(
         ISessionsBuilder builder,
         string name,
         Action<TOptions>? configure,
-        IConfiguration? section,
+        Action<OptionsBuilder<TOptions>>? bind,
         Action<TOptions, IConfiguration?> applyDefaults,
         Func<string, TOptions, TimeProvider, ILoggerFactory, IChatProvider> createProvider)
         where TOptions : class
@@ -34,10 +37,7 @@ internal static class ProviderRegistration
             .FirstOrDefault(r => r is not null && string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase));
 
         var optionsBuilder = services.AddOptions<TOptions>(existing?.Name ?? name);
-        if (section is not null)
-        {
-            optionsBuilder.Bind(section);
-        }
+        bind?.Invoke(optionsBuilder);
 
         if (configure is not null)
         {

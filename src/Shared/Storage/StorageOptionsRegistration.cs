@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -19,7 +20,7 @@ internal static class StorageOptionsRegistration
     /// <typeparam name="TValidator">The validator calling the options' own rule.</typeparam>
     /// <param name="services">The services.</param>
     /// <param name="configure">What the <c>Use…Storage</c> call sets.</param>
-    public static void Register<TOptions, TValidator>(IServiceCollection services, Action<TOptions> configure)
+    public static void Register<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TOptions, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TValidator>(IServiceCollection services, Action<TOptions> configure)
         where TOptions : class
         where TValidator : class, IValidateOptions<TOptions>
     {
@@ -39,7 +40,7 @@ internal static class StorageOptionsRegistration
     /// <typeparam name="TOptions">The store's options.</typeparam>
     /// <typeparam name="TValidator">The validator calling the options' own rule.</typeparam>
     /// <param name="services">The services.</param>
-    public static void AddValidation<TOptions, TValidator>(IServiceCollection services)
+    public static void AddValidation<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TOptions, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TValidator>(IServiceCollection services)
         where TOptions : class
         where TValidator : class, IValidateOptions<TOptions>
     {
