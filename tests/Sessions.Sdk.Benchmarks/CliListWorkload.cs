@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
 
 namespace Sessions.Sdk.Benchmarks;
 
@@ -8,15 +7,14 @@ namespace Sessions.Sdk.Benchmarks;
 /// W15 (CLI): wall time of <c>sessions list --all --format json</c> in a new process over 1,000 file-store sessions, against
 /// the start of a hello-world .NET console app built and measured in the same run (issue 14: ≤ 2.5×).
 /// <para>
-/// "As shipped" is what a user gets: the tool is packed the way .ci/consumer-test packs it (the Sessions.Cli pointer package,
-/// Sessions.Cli.linux-x64 compiled Native AOT, and the framework-dependent Sessions.Cli.any fallback), installed with
+/// "As shipped" is what a user gets: the tool is packed the way .ci/consumer-test packs it (framework-dependent), installed with
 /// <c>dotnet tool install --tool-path</c> from that folder (with a fresh NuGet package folder, so no earlier package of the
 /// same version is reused), and started by the <c>sessions</c> command the install created. Both programs start the same
 /// way: as an executable (the hello world's apphost, the installed command), no <c>dotnet</c> muxer in front. For reference,
-/// the build output started with <c>dotnet sessions.dll</c> (the content of the framework-dependent <c>any</c> package) and
+/// the build output started with <c>dotnet sessions.dll</c> and
 /// the hello world started with <c>dotnet hello.dll</c>, interleaved in the same loop.
 /// </para>
-/// <para>Smoke mode skips the pack and install (Native AOT compilation takes minutes) and says so in a row.</para>
+/// <para>Smoke mode skips the pack and install and says so in a row.</para>
 /// </summary>
 internal sealed class CliListWorkload : IWorkload
 {
@@ -31,7 +29,7 @@ internal sealed class CliListWorkload : IWorkload
         var helloApphost = new Program(Path.Combine(helloDirectory, "hello"), []);
         var helloDll = new Program("dotnet", [Path.Combine(helloDirectory, "hello.dll")]);
         var built = new Program("dotnet", [BuiltToolPath()]);
-        // As shipped: packed and installed like a user's `dotnet tool install`; skipped in smoke mode (AOT takes minutes).
+        // As shipped: packed and installed like a user's `dotnet tool install`; skipped in smoke mode.
         Program? shipped = Harness.Smoke ? null : new Program(await PackAndInstallAsync(harness.WorkDirectory, cancellationToken), []);
         string[] listAll = ["--store", store, "list", "--all", "--format", "json"];
         string[] listTable = ["--store", store, "list"];
@@ -68,10 +66,9 @@ internal sealed class CliListWorkload : IWorkload
         double helloMs = Harness.Median(helloTimes);
         harness.Add(Id, $"new process: hello-world .NET console app (its apphost ./hello, framework-dependent), wall time ({median})", helloMs, "ms");
         harness.Add(Id, $"new process: the same hello world as dotnet hello.dll, wall time ({median})", Harness.Median(helloDllTimes), "ms");
-        string rid = RuntimeInformation.RuntimeIdentifier;
         if (shipped is not null)
         {
-            string what = rid == "linux-x64" ? "Native AOT (Sessions.Cli.linux-x64)" : "framework-dependent (Sessions.Cli.any)";
+            string what = "framework-dependent";
             double listMs = Harness.Median(shippedList);
             harness.Add(Id, $"new process: sessions list --all --format json, 1,000 sessions (file store), as shipped (dotnet tool install: {what}), wall time ({median})", listMs, "ms");
             harness.Add(Id, $"new process: sessions list (table, 10 most recent), as shipped, wall time ({median})", Harness.Median(shippedTable), "ms");
@@ -80,11 +77,11 @@ internal sealed class CliListWorkload : IWorkload
         }
         else
         {
-            harness.Add(Id, "W15 as shipped: not measured in smoke mode (packing the Native AOT tool takes minutes); run without --smoke", 0, "");
+            harness.Add(Id, "W15 as shipped: not measured in smoke mode (pack + install); run without --smoke", 0, "");
         }
 
         double builtMs = Harness.Median(builtList);
-        harness.Add(Id, $"new process: sessions list --all --format json, build output as dotnet sessions.dll (framework-dependent, JIT: the 'any' fallback), wall time ({median})", builtMs, "ms");
+        harness.Add(Id, $"new process: sessions list --all --format json, build output as dotnet sessions.dll (framework-dependent, JIT), wall time ({median})", builtMs, "ms");
         harness.Add(Id, "sessions list --all, framework-dependent (dotnet sessions.dll) ÷ hello world (dotnet hello.dll)", builtMs / Harness.Median(helloDllTimes), "x");
     }
 
@@ -107,8 +104,8 @@ internal sealed class CliListWorkload : IWorkload
     }
 
     /// <summary>
-    /// Packs the tool as .ci/consumer-test does (pointer package, Native AOT linux-x64 package on linux-x64, framework-dependent
-    /// 'any' package) and installs it with <c>dotnet tool install --tool-path</c>; returns the installed <c>sessions</c> command.
+    /// Packs the tool as .ci/consumer-test does and installs it with <c>dotnet tool install --tool-path</c>; returns the installed
+    /// <c>sessions</c> command.
     /// </summary>
     private static async Task<string> PackAndInstallAsync(string work, CancellationToken cancellationToken)
     {
@@ -118,12 +115,6 @@ internal sealed class CliListWorkload : IWorkload
         string nugetCache = Path.Combine(work, "cli-nuget");
         string[] common = ["-c", "Release", "-o", packages, "--nologo", "-v", "q"];
         await RunDotnetAsync(RepositoryRoot(), ["pack", project, .. common], null, cancellationToken);
-        if (RuntimeInformation.RuntimeIdentifier == "linux-x64")
-        {
-            await RunDotnetAsync(RepositoryRoot(), ["pack", project, "-r", "linux-x64", .. common], null, cancellationToken);
-        }
-
-        await RunDotnetAsync(RepositoryRoot(), ["pack", project, "-r", "any", "-p:PublishAot=false", .. common], null, cancellationToken);
         string pointer = Directory.GetFiles(packages, "Sessions.Cli.*.nupkg")
             .Select(Path.GetFileNameWithoutExtension)
             .Single(n => char.IsDigit(n!["Sessions.Cli.".Length]))!;
