@@ -9,21 +9,13 @@ namespace Sessions.Sdk.Tests;
 /// <see cref="SessionFormatException"/> naming session and sequence, never altered data; rows written before the checksum column
 /// stay readable; damaged rows are listed and salvaged through <see cref="ISessionRecovery"/>. The bit-flip suite prints its figures.</summary>
 [TestFixture]
-public sealed class SqliteChecksumTests
+public sealed class SqliteChecksumTests : SqliteDatabaseTests
 {
     private static readonly DateTimeOffset T0 = new(2025, 5, 6, 7, 8, 9, TimeSpan.Zero);
-    private SqliteTestDatabase _database = null!;
-
-    [SetUp]
-    public void SetUp() => _database = new SqliteTestDatabase();
-
-    [TearDown]
-    public void TearDown() => _database.Dispose();
-
     [Test]
     public async Task EveryWritePath_StoresTheCrc32cOfTheStoredJson()
     {
-        using var store = _database.CreateStore();
+        using var store = Database.CreateStore();
         await store.CreateAsync(Session("c"), [Message("created"), Message("ünïcödé 🎉")]);
         await store.AppendMessagesAsync("c", [Message("appended one"), Message("appended two")]);
         await store.CreateAsync(Session("r"), [Message("old")]);
@@ -42,7 +34,7 @@ public sealed class SqliteChecksumTests
     public async Task ValidJsonEdit_IsATypedErrorNamingSessionAndSequence_ListedAndSalvaged()
     {
         // A change that keeps the JSON valid (one letter of the text) was returned as a silently altered message before checksums.
-        using var store = _database.CreateStore();
+        using var store = Database.CreateStore();
         await store.CreateAsync(Session("edit"), [Message("alpha"), Message("bravo"), Message("charlie")]);
         await store.CreateAsync(Session("other"), [Message("fine")]);
         var row = Rows().Single(r => r.SessionId == "edit" && r.Seq == 2);
@@ -74,7 +66,7 @@ public sealed class SqliteChecksumTests
     public async Task RowsFromBeforeTheChecksumColumn_StayReadableSearchableAndDeletable()
     {
         // A database at schema 4 (no checksum column, indexed by the old insert trigger), written with plain SQL as that version did.
-        using (var raw = _database.OpenRaw())
+        using (var raw = Database.OpenRaw())
         {
             SqliteSchema.Migrate(raw, DateTimeOffset.UnixEpoch, targetVersion: 4);
             Execute(raw, """
@@ -91,7 +83,7 @@ public sealed class SqliteChecksumTests
         }
 
         SqliteConnection.ClearAllPools();
-        using var store = _database.CreateStore();
+        using var store = Database.CreateStore();
         var read = await store.GetMessagesAsync("legacy", MessageRange.All);
         var hits = await ToListAsync(store.SearchAsync(new SessionSearchQuery { Text = "heirloom1", IncludeTitles = false }));
         var appended = await store.AppendMessagesAsync("legacy", [Message("heirloom3 new")]);
@@ -106,7 +98,7 @@ public sealed class SqliteChecksumTests
 
         await store.DeleteAsync("legacy");
         Assert.That(await ToListAsync(store.SearchAsync(new SessionSearchQuery { Text = "heirloom1", IncludeTitles = false })), Is.Empty);
-        using var check = _database.OpenRaw();
+        using var check = Database.OpenRaw();
         Execute(check, "INSERT INTO session_messages_fts(session_messages_fts, rank) VALUES ('integrity-check', 1)");
     }
 
@@ -117,7 +109,7 @@ public sealed class SqliteChecksumTests
     public async Task BitFlips_ThreeHundredInStoredJson_EveryReadOriginalOrTyped_NoneAltered()
     {
         const int flips = 320, checksumFlips = 30;
-        using var store = _database.CreateStore();
+        using var store = Database.CreateStore();
         var random = new Random(9009);
         var sessions = new[] { "flip-a", "flip-b", "flip-c" };
         foreach (var id in sessions)
@@ -219,7 +211,7 @@ public sealed class SqliteChecksumTests
 
     private List<Row> Rows()
     {
-        using var raw = _database.OpenRaw();
+        using var raw = Database.OpenRaw();
         using var command = raw.CreateCommand();
         command.CommandText = "SELECT m.id, s.id, m.seq, m.payload, m.checksum FROM session_messages m JOIN sessions s ON s.pk = m.session_pk ORDER BY m.id";
         using var reader = command.ExecuteReader();
@@ -234,13 +226,13 @@ public sealed class SqliteChecksumTests
 
     private void SetPayload(long id, byte[] payload)
     {
-        using var raw = _database.OpenRaw();
+        using var raw = Database.OpenRaw();
         Execute(raw, "UPDATE session_messages SET payload = $p WHERE id = $id", ("$p", payload), ("$id", id));
     }
 
     private void SetChecksum(long id, long checksum)
     {
-        using var raw = _database.OpenRaw();
+        using var raw = Database.OpenRaw();
         Execute(raw, "UPDATE session_messages SET checksum = $c WHERE id = $id", ("$c", checksum), ("$id", id));
     }
 

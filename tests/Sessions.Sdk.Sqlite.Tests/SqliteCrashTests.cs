@@ -13,25 +13,17 @@ namespace Sessions.Sdk.Tests;
 /// </remarks>
 [TestFixture]
 [Category("Crash")]
-public sealed class SqliteCrashTests
+public sealed class SqliteCrashTests : SqliteDatabaseTests
 {
     private const int Slots = 24;
     private const int MinimumKillPoints = 200;
     private static readonly TimeSpan Budget = TimeSpan.FromSeconds(72);
 
-    private SqliteTestDatabase _database = null!;
-
-    [SetUp]
-    public void SetUp() => _database = new SqliteTestDatabase();
-
-    [TearDown]
-    public void TearDown() => _database.Dispose();
-
     [Test]
     [CancelAfter(88_000)]
     public async Task KillDuringWrites_AtRandomMoments_EveryAcknowledgedWriteSurvives()
     {
-        using (var setup = _database.CreateStore())
+        using (var setup = Database.CreateStore())
         {
             for (int slot = 0; slot < Slots; slot++)
             {
@@ -40,7 +32,7 @@ public sealed class SqliteCrashTests
             }
         }
 
-        using var checker = _database.CreateStore();
+        using var checker = Database.CreateStore();
         var stopwatch = Stopwatch.StartNew();
         var totals = new Totals();
         var slots = Enumerable.Range(0, Slots).Select(slot => RunSlotAsync(slot, checker, stopwatch, totals)).ToArray();
@@ -51,7 +43,7 @@ public sealed class SqliteCrashTests
         // then FTS5's own check that the index holds exactly the surviving rows (none lost or stale across the kills).
         long indexedAfterKills = await checker.IndexPendingAsync();
         TestContext.Out.WriteLine($"message rows left pending by killed children, indexed after the run: {indexedAfterKills}");
-        using (var raw = _database.OpenRaw())
+        using (var raw = Database.OpenRaw())
         {
             using var check = raw.CreateCommand();
             check.CommandText = "PRAGMA integrity_check";
@@ -65,7 +57,7 @@ public sealed class SqliteCrashTests
         TestContext.Out.WriteLine(
             $"{totals.Kills} kill points ({Slots} slots, one child each at a time) in {stopwatch.Elapsed.TotalSeconds:0.0} s " +
             $"(child start-up {totals.StartupMs / 1000 / Slots:0.0} s per slot); {totals.Acks} acknowledged writes incl. {totals.Appends} appended messages; " +
-            $"0 acknowledged lost; {totals.InFlight} in-flight appends committed before the kill; database {new FileInfo(_database.FilePath).Length / 1024} KiB");
+            $"0 acknowledged lost; {totals.InFlight} in-flight appends committed before the kill; database {new FileInfo(Database.FilePath).Length / 1024} KiB");
         Assert.That(totals.Kills, Is.GreaterThanOrEqualTo(MinimumKillPoints), $"only {totals.Kills} kill points fit in {Budget.TotalSeconds} s");
         Assert.That(totals.Appends, Is.GreaterThan(totals.Kills), "children were killed before doing real work");
         SqliteConnection.ClearAllPools();
@@ -80,7 +72,7 @@ public sealed class SqliteCrashTests
         {
             string[] lines;
             using (var child = SqliteTestHostProcess.Start(
-                "sqlite-crash-loop", _database.FilePath, $"main-{slot}", $"scratch-{slot}", $"s{slot}l{life}", random.Next().ToString(CultureInfo.InvariantCulture)))
+                "sqlite-crash-loop", Database.FilePath, $"main-{slot}", $"scratch-{slot}", $"s{slot}l{life}", random.Next().ToString(CultureInfo.InvariantCulture)))
             {
                 long started = Stopwatch.GetTimestamp();
                 await child.Ready.WaitAsync(TimeSpan.FromSeconds(40));

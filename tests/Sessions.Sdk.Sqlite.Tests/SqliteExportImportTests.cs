@@ -5,22 +5,14 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Sessions.Sdk.Tests;
 
 /// <summary>Export and import on the SQLite store: lossless Json round trip between two databases, all or nothing on a bad bundle.</summary>
-public sealed class SqliteExportImportTests
+public sealed class SqliteExportImportTests : SqliteDatabaseTests
 {
     private static readonly DateTimeOffset Created = new(2026, 1, 15, 10, 30, 0, TimeSpan.Zero);
-    private SqliteTestDatabase _database = null!;
-
-    [SetUp]
-    public void SetUp() => _database = new SqliteTestDatabase();
-
-    [TearDown]
-    public void TearDown() => _database.Dispose();
-
     [Test]
     public async Task ExportThenImport_IntoAnotherDatabase_KeepsMessagesUsageAndMetadata()
     {
-        await using var source = Manager(_database.ConnectionStringFor("source.db"), out var sessions);
-        await using var target = Manager(_database.ConnectionStringFor("target.db"), out var other);
+        await using var source = Manager(Database.ConnectionStringFor("source.db"), out var sessions);
+        await using var target = Manager(Database.ConnectionStringFor("target.db"), out var other);
         var original = await sessions.Storage.CreateAsync(Info("s1"), Messages());
         using var stream = new MemoryStream();
 
@@ -40,7 +32,7 @@ public sealed class SqliteExportImportTests
     [Test]
     public async Task ImportAsync_BundleWithOneBadSession_StoresNothing()
     {
-        await using var host = Manager(_database.ConnectionString, out var sessions);
+        await using var host = Manager(Database.ConnectionString, out var sessions);
         await sessions.Storage.CreateAsync(Info("a"), Messages());
         await sessions.Storage.CreateAsync(Info("b"), Messages());
         using var bundle = new MemoryStream();

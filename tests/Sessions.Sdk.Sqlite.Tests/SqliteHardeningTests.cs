@@ -7,23 +7,15 @@ namespace Sessions.Sdk.Tests;
 /// <summary>Issue 9 and 10 on SQLite: a damaged row stays visible and recoverable, listing skips what it cannot read, a full disk
 /// fails cleanly and releases the write-ahead log, replacements racing appends lose nothing. Suites print their figures.</summary>
 [TestFixture]
-public sealed class SqliteHardeningTests
+public sealed class SqliteHardeningTests : SqliteDatabaseTests
 {
     private static readonly DateTimeOffset T0 = new(2025, 1, 2, 3, 4, 5, TimeSpan.Zero);
-    private SqliteTestDatabase _database = null!;
-
-    [SetUp]
-    public void SetUp() => _database = new SqliteTestDatabase();
-
-    [TearDown]
-    public void TearDown() => _database.Dispose();
-
     /// <summary>Issue 10: a damaged message row is named (session, sequence), every other message stays readable, and the session is
     /// listed by the recovery API and salvaged keeping every readable message.</summary>
     [Test]
     public async Task DamagedMessageRow_NamedOthersReadableAndSalvaged()
     {
-        using var store = _database.CreateStore();
+        using var store = Database.CreateStore();
         await store.CreateAsync(Session("bad"), [Message("m1"), Message("m2"), Message("m3")]);
         await store.CreateAsync(Session("good"), [Message("g1")]);
         Execute("UPDATE session_messages SET payload = x'7b227631' WHERE seq = 2 AND session_pk = (SELECT pk FROM sessions WHERE id = 'bad')");
@@ -51,7 +43,7 @@ public sealed class SqliteHardeningTests
     [Test]
     public async Task DamagedSessionRow_ListingSkipsItAndSalvageRepairsIt()
     {
-        using var store = _database.CreateStore();
+        using var store = Database.CreateStore();
         await store.CreateAsync(Session("row"), [Message("r1")]);
         await store.CreateAsync(Session("fine"), [Message("f1")]);
         Execute("UPDATE sessions SET usage_cost = 'not a number', tags = '[not json' WHERE id = 'row'");
@@ -72,7 +64,7 @@ public sealed class SqliteHardeningTests
     [Test]
     public async Task ReplaceRacingAppends_TwoHundredRaces_NothingLost()
     {
-        using var store = _database.CreateStore();
+        using var store = Database.CreateStore();
         await store.CreateAsync(Session("race"), [Message("seed")]);
         var figures = await SessionStorageConformanceTests.RaceReplaceAgainstAppendsAsync(store, "race", races: 200, CancellationToken.None);
         await TestContext.Out.WriteLineAsync($"replace racing appends (SQLite): {figures}");
@@ -87,7 +79,7 @@ public sealed class SqliteHardeningTests
     public async Task DiskFull_Tmpfs_KeptOrNothingStoredAndResumes()
     {
         if (!OperatingSystem.IsLinux() || Environment.UserName != "root") Assert.Ignore("needs root to mount a small tmpfs (CI runs as root)");
-        string mount = Path.Combine(_database.Directory, "tmpfs");
+        string mount = Path.Combine(Database.Directory, "tmpfs");
         Directory.CreateDirectory(mount);
         var mounted = Process.Start("mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", mount]);
         mounted.WaitForExit(10_000);
@@ -99,7 +91,7 @@ public sealed class SqliteHardeningTests
             var acknowledged = new List<string>();
             // Ballast the test deletes later: the space a user frees on a full disk.
             await File.WriteAllBytesAsync(ballast, new byte[512 * 1024]);
-            using (var store = _database.CreateStore($"Data Source={Path.Combine(mount, "s.db")}"))
+            using (var store = Database.CreateStore($"Data Source={Path.Combine(mount, "s.db")}"))
             {
                 await store.CreateAsync(Session("s"), []);
                 for (int i = 0; i < 300; i++)
@@ -153,7 +145,7 @@ public sealed class SqliteHardeningTests
 
     private void Execute(string sql)
     {
-        using var raw = _database.OpenRaw();
+        using var raw = Database.OpenRaw();
         using var command = raw.CreateCommand();
         command.CommandText = sql;
         command.ExecuteNonQuery();

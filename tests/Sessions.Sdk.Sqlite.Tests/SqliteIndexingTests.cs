@@ -8,21 +8,13 @@ namespace Sessions.Sdk.Tests;
 /// indexed in batches and always before a search, so a search right after appends finds every appended message, from any store
 /// instance; deletes, replaces, trash and id reuse never leave a stale or missing hit.</summary>
 [TestFixture]
-public sealed class SqliteIndexingTests
+public sealed class SqliteIndexingTests : SqliteDatabaseTests
 {
     private static readonly DateTimeOffset T0 = new(2025, 3, 4, 5, 6, 7, TimeSpan.Zero);
-    private SqliteTestDatabase _database = null!;
-
-    [SetUp]
-    public void SetUp() => _database = new SqliteTestDatabase();
-
-    [TearDown]
-    public void TearDown() => _database.Dispose();
-
     [Test]
     public async Task Append_WritesNoIndexEntry_TheNextSearchIndexesIt()
     {
-        using var store = _database.CreateStore();
+        using var store = Database.CreateStore();
         store.BackgroundIndexBatch = 0;
         await store.CreateAsync(Session("a"), []);
         for (int i = 0; i < 10; i++) await store.AppendMessagesAsync("a", [Message(Token(i))]);
@@ -41,7 +33,7 @@ public sealed class SqliteIndexingTests
     [Test]
     public async Task Search_RightAfterAppends_SameInstance_FindsEveryAppendedMessage()
     {
-        using var store = _database.CreateStore();
+        using var store = Database.CreateStore();
         store.BackgroundIndexBatch = 16; // background passes run while the appends go on
         await store.CreateAsync(Session("burst"), []);
         for (int i = 0; i < 300; i++) await store.AppendMessagesAsync("burst", [Message("burstword " + Token(i))]);
@@ -57,9 +49,9 @@ public sealed class SqliteIndexingTests
     [Test]
     public async Task Search_FromAnotherInstance_FindsMessagesAnotherInstanceAppendedAndNeverIndexed()
     {
-        using var writer = _database.CreateStore();
+        using var writer = Database.CreateStore();
         writer.BackgroundIndexBatch = 0;
-        using var reader = _database.CreateStore();
+        using var reader = Database.CreateStore();
         await writer.CreateAsync(Session("w"), [Message("created " + Token(1000))]);
         for (int i = 0; i < 50; i++) await writer.AppendMessagesAsync("w", [Message("otherinstance " + Token(i))]);
 
@@ -74,9 +66,9 @@ public sealed class SqliteIndexingTests
     [Test]
     public async Task ConcurrentAppendersAndSearchers_EverySearchFindsEveryAppendAcknowledgedBeforeIt()
     {
-        using var store = _database.CreateStore();
+        using var store = Database.CreateStore();
         store.BackgroundIndexBatch = 5;
-        using var other = _database.CreateStore();
+        using var other = Database.CreateStore();
         other.BackgroundIndexBatch = 7;
         await store.CreateAsync(Session("c"), []);
         var acknowledged = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
@@ -123,7 +115,7 @@ public sealed class SqliteIndexingTests
     [Test]
     public async Task DeleteReplaceTrashPurge_WithPendingAndIndexedRows_NeverLeaveStaleHits()
     {
-        using var store = _database.CreateStore();
+        using var store = Database.CreateStore();
         store.BackgroundIndexBatch = 0;
         await store.CreateAsync(Session("del"), [Message("indexed " + Token(1))]);
         await store.AppendMessagesAsync("del", [Message("pending " + Token(2))]);
@@ -155,7 +147,7 @@ public sealed class SqliteIndexingTests
     {
         // SQLite reuses the highest rowids after they are deleted: the watermark must drop with them, or new rows would be taken
         // for indexed ones and never found.
-        using var store = _database.CreateStore();
+        using var store = Database.CreateStore();
         store.BackgroundIndexBatch = 0;
         await store.CreateAsync(Session("keep"), [Message("keep " + Token(1))]);
         await store.CreateAsync(Session("top"), [Message("top " + Token(2)), Message("top " + Token(3))]);
@@ -176,9 +168,9 @@ public sealed class SqliteIndexingTests
     [Test]
     public async Task RandomOperationsAcrossInstances_IndexMatchesTheRows()
     {
-        using var a = _database.CreateStore();
+        using var a = Database.CreateStore();
         a.BackgroundIndexBatch = 3;
-        using var b = _database.CreateStore();
+        using var b = Database.CreateStore();
         b.BackgroundIndexBatch = 0;
         var random = new Random(15);
         var live = new Dictionary<string, List<string>>(StringComparer.Ordinal);
@@ -258,7 +250,7 @@ public sealed class SqliteIndexingTests
 
     private long Scalar(string sql)
     {
-        using var raw = _database.OpenRaw();
+        using var raw = Database.OpenRaw();
         using var command = raw.CreateCommand();
         command.CommandText = sql;
         return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
@@ -267,7 +259,7 @@ public sealed class SqliteIndexingTests
     /// <summary>FTS5's own check that the index holds exactly the content rows' tokens (after a search indexed what was pending).</summary>
     private void AssertIndexIntact()
     {
-        using var raw = _database.OpenRaw();
+        using var raw = Database.OpenRaw();
         using var command = raw.CreateCommand();
         command.CommandText = "INSERT INTO session_messages_fts(session_messages_fts, rank) VALUES ('integrity-check', 1)";
         Assert.DoesNotThrow(() => command.ExecuteNonQuery());

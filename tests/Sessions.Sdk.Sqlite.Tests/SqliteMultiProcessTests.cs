@@ -6,16 +6,8 @@ namespace Sessions.Sdk.Tests;
 /// <summary>Proves that processes appending to one session of one SQLite file never lose or duplicate an append.</summary>
 [TestFixture]
 [Category("MultiProcess")]
-public sealed class SqliteMultiProcessTests
+public sealed class SqliteMultiProcessTests : SqliteDatabaseTests
 {
-    private SqliteTestDatabase _database = null!;
-
-    [SetUp]
-    public void SetUp() => _database = new SqliteTestDatabase();
-
-    [TearDown]
-    public void TearDown() => _database.Dispose();
-
     [TestCase(2)]
     [TestCase(4)]
     [CancelAfter(85_000)]
@@ -23,13 +15,13 @@ public sealed class SqliteMultiProcessTests
     {
         const int perProcess = 500;
         const string sessionId = "shared-session";
-        using (var setup = _database.CreateStore())
+        using (var setup = Database.CreateStore())
         {
             await setup.CreateAsync(new SessionInfo { Id = sessionId, CreatedAt = DateTimeOffset.UnixEpoch, UpdatedAt = DateTimeOffset.UnixEpoch }, []);
         }
 
         var children = Enumerable.Range(0, processes)
-            .Select(p => SqliteTestHostProcess.Start("sqlite-append", _database.FilePath, sessionId, perProcess.ToString(CultureInfo.InvariantCulture), $"w{p}"))
+            .Select(p => SqliteTestHostProcess.Start("sqlite-append", Database.FilePath, sessionId, perProcess.ToString(CultureInfo.InvariantCulture), $"w{p}"))
             .ToArray();
         try
         {
@@ -39,7 +31,7 @@ public sealed class SqliteMultiProcessTests
             int[] exitCodes = await Task.WhenAll(children.Select(c => c.WaitForExitAsync(TimeSpan.FromSeconds(75))));
             stopwatch.Stop();
 
-            using var store = _database.CreateStore();
+            using var store = Database.CreateStore();
             var messages = await store.GetMessagesAsync(sessionId, MessageRange.All);
             var info = await store.GetAsync(sessionId);
             int acked = children.Sum(c => c.Lines().Count(l => l.StartsWith("ack ", StringComparison.Ordinal)));

@@ -9,21 +9,13 @@ namespace Sessions.Sdk.Tests;
 /// sequence the writer expects; a stale expectation (another writer, a replace, a delete) writes nothing and the append is redone in a
 /// transaction, so no message is ever lost, duplicated or given a wrong sequence.</summary>
 [TestFixture]
-public sealed class SqliteOneStatementAppendTests
+public sealed class SqliteOneStatementAppendTests : SqliteDatabaseTests
 {
     private static readonly DateTimeOffset T0 = new(2025, 5, 6, 7, 8, 9, TimeSpan.Zero);
-    private SqliteTestDatabase _database = null!;
-
-    [SetUp]
-    public void SetUp() => _database = new SqliteTestDatabase();
-
-    [TearDown]
-    public void TearDown() => _database.Dispose();
-
     [Test]
     public async Task Migrate_FromSchemaSixToSeven_KeepsEveryRowAndChecksum_AndAppendsContinue()
     {
-        using (var old = new SqliteSessionStorage(new SqliteStorageOptions { ConnectionString = _database.ConnectionString }, TimeProvider.System, NullLogger.Instance) { TargetSchemaVersion = 6 })
+        using (var old = new SqliteSessionStorage(new SqliteStorageOptions { ConnectionString = Database.ConnectionString }, TimeProvider.System, NullLogger.Instance) { TargetSchemaVersion = 6 })
         {
             old.BackgroundIndexBatch = 0;
             await old.CreateAsync(Session("a"), [Message("first zebra"), Message("second yak")]);
@@ -36,7 +28,7 @@ public sealed class SqliteOneStatementAppendTests
         var sessionsBefore = SessionRows();
         Assert.That(Versions(), Is.EqualTo(Enumerable.Range(1, 6).Select(v => (long)v)));
 
-        using var store = _database.CreateStore();
+        using var store = Database.CreateStore();
         await store.InitializeAsync();
         var migratedRows = Rows();
         var migratedSessions = SessionRows();
@@ -67,7 +59,7 @@ public sealed class SqliteOneStatementAppendTests
     public async Task Append_OneMessage_AdvancesSessionRowLikeATransaction()
     {
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(T0);
-        using var store = _database.CreateStore(timeProvider: clock);
+        using var store = Database.CreateStore(timeProvider: clock);
         var created = await store.CreateAsync(Session("s"), [Message("one")]);
         clock.Advance(TimeSpan.FromMinutes(1));
         var second = await store.AppendMessagesAsync("s", [Message("two") with { Usage = new SessionUsage { InputTokens = 3, OutputTokens = 4, TotalTokens = 7, Requests = 1 } }]);
@@ -95,8 +87,8 @@ public sealed class SqliteOneStatementAppendTests
     [Test]
     public async Task Append_AfterAnotherInstanceAppendedReplacedOrRecreated_UsesTheSessionsRealNextSequence()
     {
-        using var a = _database.CreateStore();
-        using var b = _database.CreateStore();
+        using var a = Database.CreateStore();
+        using var b = Database.CreateStore();
         await a.CreateAsync(Session("s"), []);
         await a.AppendMessagesAsync("s", [Message("a1")]);
         await a.AppendMessagesAsync("s", [Message("a2")]); // a now expects 3
@@ -130,8 +122,8 @@ public sealed class SqliteOneStatementAppendTests
     public async Task ConcurrentWriters_TwoInstancesFourTasksEach_NoneLostNoneDuplicated()
     {
         const int perTask = 40;
-        using var first = _database.CreateStore();
-        using var second = _database.CreateStore();
+        using var first = Database.CreateStore();
+        using var second = Database.CreateStore();
         await first.CreateAsync(Session("shared"), []);
         using var start = new ManualResetEventSlim();
         var writers = Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
@@ -167,7 +159,7 @@ public sealed class SqliteOneStatementAppendTests
     [Test]
     public async Task Search_RightAfterAppends_DefaultBackgroundPasses_FindsEveryMessage()
     {
-        using var store = _database.CreateStore();
+        using var store = Database.CreateStore();
         await store.CreateAsync(Session("s"), []);
         for (int i = 0; i < 500; i++)
         {
@@ -187,11 +179,11 @@ public sealed class SqliteOneStatementAppendTests
     [Test]
     public async Task Append_DurableMode_OneStatementKeepsEveryMessage()
     {
-        using var store = _database.CreateStore(configure: o => o.Synchronous = SqliteSynchronousMode.Full);
+        using var store = Database.CreateStore(configure: o => o.Synchronous = SqliteSynchronousMode.Full);
         await store.CreateAsync(Session("d"), []);
         for (int i = 0; i < 30; i++) await store.AppendMessagesAsync("d", [Message("durable " + Token(i))]);
         SqliteConnection.ClearAllPools();
-        using var reopened = _database.CreateStore();
+        using var reopened = Database.CreateStore();
 
         var messages = await reopened.GetMessagesAsync("d", MessageRange.All);
 
@@ -202,7 +194,7 @@ public sealed class SqliteOneStatementAppendTests
     [CancelAfter(120_000)]
     public async Task ManyAppends_BackgroundPassIndexesAndMergesOffTheAppendPath()
     {
-        using (var store = _database.CreateStore())
+        using (var store = Database.CreateStore())
         {
             await store.CreateAsync(Session("big"), []);
             string padding = string.Concat(Enumerable.Repeat("filler text for a long message ", 30));
@@ -215,7 +207,7 @@ public sealed class SqliteOneStatementAppendTests
             await store.WhenIdleAsync();
         }
 
-        using var raw = _database.OpenRaw();
+        using var raw = Database.OpenRaw();
         using var config = raw.CreateCommand();
         config.CommandText = "SELECT v FROM session_messages_fts_config WHERE k = 'automerge'";
         Assert.That(config.ExecuteScalar(), Is.EqualTo(0L), "indexing never merges inside an append's or a search's transaction");
@@ -229,7 +221,7 @@ public sealed class SqliteOneStatementAppendTests
 
     private long Pending()
     {
-        using var raw = _database.OpenRaw();
+        using var raw = Database.OpenRaw();
         using var command = raw.CreateCommand();
         command.CommandText = "SELECT count(*) FROM session_messages WHERE id > (SELECT indexed_upto FROM sessions_fts_state)";
         return (long)command.ExecuteScalar()!;
@@ -237,7 +229,7 @@ public sealed class SqliteOneStatementAppendTests
 
     private List<(long Id, long SessionPk, long Seq, byte[] Payload, uint Checksum)> Rows()
     {
-        using var raw = _database.OpenRaw();
+        using var raw = Database.OpenRaw();
         using var command = raw.CreateCommand();
         command.CommandText = "SELECT id, session_pk, seq, payload, checksum FROM session_messages ORDER BY id";
         var rows = new List<(long, long, long, byte[], uint)>();
@@ -251,7 +243,7 @@ public sealed class SqliteOneStatementAppendTests
 
     private List<(string Id, long Count, long Size, long Version, long Updated)> SessionRows()
     {
-        using var raw = _database.OpenRaw();
+        using var raw = Database.OpenRaw();
         using var command = raw.CreateCommand();
         command.CommandText = "SELECT id, message_count, size_bytes, version, updated_at FROM sessions ORDER BY id";
         var rows = new List<(string, long, long, long, long)>();
@@ -262,7 +254,7 @@ public sealed class SqliteOneStatementAppendTests
 
     private List<long> Versions()
     {
-        using var raw = _database.OpenRaw();
+        using var raw = Database.OpenRaw();
         using var command = raw.CreateCommand();
         command.CommandText = $"SELECT version FROM {SqliteSchema.VersionTable} ORDER BY version";
         var versions = new List<long>();

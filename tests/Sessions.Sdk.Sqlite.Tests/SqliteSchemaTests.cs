@@ -7,24 +7,16 @@ namespace Sessions.Sdk.Tests;
 
 /// <summary>Tests the forward-only numbered migrations of the SQLite store.</summary>
 [TestFixture]
-public sealed class SqliteSchemaTests
+public sealed class SqliteSchemaTests : SqliteDatabaseTests
 {
-    private SqliteTestDatabase _database = null!;
-
-    [SetUp]
-    public void SetUp() => _database = new SqliteTestDatabase();
-
-    [TearDown]
-    public void TearDown() => _database.Dispose();
-
     [Test]
     public async Task Migrate_FreshDatabase_AppliesEveryMigrationOnceInWalMode()
     {
-        using var store = _database.CreateStore();
+        using var store = Database.CreateStore();
 
         Assert.That(await store.ExistsAsync("anything"), Is.False);
 
-        using var raw = _database.OpenRaw();
+        using var raw = Database.OpenRaw();
         Assert.That(Scalar(raw, "PRAGMA journal_mode"), Is.EqualTo("wal"));
         Assert.That(Versions(raw), Is.EqualTo(Enumerable.Range(1, SqliteSchema.LatestVersion).Select(v => (long)v)));
         Assert.That(Tables(raw), Is.SupersetOf(new[] { "sessions", "session_messages", "session_messages_fts", "session_titles_fts", SqliteSchema.VersionTable }));
@@ -33,16 +25,16 @@ public sealed class SqliteSchemaTests
     [Test]
     public async Task Migrate_SecondStoreOnSameFile_AppliesNothing()
     {
-        using (var first = _database.CreateStore())
+        using (var first = Database.CreateStore())
         {
             await first.CreateAsync(Session("one", "first"), [Message("hello")]);
         }
 
-        using var second = _database.CreateStore();
+        using var second = Database.CreateStore();
         var info = await second.GetAsync("one");
 
         Assert.That(info!.Title, Is.EqualTo("first"));
-        using var raw = _database.OpenRaw();
+        using var raw = Database.OpenRaw();
         Assert.That(Versions(raw), Has.Count.EqualTo(SqliteSchema.LatestVersion));
     }
 
@@ -50,7 +42,7 @@ public sealed class SqliteSchemaTests
     public async Task Migrate_DatabaseAtSchemaOne_UpgradesWithDataIntactAndSearchable()
     {
         // A database as the first schema left it: base tables only, rows written in the v1 layout, no FTS index.
-        using (var raw = _database.OpenRaw())
+        using (var raw = Database.OpenRaw())
         {
             SqliteSchema.Migrate(raw, DateTimeOffset.UnixEpoch, targetVersion: 1);
             Assert.That(Versions(raw), Is.EqualTo(new long[] { 1 }));
@@ -66,7 +58,7 @@ public sealed class SqliteSchemaTests
         }
 
         SqliteConnection.ClearAllPools();
-        using var store = _database.CreateStore();
+        using var store = Database.CreateStore();
         var info = await store.GetAsync("legacy");
         var messages = await store.GetMessagesAsync("legacy", MessageRange.All);
         var hits = await ToListAsync(store.SearchAsync(new SessionSearchQuery { Text = "marmalade archive" }));
@@ -87,7 +79,7 @@ public sealed class SqliteSchemaTests
             Assert.That(appended.Single().Sequence, Is.EqualTo(3));
         }
 
-        using var check = _database.OpenRaw();
+        using var check = Database.OpenRaw();
         Assert.That(Versions(check), Is.EqualTo(Enumerable.Range(1, SqliteSchema.LatestVersion).Select(v => (long)v)));
     }
 
@@ -96,7 +88,7 @@ public sealed class SqliteSchemaTests
     public async Task Migrate_ManyInstancesAtOnce_MigrateOnceAndAllWork()
     {
         const int instances = 8;
-        var stores = Enumerable.Range(0, instances).Select(_ => _database.CreateStore()).ToArray();
+        var stores = Enumerable.Range(0, instances).Select(_ => Database.CreateStore()).ToArray();
         using var start = new ManualResetEventSlim();
 
         var work = stores.Select((store, i) => Task.Run(async () =>
@@ -109,7 +101,7 @@ public sealed class SqliteSchemaTests
         var created = await Task.WhenAll(work);
 
         Assert.That(created.Select(c => c!.Title), Is.EquivalentTo(Enumerable.Range(0, instances).Select(i => $"instance {i}")));
-        using var raw = _database.OpenRaw();
+        using var raw = Database.OpenRaw();
         Assert.That(Versions(raw), Is.EqualTo(Enumerable.Range(1, SqliteSchema.LatestVersion).Select(v => (long)v)));
         Assert.That(Scalar(raw, "SELECT count(*) FROM sessions"), Is.EqualTo(instances));
     }
@@ -117,23 +109,23 @@ public sealed class SqliteSchemaTests
     [Test]
     public async Task Open_NewerSchemaThanLibrary_ThrowsSessionFormatExceptionAndChangesNothing()
     {
-        using (var first = _database.CreateStore())
+        using (var first = Database.CreateStore())
         {
             await first.CreateAsync(Session("kept", "kept"), [Message("still here")]);
         }
 
         int newer = SqliteSchema.LatestVersion + 7;
-        using (var raw = _database.OpenRaw())
+        using (var raw = Database.OpenRaw())
         {
             Execute(raw, $"INSERT INTO {SqliteSchema.VersionTable} (version, name, applied_at) VALUES ($v, 'from the future', 'later')", ("$v", newer));
         }
 
-        using var store = _database.CreateStore();
+        using var store = Database.CreateStore();
         var ex = await Assert.ThrowsAsync<SessionFormatException>(async () => await store.GetAsync("kept"));
         await Assert.ThrowsAsync<SessionFormatException>(async () => await store.AppendMessagesAsync("kept", [Message("no")]));
 
         Assert.That(ex!.Message, Does.Contain(newer.ToString(CultureInfo.InvariantCulture)).And.Contain("Upgrade"));
-        using var check = _database.OpenRaw();
+        using var check = Database.OpenRaw();
         Assert.That(Versions(check).Max(), Is.EqualTo(newer));
         Assert.That(Scalar(check, "SELECT count(*) FROM session_messages"), Is.EqualTo(1));
     }
@@ -149,12 +141,12 @@ public sealed class SqliteSchemaTests
     [Test]
     public async Task QueryPlans_RangeReadAndListing_UseIndexes()
     {
-        using (var store = _database.CreateStore())
+        using (var store = Database.CreateStore())
         {
             await store.CreateAsync(Session("plan", "p"), [Message("x")]);
         }
 
-        using var raw = _database.OpenRaw();
+        using var raw = Database.OpenRaw();
         string range = Plan(raw, "SELECT seq, payload FROM session_messages WHERE session_pk = 1 AND seq > 10 AND seq <= 30 ORDER BY seq");
         string list = Plan(raw, "SELECT * FROM sessions ORDER BY updated_at DESC, id ASC LIMIT 20 OFFSET 40");
         string byId = Plan(raw, "SELECT pk, message_count FROM sessions WHERE id = 'plan'");

@@ -5,25 +5,17 @@ namespace Sessions.Sdk.Tests;
 
 /// <summary>Tests SQLite-specific behaviour of the store beyond the shared conformance suite.</summary>
 [TestFixture]
-public sealed class SqliteSessionStorageTests
+public sealed class SqliteSessionStorageTests : SqliteDatabaseTests
 {
-    private SqliteTestDatabase _database = null!;
-
-    [SetUp]
-    public void SetUp() => _database = new SqliteTestDatabase();
-
-    [TearDown]
-    public void TearDown() => _database.Dispose();
-
     [Test]
     public async Task AppendMessagesAsync_StoresSharedJsonPayloadAndExtractedText()
     {
-        using var store = _database.CreateStore();
+        using var store = Database.CreateStore();
         await store.CreateAsync(Session("p"), []);
 
         await store.AppendMessagesAsync("p", [Message(ChatRole.Assistant, "stored as shared JSON")]);
 
-        using var raw = _database.OpenRaw();
+        using var raw = Database.OpenRaw();
         using var command = raw.CreateCommand();
         command.CommandText = "SELECT seq, role, text, payload FROM session_messages";
         using var reader = command.ExecuteReader();
@@ -42,10 +34,10 @@ public sealed class SqliteSessionStorageTests
     [Test]
     public async Task GetMessagesAsync_CorruptPayload_ThrowsSessionFormatExceptionNamingSessionAndOthersStillLoad()
     {
-        using var store = _database.CreateStore();
+        using var store = Database.CreateStore();
         await store.CreateAsync(Session("broken"), [Message(ChatRole.User, "a")]);
         await store.CreateAsync(Session("healthy"), [Message(ChatRole.User, "b")]);
-        using (var raw = _database.OpenRaw())
+        using (var raw = Database.OpenRaw())
         using (var command = raw.CreateCommand())
         {
             command.CommandText = "UPDATE session_messages SET payload = x'7b227631' WHERE session_pk = (SELECT pk FROM sessions WHERE id = 'broken')";
@@ -62,19 +54,19 @@ public sealed class SqliteSessionStorageTests
     [Test]
     public async Task Operations_FileIsNotADatabase_ThrowSessionStorageExceptionWithSqliteInner()
     {
-        await File.WriteAllBytesAsync(_database.FilePath, Enumerable.Repeat((byte)0x5A, 8192).ToArray());
-        using var store = _database.CreateStore();
+        await File.WriteAllBytesAsync(Database.FilePath, Enumerable.Repeat((byte)0x5A, 8192).ToArray());
+        using var store = Database.CreateStore();
 
         var ex = await Assert.ThrowsAsync<SessionStorageException>(async () => await store.GetAsync("x"));
 
         Assert.That(ex!.InnerException, Is.InstanceOf<SqliteException>());
-        Assert.That(ex.Message, Does.Contain(_database.FilePath));
+        Assert.That(ex.Message, Does.Contain(Database.FilePath));
     }
 
     [Test]
     public async Task Operations_CancelledToken_ThrowOperationCanceledExceptionUnwrapped()
     {
-        using var store = _database.CreateStore();
+        using var store = Database.CreateStore();
         await store.CreateAsync(Session("c"), []);
         using var cts = new CancellationTokenSource();
         await cts.CancelAsync();
@@ -88,8 +80,8 @@ public sealed class SqliteSessionStorageTests
     [Test]
     public async Task Open_MissingDirectory_IsCreated()
     {
-        string path = Path.Combine(_database.Directory, "nested", "deeper", "sessions.db");
-        using var store = _database.CreateStore($"Data Source={path}");
+        string path = Path.Combine(Database.Directory, "nested", "deeper", "sessions.db");
+        using var store = Database.CreateStore($"Data Source={path}");
 
         await store.CreateAsync(Session("n"), []);
 
@@ -102,7 +94,7 @@ public sealed class SqliteSessionStorageTests
         string name = "mem-" + Guid.NewGuid().ToString("N");
         using var keepAlive = new SqliteConnection($"Data Source={name};Mode=Memory;Cache=Shared");
         keepAlive.Open();
-        using var store = _database.CreateStore($"Data Source={name};Mode=Memory;Cache=Shared");
+        using var store = Database.CreateStore($"Data Source={name};Mode=Memory;Cache=Shared");
 
         await store.CreateAsync(Session("m"), [Message(ChatRole.User, "in memory")]);
 
@@ -112,7 +104,7 @@ public sealed class SqliteSessionStorageTests
     [Test]
     public async Task GetMessagesAsync_LastOfLongSession_ReadsOnlyTheTail()
     {
-        using var store = _database.CreateStore();
+        using var store = Database.CreateStore();
         var messages = Enumerable.Range(1, 2000).Select(i => Message(ChatRole.User, $"n{i}")).ToArray();
         await store.CreateAsync(Session("long"), messages);
 
@@ -128,7 +120,7 @@ public sealed class SqliteSessionStorageTests
     [Test]
     public async Task Writes_ManyOperations_KeepFullTextIndexInSync()
     {
-        using var store = _database.CreateStore();
+        using var store = Database.CreateStore();
         for (int i = 0; i < 20; i++)
         {
             var created = await store.CreateAsync(Session($"s{i}", $"title {i}"), [Message(ChatRole.User, $"first {i}")]);
@@ -142,7 +134,7 @@ public sealed class SqliteSessionStorageTests
         var renamed = await ToListAsync(store.SearchAsync(new SessionSearchQuery { Text = "renamed" }));
         var replaced = await ToListAsync(store.SearchAsync(new SessionSearchQuery { Text = "replaced" }));
         var stale = await ToListAsync(store.SearchAsync(new SessionSearchQuery { Text = "first 3" }));
-        using var raw = _database.OpenRaw();
+        using var raw = Database.OpenRaw();
         using var command = raw.CreateCommand();
         command.CommandText = "INSERT INTO session_messages_fts(session_messages_fts, rank) VALUES ('integrity-check', 1); " +
             "INSERT INTO session_titles_fts(session_titles_fts, rank) VALUES ('integrity-check', 1)";
@@ -155,7 +147,7 @@ public sealed class SqliteSessionStorageTests
     [Test]
     public async Task ListAsync_OrdinalIgnoreCaseBeyondAscii_MatchesLikeSessionQuery()
     {
-        using var store = _database.CreateStore();
+        using var store = Database.CreateStore();
         await store.CreateAsync(Session("u1", "ÜBERSICHT der Woche") with { Tags = ["Straße"] }, []);
         await store.CreateAsync(Session("u2", "other") with { Tags = ["x"] }, []);
 
@@ -171,13 +163,13 @@ public sealed class SqliteSessionStorageTests
     [Test]
     public void Constructor_InvalidOptions_ThrowsArgumentException()
     {
-        Assert.Throws<ArgumentException>(() => _database.CreateStore("Data Source=:memory:"));
+        Assert.Throws<ArgumentException>(() => Database.CreateStore("Data Source=:memory:"));
     }
 
     [Test]
     public async Task FullSynchronousOption_AppliesToConnections()
     {
-        using var store = _database.CreateStore(configure: o => o.Synchronous = SqliteSynchronousMode.Full);
+        using var store = Database.CreateStore(configure: o => o.Synchronous = SqliteSynchronousMode.Full);
         await store.CreateAsync(Session("f"), [Message(ChatRole.User, "durable")]);
 
         Assert.That(store.ConnectionSetting("PRAGMA synchronous"), Is.EqualTo(2L));

@@ -5,23 +5,15 @@ namespace Sessions.Sdk.Tests;
 
 /// <summary>SQLite store options registered as options: validated at host start, naming the option, before the database is touched.</summary>
 [TestFixture]
-public sealed class SqliteStorageOptionsValidatorTests
+public sealed class SqliteStorageOptionsValidatorTests : SqliteDatabaseTests
 {
-    private SqliteTestDatabase _database = null!;
-
-    [SetUp]
-    public void SetUp() => _database = new SqliteTestDatabase();
-
-    [TearDown]
-    public void TearDown() => _database.Dispose();
-
     [TestCase("BusyTimeout")]
     [TestCase("MaxBusyRetries")]
     [TestCase("ConnectionString")]
     public async Task BadValueConfiguredAfterUseSqliteStorage_FailsAtHostStartNamingTheOption(string option)
     {
         var services = new ServiceCollection();
-        services.AddSessions().UseSqliteStorage(_database.ConnectionString);
+        services.AddSessions().UseSqliteStorage(Database.ConnectionString);
         services.Configure<SqliteStorageOptions>(o =>
         {
             // As binding from configuration would set it, after the Use call's own (valid) values.
@@ -40,16 +32,16 @@ public sealed class SqliteStorageOptionsValidatorTests
         {
             Assert.That(ex.OptionsType, Is.EqualTo(typeof(SqliteStorageOptions)));
             Assert.That(ex.Message, Does.Contain($"SqliteStorageOptions.{option}"));
-            Assert.That(File.Exists(_database.FilePath), Is.False, "the database is not opened with a bad value");
+            Assert.That(File.Exists(Database.FilePath), Is.False, "the database is not opened with a bad value");
         });
     }
 
     [Test]
     public async Task ConfiguredAfterUseSqliteStorage_IsWhatTheStoreUses()
     {
-        string other = Path.Combine(_database.Directory, "bound.db");
+        string other = Path.Combine(Database.Directory, "bound.db");
         var services = new ServiceCollection();
-        services.AddSessions().UseSqliteStorage(_database.ConnectionString);
+        services.AddSessions().UseSqliteStorage(Database.ConnectionString);
         services.Configure<SqliteStorageOptions>(o => o.ConnectionString = $"Data Source={other}");
         await using var provider = services.BuildServiceProvider();
 
@@ -64,10 +56,10 @@ public sealed class SqliteStorageOptionsValidatorTests
     [Test]
     public void UseSqliteStorage_TwiceWithOtherOptions_LastCallReplacesTheEarlierCallsSettings()
     {
-        string second = Path.Combine(_database.Directory, "second.db");
+        string second = Path.Combine(Database.Directory, "second.db");
         var services = new ServiceCollection();
         services.AddSessions()
-            .UseSqliteStorage(_database.ConnectionString, o => o.MaxBusyRetries = 3)
+            .UseSqliteStorage(Database.ConnectionString, o => o.MaxBusyRetries = 3)
             .UseSqliteStorage($"Data Source={second}");
         using var provider = services.BuildServiceProvider();
 

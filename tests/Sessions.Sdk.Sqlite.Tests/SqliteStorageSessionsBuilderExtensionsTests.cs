@@ -6,23 +6,15 @@ namespace Sessions.Sdk.Tests;
 
 /// <summary>Tests the registration of the SQLite store on the sessions builder.</summary>
 [TestFixture]
-public sealed class SqliteStorageSessionsBuilderExtensionsTests
+public sealed class SqliteStorageSessionsBuilderExtensionsTests : SqliteDatabaseTests
 {
-    private SqliteTestDatabase _database = null!;
-
-    [SetUp]
-    public void SetUp() => _database = new SqliteTestDatabase();
-
-    [TearDown]
-    public void TearDown() => _database.Dispose();
-
     [Test]
     public async Task UseSqliteStorage_AfterAnotherStorage_ReplacesItWithSingletonSearchableStore()
     {
         var services = new ServiceCollection();
         var builder = services.AddSessions().UseStorage(new Mock<ISessionStorage>(MockBehavior.Strict).Object);
 
-        var returned = builder.UseSqliteStorage(_database.ConnectionString);
+        var returned = builder.UseSqliteStorage(Database.ConnectionString);
 
         Assert.That(returned, Is.SameAs(builder));
         Assert.That(services.Count(d => d.ServiceType == typeof(ISessionStorage)), Is.EqualTo(1));
@@ -31,14 +23,14 @@ public sealed class SqliteStorageSessionsBuilderExtensionsTests
         Assert.That(storage, Is.InstanceOf<SqliteSessionStorage>().And.InstanceOf<ISessionSearch>());
         Assert.That(provider.GetRequiredService<ISessionStorage>(), Is.SameAs(storage));
         await storage.CreateAsync(new SessionInfo { Id = "di", CreatedAt = DateTimeOffset.UnixEpoch, UpdatedAt = DateTimeOffset.UnixEpoch }, []);
-        Assert.That(File.Exists(_database.FilePath), Is.True);
+        Assert.That(File.Exists(Database.FilePath), Is.True);
     }
 
     [Test]
     public void UseSqliteStorage_CalledTwice_LastWins()
     {
         var services = new ServiceCollection();
-        services.AddSessions().UseSqliteStorage(_database.ConnectionStringFor("first.db")).UseSqliteStorage(_database.ConnectionStringFor("second.db"));
+        services.AddSessions().UseSqliteStorage(Database.ConnectionStringFor("first.db")).UseSqliteStorage(Database.ConnectionStringFor("second.db"));
 
         Assert.That(services.Count(d => d.ServiceType == typeof(ISessionStorage)), Is.EqualTo(1));
     }
@@ -49,7 +41,7 @@ public sealed class SqliteStorageSessionsBuilderExtensionsTests
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(clock);
-        services.AddSessions().UseSqliteStorage(_database.ConnectionString);
+        services.AddSessions().UseSqliteStorage(Database.ConnectionString);
         await using var provider = services.BuildServiceProvider();
         var storage = provider.GetRequiredService<ISessionStorage>();
         var created = await storage.CreateAsync(new SessionInfo { Id = "clock", CreatedAt = DateTimeOffset.UnixEpoch, UpdatedAt = DateTimeOffset.UnixEpoch }, []);
@@ -64,7 +56,7 @@ public sealed class SqliteStorageSessionsBuilderExtensionsTests
     {
         var services = new ServiceCollection();
 
-        var ex = Assert.Throws<ArgumentException>(() => services.AddSessions().UseSqliteStorage(_database.ConnectionString, o => o.BusyTimeout = TimeSpan.FromSeconds(-1)));
+        var ex = Assert.Throws<ArgumentException>(() => services.AddSessions().UseSqliteStorage(Database.ConnectionString, o => o.BusyTimeout = TimeSpan.FromSeconds(-1)));
 
         Assert.That(ex!.ParamName, Is.EqualTo(nameof(SqliteStorageOptions.BusyTimeout)));
     }
