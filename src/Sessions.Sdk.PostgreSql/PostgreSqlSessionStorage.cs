@@ -150,22 +150,39 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
     /// <summary>Gets the schema this storage uses.</summary>
     internal string SchemaName => _schemaName;
 
-    /// <summary>Creates a data source for a connection string: automatic statement preparation (unless the string sets it) and no type loading.</summary>
+    /// <summary>Creates a data source for a connection string: automatic statement preparation and no reset on close (unless the
+    /// string sets them), no type loading, and only the type mappings the store uses.</summary>
     /// <param name="connectionString">The connection string.</param>
     /// <param name="loggerFactory">The logger factory for Npgsql's own logs, if any.</param>
     /// <returns>The data source; the caller owns it.</returns>
     /// <remarks>
+    /// <para>
     /// The store uses only PostgreSQL's built-in types, so the first connection need not load the database's type catalogue
-    /// (a round trip and a large result a new process would parse before its first query).
+    /// (a round trip and a large result a new process would parse before its first query), and the slim builder with arrays
+    /// (text, integers, numeric, booleans and their arrays) is all it needs: a new process does not build (and JIT) the mappings
+    /// of ranges, JSON, geometry, network and full-text types it never sends or reads.
+    /// </para>
+    /// <para>
+    /// The data source is the store's own and the store leaves no session state behind on a connection (no <c>SET</c>, no
+    /// temporary tables, no session-level locks: the migration lock is transaction-scoped), so a connection going back to the
+    /// pool needs no reset. Npgsql's reset (<c>RESET ALL</c>, <c>CLOSE ALL</c>, <c>UNLISTEN *</c>, unlocking advisory locks and
+    /// more, sent with the next statement) would otherwise run on the server before every append.
+    /// </para>
     /// </remarks>
     internal static NpgsqlDataSource CreateDataSource(string connectionString, ILoggerFactory? loggerFactory)
     {
-        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        var builder = new NpgsqlSlimDataSourceBuilder(connectionString);
+        builder.EnableArrays();
         var given = new DbConnectionStringBuilder { ConnectionString = connectionString };
         if (!given.ContainsKey("Max Auto Prepare") && !given.ContainsKey("MaxAutoPrepare"))
         {
             // Appends and reads run the same few statements; preparing them saves a parse per call.
             builder.ConnectionStringBuilder.MaxAutoPrepare = 16;
+        }
+
+        if (!given.ContainsKey("No Reset On Close") && !given.ContainsKey("NoResetOnClose"))
+        {
+            builder.ConnectionStringBuilder.NoResetOnClose = true;
         }
 
         builder.ConfigureTypeLoading(typeLoading => typeLoading.EnableTypeLoading(false));

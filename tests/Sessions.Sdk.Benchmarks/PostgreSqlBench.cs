@@ -65,11 +65,13 @@ internal static class PostgreSqlBench
             public IDisposable? BeginScope<TState>(TState state)
                 where TState : notnull => null;
 
-            public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => _watched;
+            // Debug and up: Npgsql's "Opened connection" is a Debug message; its Trace messages (every step of the open) would
+            // cost the measured process formatting and JIT an application logging at Information never pays.
+            public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => _watched && logLevel >= Microsoft.Extensions.Logging.LogLevel.Debug;
 
             public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
             {
-                if (!_watched) return;
+                if (!IsEnabled(logLevel)) return;
                 long now = System.Diagnostics.Stopwatch.GetTimestamp();
                 if (category == "Sessions.Sdk.PostgreSql")
                 {

@@ -213,6 +213,32 @@ public sealed class PostgreSqlSessionStorageTests
         Assert.That(await Storage.ExistsAsync("fixture"), Is.True, "the caller's data source must survive the provider");
     }
 
+    [Test]
+    public async Task CallersFullDataSourceWithResetOnClose_EveryKindOfOperationWorks()
+    {
+        // The tests run on the store's own slim data source; an application may pass a full one that resets connections.
+        await using var dataSource = NpgsqlDataSource.Create(PostgreSqlTestDatabase.RequireConnectionString());
+        await using var storage = PostgreSqlTestDatabase.CreateStorage(dataSource, _schema);
+        string id = "full-" + Guid.NewGuid().ToString("N");
+
+        var created = await storage.CreateAsync(
+            new SessionInfo { Id = id, Title = "Full data source", Tags = ["a", "b"], Metadata = new Dictionary<string, string> { ["k"] = "v" }, CreatedAt = Time, UpdatedAt = Time },
+            [Message(ChatRole.User, "first zebra")]);
+        var appended = await storage.AppendMessagesAsync(id, [Message(ChatRole.Assistant, "second zebra"), Message(ChatRole.User, "third")]);
+        var updated = await storage.UpdateAsync((await storage.GetAsync(id))! with { Title = "Renamed" });
+        var messages = await storage.GetMessagesAsync(id, MessageRange.All);
+        var hits = await ToListAsync(storage.SearchAsync(new SessionSearchQuery { Text = "zebra" }));
+        var listed = await ToListAsync(storage.ListAsync(new SessionQuery { Tag = "b" }));
+
+        Assert.That(created.MessageCount, Is.EqualTo(1));
+        Assert.That(appended.Select(m => m.Sequence), Is.EqualTo(new long[] { 2, 3 }));
+        Assert.That(updated.Title, Is.EqualTo("Renamed"));
+        Assert.That(messages.Select(m => m.Text), Is.EqualTo(new[] { "first zebra", "second zebra", "third" }));
+        Assert.That(hits.Where(h => h.SessionId == id).Select(h => h.Sequence).Order(), Is.EqualTo(new long?[] { 1, 2 }));
+        Assert.That(listed.Select(s => s.Id), Does.Contain(id));
+        Assert.That(await storage.DeleteAsync(id), Is.True);
+    }
+
     private static SessionMessage Message(ChatRole role, string text) => new() { Message = new ChatMessage(role, text), Timestamp = Time };
 
     private static async Task<List<T>> ToListAsync<T>(IAsyncEnumerable<T> source)

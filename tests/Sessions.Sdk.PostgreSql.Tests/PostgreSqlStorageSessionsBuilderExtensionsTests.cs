@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace Sessions.Sdk.Tests;
 
@@ -77,6 +78,27 @@ public sealed class PostgreSqlStorageSessionsBuilderExtensionsTests
         Assert.Throws<ArgumentNullException>(() => ((ISessionsBuilder)null!).UsePostgreSqlStorage("Host=h"));
         Assert.Throws<ArgumentNullException>(() => builder.UsePostgreSqlStorage((Npgsql.NpgsqlDataSource)null!));
         Assert.Throws<ArgumentNullException>(() => builder.UsePostgreSqlStorage((Action<PostgreSqlStorageOptions>)null!));
+    }
+
+    [Test]
+    public void CreateDataSource_PlainConnectionString_AutoPreparesAndSkipsTheResetOnClose()
+    {
+        using var dataSource = PostgreSqlSessionStorage.CreateDataSource("Host=127.0.0.1;Username=u;Password=p;Database=d", null);
+
+        var settings = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
+        Assert.That(settings.NoResetOnClose, Is.True);
+        Assert.That(settings.MaxAutoPrepare, Is.EqualTo(16));
+    }
+
+    [TestCase("No Reset On Close=false;Max Auto Prepare=0")]
+    [TestCase("NoResetOnClose=false;MaxAutoPrepare=0")]
+    public void CreateDataSource_ConnectionStringSetsResetAndPreparation_KeepsThem(string settingsText)
+    {
+        using var dataSource = PostgreSqlSessionStorage.CreateDataSource("Host=127.0.0.1;Username=u;Password=p;Database=d;" + settingsText, null);
+
+        var settings = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
+        Assert.That(settings.NoResetOnClose, Is.False);
+        Assert.That(settings.MaxAutoPrepare, Is.Zero);
     }
 
     private sealed class TestBuilder(IServiceCollection services) : ISessionsBuilder

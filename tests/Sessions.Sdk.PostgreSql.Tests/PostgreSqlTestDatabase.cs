@@ -34,8 +34,9 @@ internal static class PostgreSqlTestDatabase
         return name.Length <= 63 ? name : name[..63];
     }
 
-    /// <summary>Creates a data source on the test server.</summary>
-    public static NpgsqlDataSource CreateDataSource() => NpgsqlDataSource.Create(RequireConnectionString());
+    /// <summary>Creates a data source on the test server the way <c>UsePostgreSqlStorage(connectionString)</c> does (the slim
+    /// builder with arrays, no reset on close), so every test runs the store on the data source applications get.</summary>
+    public static NpgsqlDataSource CreateDataSource() => PostgreSqlSessionStorage.CreateDataSource(RequireConnectionString(), null);
 
     /// <summary>Creates a storage over <paramref name="dataSource"/> for <paramref name="schema"/>.</summary>
     public static PostgreSqlSessionStorage CreateStorage(NpgsqlDataSource dataSource, string schema, TimeProvider? timeProvider = null) =>
