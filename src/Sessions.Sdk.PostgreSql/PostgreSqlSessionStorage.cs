@@ -85,7 +85,8 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
         _sessions = schema + ".sessions";
         _messages = schema + ".messages";
         _migrations = schema + ".schema_migrations";
-        _versionSql = $"SELECT coalesce(max(version), 0) FROM {_migrations}";
+        // As text: read with the same reader path as every session row (GetString), so the first query compiles nothing of its own.
+        _versionSql = $"SELECT coalesce(max(version), 0)::text FROM {_migrations}";
 
         _createSql = $"""
             WITH ins AS (
@@ -502,11 +503,7 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
                     cancellationToken).ConfigureAwait(false);
             }
 
-            int current;
-            using (var versionCommand = new NpgsqlCommand(_versionSql, connection, transaction))
-            {
-                current = (int)(await versionCommand.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-            }
+            int current = await ReadVersionAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
 
             ThrowIfNewer(current);
             int target = Math.Min(targetVersion, PostgreSqlSchema.LatestVersion);
@@ -630,8 +627,7 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
             var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             await using (connection.ConfigureAwait(false))
             {
-                using var command = new NpgsqlCommand(_versionSql, connection);
-                return (int)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+                return await ReadVersionAsync(connection, null, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName)
@@ -641,6 +637,17 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
         catch (NpgsqlException ex)
         {
             throw Translate(ex, $"check schema '{_schemaName}'", null, cancellationToken);
+        }
+    }
+
+    private async Task<int> ReadVersionAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
+    {
+        using var command = new NpgsqlCommand(_versionSql, connection, transaction);
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            return int.Parse(reader.GetString(0), NumberStyles.None, CultureInfo.InvariantCulture);
         }
     }
 

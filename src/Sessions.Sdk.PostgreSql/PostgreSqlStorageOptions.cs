@@ -1,11 +1,10 @@
-using System.Text.RegularExpressions;
 using Npgsql;
 
 namespace Sessions.Sdk;
 
 /// <summary>Configures the PostgreSQL session storage.</summary>
 /// <remarks>Bind it from configuration or set it in code; it is validated when the storage is registered and again at host start.</remarks>
-public sealed partial class PostgreSqlStorageOptions
+public sealed class PostgreSqlStorageOptions
 {
     /// <summary>Gets or sets the Npgsql connection string, such as <c>Host=db;Username=app;Password=…;Database=app</c>.</summary>
     /// <value>The default value is <see langword="null"/>; required unless a <see cref="NpgsqlDataSource"/> is given.</value>
@@ -47,7 +46,7 @@ public sealed partial class PostgreSqlStorageOptions
             }
         }
 
-        if (SchemaName is null || !IdentifierPattern().IsMatch(SchemaName))
+        if (!IsIdentifier(SchemaName))
         {
             problems.Add($"{nameof(SchemaName)} '{SchemaName}' is not valid: use 1 to 63 letters, digits or '_', starting with a letter or '_'.");
         }
@@ -60,6 +59,16 @@ public sealed partial class PostgreSqlStorageOptions
         return problems;
     }
 
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,62}$", RegexOptions.CultureInvariant)]
-    private static partial Regex IdentifierPattern();
+    /// <summary>Returns whether a name is 1 to 63 ASCII letters, digits or <c>_</c>, starting with a letter or <c>_</c>.</summary>
+    /// <remarks>A loop, not a regular expression: this runs in every new process before the first connection.</remarks>
+    private static bool IsIdentifier(string? name)
+    {
+        if (name is not { Length: >= 1 and <= 63 } || char.IsAsciiDigit(name[0])) return false;
+        foreach (char c in name)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c != '_') return false;
+        }
+
+        return true;
+    }
 }
