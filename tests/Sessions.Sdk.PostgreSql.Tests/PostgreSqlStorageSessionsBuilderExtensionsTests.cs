@@ -40,6 +40,31 @@ public sealed class PostgreSqlStorageSessionsBuilderExtensionsTests
         Assert.That(ex!.Message, Does.Contain(nameof(PostgreSqlStorageOptions.SchemaName)));
     }
 
+    [TestCase("a")]
+    [TestCase("_")]
+    [TestCase("_9")]
+    [TestCase("Chat_Sessions_2")]
+    [TestCase("a_name_that_is_exactly_sixty_three_characters_long_for_postgres")]
+    public void UsePostgreSqlStorage_ValidSchemaName_IsAccepted(string schema)
+    {
+        var builder = new TestBuilder(new ServiceCollection());
+
+        Assert.That(schema, Has.Length.LessThanOrEqualTo(63));
+        Assert.DoesNotThrow(() => builder.UsePostgreSqlStorage("Host=h;Database=d", o => o.SchemaName = schema));
+    }
+
+    [TestCase("é")]
+    [TestCase("schéma")]
+    [TestCase("a\u0661")]
+    public void UsePostgreSqlStorage_NonAsciiSchemaName_ThrowsNamingTheOption(string schema)
+    {
+        var builder = new TestBuilder(new ServiceCollection());
+
+        var ex = Assert.Throws<OptionsValidationException>(() => builder.UsePostgreSqlStorage("Host=h;Database=d", o => o.SchemaName = schema));
+
+        Assert.That(ex!.Message, Does.Contain(nameof(PostgreSqlStorageOptions.SchemaName)));
+    }
+
     [Test]
     public void UsePostgreSqlStorage_OptionsWithoutConnectionString_ThrowsNamingTheOption()
     {
