@@ -32,6 +32,7 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
     /// <summary>The next sequence (and row key) of sessions this instance appended to: hints for the one-statement append, read
     /// and written only by writers holding <see cref="_writeGate"/>; the statement itself checks them, so a stale hint costs a retry.</summary>
     private readonly Dictionary<string, (long Pk, long Sequence)> _nextSequences = new(StringComparer.Ordinal);
+    private readonly bool _durable;
     private volatile bool _initialized;
 
     public SqliteSessionStorage(SqliteStorageOptions options, TimeProvider timeProvider, ILogger logger)
@@ -41,6 +42,7 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
         ArgumentNullException.ThrowIfNull(logger);
         options.Validate();
         _options = options;
+        _durable = options.Synchronous == SqliteSynchronousMode.Full;
         _timeProvider = timeProvider;
         _logger = logger;
         var builder = new SqliteConnectionStringBuilder(options.ConnectionString);
@@ -701,7 +703,13 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
         values.Add((name, b.UtcTicks));
     }
 
-    private async ValueTask<T> RunAsync<T>(bool write, string? sessionId, string operation, Func<SqliteLease, T> work, CancellationToken cancellationToken, bool transaction = true)
+    /// <summary>Runs <paramref name="work"/> on a pooled connection, in a transaction unless told otherwise, retrying busy databases.</summary>
+    /// <remarks>A <paramref name="derived"/> write (the search index and its watermark, which any search can rebuild from the message
+    /// rows) commits with <c>synchronous = NORMAL</c> even in durable mode: it never waits for its own fsync, and the next durable
+    /// commit's fsync of the write-ahead log covers its pages too, as they come earlier in the log. A crash can only lose such a commit
+    /// whole (its rows are then pending again), never a message.</remarks>
+    private async ValueTask<T> RunAsync<T>(
+        bool write, string? sessionId, string operation, Func<SqliteLease, T> work, CancellationToken cancellationToken, bool transaction = true, bool derived = false)
     {
         for (int attempt = 1; ; attempt++)
         {
@@ -721,6 +729,7 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
                 }
 
                 lease = _initialized ? _pool.Rent() : Initialize();
+                if (_durable) lease.Relax(derived);
                 if (transaction) lease.Execute(write ? "BEGIN IMMEDIATE" : "BEGIN");
                 try
                 {
