@@ -729,7 +729,7 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
                 }
 
                 lease = _initialized ? _pool.Rent() : Initialize();
-                if (_durable) lease.Relax(derived);
+                if (_durable && write) lease.Relax(derived); // reads commit nothing: they leave the mode as they find it
                 if (transaction) lease.Execute(write ? "BEGIN IMMEDIATE" : "BEGIN");
                 try
                 {
