@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using Spectre.Console;
 
 namespace Sessions.Cli;
@@ -7,12 +8,13 @@ namespace Sessions.Cli;
 internal sealed class Terminal
 {
     private readonly Lazy<IAnsiConsole> _ansi;
+    private readonly Lazy<TextReader> _in;
 
     public Terminal()
     {
-        Out = Console.Out;
+        Out = OpenStandardOutput();
         Error = Console.Error;
-        In = Console.In;
+        _in = new Lazy<TextReader>(() => Console.In, LazyThreadSafetyMode.ExecutionAndPublication);
         InputIsTerminal = !Console.IsInputRedirected;
         OutputIsTerminal = !Console.IsOutputRedirected;
         bool noColor = Environment.GetEnvironmentVariable("NO_COLOR") is { Length: > 0 };
@@ -40,9 +42,28 @@ internal sealed class Terminal
 
     public TextWriter Out { get; }
 
+    /// <summary>
+    /// Standard output with a 64 KiB buffer, flushed after every write call (prompts and streamed replies appear at once).
+    /// Console.Out's buffer is 256 characters: a 1,000-session JSON listing became about 2,000 write system calls.
+    /// </summary>
+    private static TextWriter OpenStandardOutput()
+    {
+        if (Console.OutputEncoding.CodePage != Encoding.UTF8.CodePage)
+        {
+            return Console.Out; // the console's own encoding (a Windows code page) stays in charge
+        }
+
+        var writer = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 1 << 16)
+        {
+            AutoFlush = true,
+        };
+        return TextWriter.Synchronized(writer);
+    }
+
     public TextWriter Error { get; }
 
-    public TextReader In { get; }
+    /// <summary>Standard input, opened on first use (a listing never reads it, and opening it sets up the terminal).</summary>
+    public TextReader In => _in.Value;
 
     public bool InputIsTerminal { get; }
 

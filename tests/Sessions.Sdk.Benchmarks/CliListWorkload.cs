@@ -7,7 +7,7 @@ namespace Sessions.Sdk.Benchmarks;
 /// W15 (CLI): wall time of <c>sessions list --all --format json</c> in a new process over 1,000 file-store sessions, against
 /// the start of a hello-world .NET console app built and measured in the same run (issue 14: ≤ 2.5×).
 /// <para>
-/// "As shipped" is what a user gets: the tool is packed the way .ci/consumer-test packs it (framework-dependent), installed with
+/// "As shipped" is what a user gets: the tool is packed the way .ci/consumer-test packs it (the pointer package, the ReadyToRun linux-x64 package and the portable any package), installed with
 /// <c>dotnet tool install --tool-path</c> from that folder (with a fresh NuGet package folder, so no earlier package of the
 /// same version is reused), and started by the <c>sessions</c> command the install created. Both programs start the same
 /// way: as an executable (the hello world's apphost, the installed command), no <c>dotnet</c> muxer in front. For reference,
@@ -30,7 +30,8 @@ internal sealed class CliListWorkload : IWorkload
         var helloDll = new Program("dotnet", [Path.Combine(helloDirectory, "hello.dll")]);
         var built = new Program("dotnet", [BuiltToolPath()]);
         // As shipped: packed and installed like a user's `dotnet tool install`; skipped in smoke mode.
-        Program? shipped = Harness.Smoke ? null : new Program(await PackAndInstallAsync(harness.WorkDirectory, cancellationToken), []);
+        var installed = Harness.Smoke ? default : await PackAndInstallAsync(harness.WorkDirectory, cancellationToken);
+        Program? shipped = Harness.Smoke ? null : new Program(installed.Command, []);
         string[] listAll = ["--store", store, "list", "--all", "--format", "json"];
         string[] listTable = ["--store", store, "list"];
 
@@ -68,7 +69,7 @@ internal sealed class CliListWorkload : IWorkload
         harness.Add(Id, $"new process: the same hello world as dotnet hello.dll, wall time ({median})", Harness.Median(helloDllTimes), "ms");
         if (shipped is not null)
         {
-            string what = "framework-dependent";
+            string what = installed.Package.EndsWith(".any", StringComparison.Ordinal) ? $"{installed.Package}, portable IL" : $"{installed.Package}, ReadyToRun";
             double listMs = Harness.Median(shippedList);
             harness.Add(Id, $"new process: sessions list --all --format json, 1,000 sessions (file store), as shipped (dotnet tool install: {what}), wall time ({median})", listMs, "ms");
             harness.Add(Id, $"new process: sessions list (table, 10 most recent), as shipped, wall time ({median})", Harness.Median(shippedTable), "ms");
@@ -104,16 +105,18 @@ internal sealed class CliListWorkload : IWorkload
     }
 
     /// <summary>
-    /// Packs the tool as .ci/consumer-test does and installs it with <c>dotnet tool install --tool-path</c>; returns the installed
-    /// <c>sessions</c> command.
+    /// Packs the tool as .ci/consumer-test does (the pointer package, the ReadyToRun linux-x64 package and the portable
+    /// <c>any</c> package) and installs it with <c>dotnet tool install --tool-path</c>; returns the installed
+    /// <c>sessions</c> command and which package the install picked.
     /// </summary>
-    private static async Task<string> PackAndInstallAsync(string work, CancellationToken cancellationToken)
+    private static async Task<(string Command, string Package)> PackAndInstallAsync(string work, CancellationToken cancellationToken)
     {
         string project = Path.Combine(RepositoryRoot(), "src", "Sessions.Cli", "Sessions.Cli.csproj");
         string packages = Path.Combine(work, "cli-packages");
         string tools = Path.Combine(work, "cli-tools");
         string nugetCache = Path.Combine(work, "cli-nuget");
         string[] common = ["-c", "Release", "-o", packages, "--nologo", "-v", "q"];
+        // One pack makes the pointer package and one package per runtime identifier the project lists (ToolPackageRuntimeIdentifiers).
         await RunDotnetAsync(RepositoryRoot(), ["pack", project, .. common], null, cancellationToken);
         string pointer = Directory.GetFiles(packages, "Sessions.Cli.*.nupkg")
             .Select(Path.GetFileNameWithoutExtension)
@@ -122,7 +125,13 @@ internal sealed class CliListWorkload : IWorkload
         // A fresh NuGet package folder: an earlier run's package of the same version is never reused.
         await RunDotnetAsync(work, ["tool", "install", "--tool-path", tools, "--add-source", packages, "Sessions.Cli", "--version", version], ("NUGET_PACKAGES", nugetCache), cancellationToken);
         string command = Path.Combine(tools, "sessions");
-        return File.Exists(command) ? command : throw new FileNotFoundException("dotnet tool install created no 'sessions' command.", command);
+        if (!File.Exists(command)) throw new FileNotFoundException("dotnet tool install created no 'sessions' command.", command);
+        string store = Path.Combine(tools, ".store");
+        string package = Directory.GetDirectories(store, "sessions.cli*", SearchOption.AllDirectories)
+            .Select(Path.GetFileName)
+            .Where(n => n!.StartsWith("sessions.cli.", StringComparison.Ordinal))
+            .FirstOrDefault() ?? "sessions.cli";
+        return (command, package!);
     }
 
     private static async Task<string> BuildHelloWorldAsync(string directory, CancellationToken cancellationToken)

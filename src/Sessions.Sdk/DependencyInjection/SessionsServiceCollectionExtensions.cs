@@ -60,13 +60,14 @@ public static class SessionsServiceCollectionExtensions
         var storage = services.GetService<ISessionStorage>() ?? throw new InvalidOperationException(
             "No session storage is registered. Choose one with AddSessions().UseFileStorage(directory), .UseMemoryStorage() or .UseStorage<TStorage>().");
         var loggerFactory = services.GetService<ILoggerFactory>();
+        // The chat machinery is resolved on the first model call: managing sessions never builds it.
         return new SessionManager(
             storage,
-            services.GetRequiredService<ChatProviderRegistry>(),
+            services.GetRequiredService<ChatProviderRegistry>,
             services.GetRequiredService<IOptions<SessionsOptions>>(),
             services.GetRequiredService<TimeProvider>(),
             loggerFactory?.CreateLogger("Sessions.Sdk"),
-            services.GetRequiredService<ChatPipelineFactory>())
+            services.GetRequiredService<ChatPipelineFactory>)
         {
             Templates = services.GetService<SessionTemplateRegistry>() ?? new([]),
         };

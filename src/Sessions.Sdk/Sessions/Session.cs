@@ -20,17 +20,15 @@ public sealed class Session
 {
     private readonly SessionManager _manager;
     private readonly SessionWriter _writer;
-    private readonly ChatTurn _turn;
     private int? _maxHistoryMessages;
 
     // Tools added to this object with AddTools; locked on itself.
     private List<AITool>? _tools;
 
-    internal Session(SessionManager manager, SessionWriter writer, ChatTurn turn, int? maxHistoryMessages)
+    internal Session(SessionManager manager, SessionWriter writer, int? maxHistoryMessages)
     {
         _manager = manager;
         _writer = writer;
-        _turn = turn;
         _maxHistoryMessages = maxHistoryMessages;
     }
 
@@ -38,7 +36,7 @@ public sealed class Session
     internal SessionWriter Writer => _writer;
 
     /// <summary>Gets the chat turn model calls run through; plan and edit sessions call it with their own context.</summary>
-    internal ChatTurn ChatTurn => _turn;
+    internal ChatTurn ChatTurn => _manager.ChatTurn;
 
     /// <summary>Gets or sets the provider, model and pipeline <see cref="Sdk.ChatTurn"/> last resolved for this object (reused while the settings are unchanged).</summary>
     internal ChatTurnTarget? TurnTarget { get; set; }
@@ -461,10 +459,10 @@ public sealed class Session
         await _writer.TurnGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var call = _turn.Prepare(this, options);
+            var call = ChatTurn.Prepare(this, options);
             await _writer.AppendAsync([_writer.NewMessage(message)], cancellationToken).ConfigureAwait(false);
             var context = await ChatTurn.BuildContextAsync(_writer, _maxHistoryMessages, cancellationToken).ConfigureAwait(false);
-            var result = await _turn.RunAsync(call, context, cancellationToken).ConfigureAwait(false);
+            var result = await ChatTurn.RunAsync(call, context, cancellationToken).ConfigureAwait(false);
             return result.Response;
         }
         finally
@@ -538,10 +536,10 @@ public sealed class Session
         await _writer.TurnGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var call = _turn.Prepare(this, options);
+            var call = ChatTurn.Prepare(this, options);
             await _writer.AppendAsync([_writer.NewMessage(message)], cancellationToken).ConfigureAwait(false);
             var context = await ChatTurn.BuildContextAsync(_writer, _maxHistoryMessages, cancellationToken).ConfigureAwait(false);
-            await foreach (var update in _turn.StreamAsync(call, context, cancellationToken).ConfigureAwait(false))
+            await foreach (var update in ChatTurn.StreamAsync(call, context, cancellationToken).ConfigureAwait(false))
             {
                 yield return update;
             }

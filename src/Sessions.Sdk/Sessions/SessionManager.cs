@@ -8,7 +8,10 @@ namespace Sessions.Sdk;
 /// <summary>The default <see cref="ISessionManager"/>: validates ids, creates <see cref="Session"/> objects and delegates to storage.</summary>
 internal sealed class SessionManager : ISessionManager
 {
+    private readonly Func<ChatProviderRegistry> _providers;
+    private readonly Func<ChatPipelineFactory>? _pipelines;
     private ScanningSessionSearch? _scanningSearch;
+    private ChatTurn? _chatTurn;
 
     public SessionManager(
         ISessionStorage storage,
@@ -17,6 +20,22 @@ internal sealed class SessionManager : ISessionManager
         TimeProvider timeProvider,
         ILogger? logger = null,
         ChatPipelineFactory? pipelines = null)
+        : this(storage, Of(providers), options, timeProvider, logger, pipelines is null ? null : () => pipelines)
+    {
+    }
+
+    /// <summary>Creates a manager whose chat machinery (provider registry, pipelines, model catalog) is created on the first model call.</summary>
+    /// <remarks>
+    /// Listing, opening, exporting or importing sessions never needs a model: a process that only manages sessions (a
+    /// command-line listing, an import) does not build the chat pipeline or resolve the providers at all.
+    /// </remarks>
+    public SessionManager(
+        ISessionStorage storage,
+        Func<ChatProviderRegistry> providers,
+        IOptions<SessionsOptions> options,
+        TimeProvider timeProvider,
+        ILogger? logger,
+        Func<ChatPipelineFactory>? pipelines)
     {
         ArgumentNullException.ThrowIfNull(storage);
         ArgumentNullException.ThrowIfNull(providers);
@@ -26,7 +45,8 @@ internal sealed class SessionManager : ISessionManager
         Options = options.Value;
         TimeProvider = timeProvider;
         Logger = logger ?? NullLogger.Instance;
-        ChatTurn = new ChatTurn(providers, pipelines ?? ChatPipelineFactory.CreateDefault(Options, timeProvider), Options, Logger);
+        _providers = providers;
+        _pipelines = pipelines;
     }
 
     /// <inheritdoc/>
@@ -38,8 +58,8 @@ internal sealed class SessionManager : ISessionManager
 
     internal ILogger Logger { get; }
 
-    /// <summary>Gets the chat turn every session of this manager runs its model calls through.</summary>
-    internal ChatTurn ChatTurn { get; }
+    /// <summary>Gets the chat turn every session of this manager runs its model calls through (created on first use).</summary>
+    internal ChatTurn ChatTurn => Volatile.Read(ref _chatTurn) ?? CreateChatTurn();
 
     /// <summary>Gets the session templates registered by name (Management/SessionTemplates.cs).</summary>
     internal SessionTemplateRegistry Templates { get; init; } = new([]);
@@ -114,9 +134,22 @@ internal sealed class SessionManager : ISessionManager
         return OpenSession(stored, autosave);
     }
 
-    /// <summary>Creates the <see cref="Session"/> object for stored information: its writer and the shared chat turn.</summary>
+    /// <summary>Creates the <see cref="Session"/> object for stored information: its writer (the chat turn is the manager's).</summary>
     internal Session OpenSession(SessionInfo info, bool autosave) =>
-        new(this, new SessionWriter(Storage, TimeProvider, info, autosave), ChatTurn, Options.MaxHistoryMessages);
+        new(this, new SessionWriter(Storage, TimeProvider, info, autosave), Options.MaxHistoryMessages);
+
+    private static Func<ChatProviderRegistry> Of(ChatProviderRegistry providers)
+    {
+        ArgumentNullException.ThrowIfNull(providers);
+        return () => providers;
+    }
+
+    private ChatTurn CreateChatTurn()
+    {
+        // Two threads racing here may each build one; the first stored wins and both use it (the parts are singletons).
+        var created = new ChatTurn(_providers(), _pipelines?.Invoke() ?? ChatPipelineFactory.CreateDefault(Options, TimeProvider), Options, Logger);
+        return Interlocked.CompareExchange(ref _chatTurn, created, null) ?? created;
+    }
 
     private async IAsyncEnumerable<SessionSearchHit> SearchCoreAsync(SessionSearchQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

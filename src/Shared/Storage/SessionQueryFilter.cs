@@ -38,24 +38,35 @@ internal static class SessionQueryFilter
     /// <param name="query">The query.</param>
     /// <param name="sessions">Sessions that match the filters.</param>
     /// <returns>The page, in order.</returns>
+    /// <remarks>
+    /// One in-place sort with a comparison, not LINQ's ordering over a value-type key (which a cold process compiles first);
+    /// ids are unique in a store, so the order is total and the same as a stable sort's.
+    /// </remarks>
     public static IEnumerable<SessionInfo> OrderAndPage(this SessionQuery query, IEnumerable<SessionInfo> sessions)
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(sessions);
-        IOrderedEnumerable<SessionInfo> ordered = (query.OrderBy, query.Descending) switch
-        {
-            (SessionSortField.CreatedAt, false) => sessions.OrderBy(s => s.CreatedAt),
-            (SessionSortField.CreatedAt, true) => sessions.OrderByDescending(s => s.CreatedAt),
-            (SessionSortField.Title, false) => sessions.OrderBy(s => s.Title, StringComparer.OrdinalIgnoreCase),
-            (SessionSortField.Title, true) => sessions.OrderByDescending(s => s.Title, StringComparer.OrdinalIgnoreCase),
-            (SessionSortField.MessageCount, false) => sessions.OrderBy(s => s.MessageCount),
-            (SessionSortField.MessageCount, true) => sessions.OrderByDescending(s => s.MessageCount),
-            (_, false) => sessions.OrderBy(s => s.UpdatedAt),
-            _ => sessions.OrderByDescending(s => s.UpdatedAt),
-        };
-        IEnumerable<SessionInfo> page = ordered.ThenBy(s => s.Id, StringComparer.Ordinal).Skip(query.Skip);
-        return query.Take is { } take ? page.Take(take) : page;
+        var ordered = new List<SessionInfo>(sessions);
+        ordered.Sort(Comparison(query.OrderBy, query.Descending));
+        int skip = Math.Min(query.Skip, ordered.Count);
+        int take = query.Take is { } t ? Math.Min(t, ordered.Count - skip) : ordered.Count - skip;
+        return skip == 0 && take == ordered.Count ? ordered : ordered.GetRange(skip, take);
     }
+
+    private static Comparison<SessionInfo> Comparison(SessionSortField field, bool descending) => (field, descending) switch
+    {
+        (SessionSortField.CreatedAt, false) => static (a, b) => ById(a.CreatedAt.CompareTo(b.CreatedAt), a, b),
+        (SessionSortField.CreatedAt, true) => static (a, b) => ById(b.CreatedAt.CompareTo(a.CreatedAt), a, b),
+        (SessionSortField.Title, false) => static (a, b) => ById(StringComparer.OrdinalIgnoreCase.Compare(a.Title, b.Title), a, b),
+        (SessionSortField.Title, true) => static (a, b) => ById(StringComparer.OrdinalIgnoreCase.Compare(b.Title, a.Title), a, b),
+        (SessionSortField.MessageCount, false) => static (a, b) => ById(a.MessageCount.CompareTo(b.MessageCount), a, b),
+        (SessionSortField.MessageCount, true) => static (a, b) => ById(b.MessageCount.CompareTo(a.MessageCount), a, b),
+        (_, false) => static (a, b) => ById(a.UpdatedAt.CompareTo(b.UpdatedAt), a, b),
+        _ => static (a, b) => ById(b.UpdatedAt.CompareTo(a.UpdatedAt), a, b),
+    };
+
+    /// <summary>Breaks a tie by id, ascending (ordinal).</summary>
+    private static int ById(int byField, SessionInfo a, SessionInfo b) => byField != 0 ? byField : string.CompareOrdinal(a.Id, b.Id);
 
     /// <summary>Returns whether <paramref name="session"/> passes the session filters of a search: every tag of the query (ignoring case).</summary>
     /// <param name="query">The search query.</param>

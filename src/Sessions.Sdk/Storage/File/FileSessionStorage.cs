@@ -228,23 +228,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
     {
         ArgumentNullException.ThrowIfNull(query);
         cancellationToken.ThrowIfCancellationRequested();
-        var sessions = ListMatching(query, cancellationToken);
-        IEnumerable<SessionInfo> page;
-        if (query is { OrderBy: SessionSortField.UpdatedAt, Descending: true, Skip: 0, Take: null })
-        {
-            // The default order, without LINQ's ordering machinery over a value-type key, which a cold process would have to compile first.
-            sessions.Sort(static (a, b) =>
-            {
-                int byTime = b.UpdatedAt.CompareTo(a.UpdatedAt);
-                return byTime != 0 ? byTime : string.CompareOrdinal(a.Id, b.Id);
-            });
-            page = sessions;
-        }
-        else
-        {
-            page = query.OrderAndPage(sessions);
-        }
-
+        var page = query.OrderAndPage(ListMatching(query, cancellationToken));
         foreach (var session in page)
         {
             cancellationToken.ThrowIfCancellationRequested();
