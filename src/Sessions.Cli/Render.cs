@@ -95,7 +95,16 @@ internal static class Render
         foreach (var t in s.Tags) w.WriteStringValue(t);
         w.WriteEndArray();
         w.WriteStartObject("metadata");
-        foreach (var (k, v) in s.Metadata.OrderBy(p => p.Key, StringComparer.Ordinal)) w.WriteString(k, v);
+        if (s.Metadata.Count > 0)
+        {
+            // Sorted keys without LINQ's ordering over key-value pairs (generic code a new process would JIT-compile first).
+            var keys = new string[s.Metadata.Count];
+            int n = 0;
+            foreach (var key in s.Metadata.Keys) keys[n++] = key;
+            Array.Sort(keys, StringComparer.Ordinal);
+            foreach (var key in keys) w.WriteString(key, s.Metadata[key]);
+        }
+
         w.WriteEndObject();
         w.WriteString("provider", s.ProviderName);
         w.WriteString("model", s.ModelId);
