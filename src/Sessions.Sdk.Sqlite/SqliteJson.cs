@@ -44,9 +44,14 @@ internal static class SqliteJson
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    public static IReadOnlyList<string> ReadTags(string json, string sessionId)
+    // The empty cases are tested here and the parsers live apart, so a listing of sessions without tags or metadata (the
+    // common case) never compiles the JSON parsing in a new process.
+    public static IReadOnlyList<string> ReadTags(string json, string sessionId) => json == "[]" ? [] : ParseTags(json, sessionId);
+
+    public static IReadOnlyDictionary<string, string> ReadMetadata(string json, string sessionId) => json == "{}" ? EmptyMetadata : ParseMetadata(json, sessionId);
+
+    private static ReadOnlyCollection<string> ParseTags(string json, string sessionId)
     {
-        if (json == "[]") return [];
         try
         {
             using var document = JsonDocument.Parse(json);
@@ -60,9 +65,8 @@ internal static class SqliteJson
         }
     }
 
-    public static IReadOnlyDictionary<string, string> ReadMetadata(string json, string sessionId)
+    private static ReadOnlyDictionary<string, string> ParseMetadata(string json, string sessionId)
     {
-        if (json == "{}") return EmptyMetadata;
         try
         {
             using var document = JsonDocument.Parse(json);

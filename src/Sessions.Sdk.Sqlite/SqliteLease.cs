@@ -7,6 +7,8 @@ internal sealed class SqliteLease : IDisposable
 {
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
 
+    private bool _relaxed;
+
     public SqliteLease(SqliteConnection connection) => Connection = connection;
 
     /// <summary>Gets the open connection.</summary>
@@ -58,6 +60,16 @@ internal sealed class SqliteLease : IDisposable
     /// <summary>Runs a statement without results.</summary>
     /// <param name="sql">The statement text.</param>
     public void Execute(string sql) => Command(sql).ExecuteNonQuery();
+
+    /// <summary>On a connection configured with <c>synchronous = FULL</c>: switches to <c>NORMAL</c> for a write of derived data
+    /// (<paramref name="relaxed"/>) or back to <c>FULL</c>; outside any transaction, and only when the mode changes.</summary>
+    /// <param name="relaxed">Whether the next commit may skip its fsync.</param>
+    public void Relax(bool relaxed)
+    {
+        if (_relaxed == relaxed) return;
+        Execute(relaxed ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL");
+        _relaxed = relaxed;
+    }
 
     /// <summary>Disposes the cached commands and closes the connection.</summary>
     public void Dispose()

@@ -24,7 +24,14 @@ namespace Sessions.Sdk;
 /// version, token usage). A writer whose expectation is stale gets <c>RAISE(ABORT, 'sessions: stale append')</c>, nothing is
 /// written, and it appends in a transaction that reads the sequence instead. The message index no longer merges its segments while
 /// rows are indexed (FTS5 <c>automerge</c> 0): indexing what a search finds pending only writes a small segment, and the store's
-/// background pass merges in small separate steps (FTS5 <c>'merge'</c>) off the append and search paths.
+/// background pass merges (FTS5 <c>'merge'</c>, in the same transaction as the rows it indexes) off the append and search paths.
+/// </para>
+/// <para>
+/// Since version 8 the message index keeps a prefix index for two-character prefixes only (it kept two- and three-character
+/// ones), so a token costs two index entries instead of three. Longer prefixes are found by FTS5 scanning the range of whole terms,
+/// which is small from three characters on, so every query finds what it found before. The migration recreates the index empty and
+/// sets the watermark to 0: every message row is pending and is indexed by the background pass or before the first search, so the
+/// migration itself stays instant on a large database.
 /// </para>
 /// </remarks>
 internal static class SqliteSchema
@@ -137,6 +144,14 @@ internal static class SqliteSchema
                     WHERE pk = new.session_pk;
             END;
             INSERT INTO session_messages_fts(session_messages_fts, rank) VALUES ('automerge', 0);
+            """),
+        ("message index with two-character prefixes only, rebuilt lazily", """
+            DROP TABLE session_messages_fts;
+            CREATE VIRTUAL TABLE session_messages_fts USING fts5(
+                text, content='session_messages', content_rowid='id',
+                tokenize='unicode61 remove_diacritics 2', prefix='2');
+            INSERT INTO session_messages_fts(session_messages_fts, rank) VALUES ('automerge', 0);
+            UPDATE sessions_fts_state SET indexed_upto = 0;
             """),
     ];
 

@@ -25,14 +25,11 @@ internal sealed partial class SqliteSessionStorage
     /// <summary>Committed writes of this instance after which a background pass checkpoints the write-ahead log.</summary>
     private const long CheckpointEvery = 256;
 
-    /// <summary>Index pages merged per row indexed (a segment's rows fill about a leaf page per three or four messages, and each
-    /// page is merged once per level).</summary>
-    private const long MergePagesPerRow = 1;
+    /// <summary>Index pages of merge work asked for per row indexed, in the same transaction as the rows (FTS5 merges only levels
+    /// holding enough segments, so most rounds do less; a few larger merge calls cost far less than many small ones).</summary>
+    private const long MergePagesPerRow = 4;
 
-    /// <summary>Pages of merge work per merge transaction (an append or a search waits for at most one step).</summary>
-    private const long MergeStep = 16;
-
-    /// <summary>Rows indexed (by any path) after which a background pass merges.</summary>
+    /// <summary>Rows indexed outside the background pass (searches, bulk writes) after which a background pass merges.</summary>
     private const long MergeEvery = 32;
 
     private long _unmerged;
@@ -42,7 +39,9 @@ internal sealed partial class SqliteSessionStorage
     private Task _indexTask = Task.CompletedTask;
 
     /// <summary>Gets or sets how many appended messages start a background indexing pass (0 turns the background pass off; tests).</summary>
-    internal int BackgroundIndexBatch { get; set; } = 32;
+    /// <remarks>32 by default, so what a search finds pending stays small; 128 in durable mode, where an append waits for an fsync
+    /// anyway and a pass's CPU time per row falls with the batch (larger segments, less merging).</remarks>
+    internal int BackgroundIndexBatch { get; set; }
 
     /// <summary>Indexes every pending message row now (what a search does first); for tests, diagnostics and the benchmark harness.</summary>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
@@ -52,7 +51,7 @@ internal sealed partial class SqliteSessionStorage
         long total = 0;
         while (true)
         {
-            long indexed = await RunAsync(write: true, null, "index", lease => IndexPending(lease, IndexChunk), cancellationToken).ConfigureAwait(false);
+            long indexed = await RunAsync(write: true, null, "index", lease => IndexPending(lease, IndexChunk), cancellationToken, derived: true).ConfigureAwait(false);
             total += indexed;
             if (indexed < IndexChunk) return total;
         }
@@ -71,8 +70,9 @@ internal sealed partial class SqliteSessionStorage
     /// <summary>Indexes up to <paramref name="limit"/> pending message rows, in id order, and advances the watermark past them.</summary>
     /// <param name="lease">A lease inside a write transaction.</param>
     /// <param name="limit">The most rows to index.</param>
+    /// <param name="countForMerge">Whether the rows count towards the next background merge (not when the caller merges them itself).</param>
     /// <returns>The number of rows indexed.</returns>
-    private long IndexPending(SqliteLease lease, long limit)
+    private long IndexPending(SqliteLease lease, long limit, bool countForMerge = true)
     {
         var state = lease.Command("SELECT indexed_upto, (SELECT coalesce(max(id), 0) FROM session_messages) FROM sessions_fts_state");
         long upto, max;
@@ -101,7 +101,24 @@ internal sealed partial class SqliteSessionStorage
         var advance = lease.Command("UPDATE sessions_fts_state SET indexed_upto = $target");
         SqliteLease.Set(advance, "$target", target);
         advance.ExecuteNonQuery();
-        if (Interlocked.Add(ref _unmerged, indexed) >= MergeEvery) StartBackgroundPass();
+        if (countForMerge && Interlocked.Add(ref _unmerged, indexed) >= MergeEvery) StartBackgroundPass();
+        return indexed;
+    }
+
+    /// <summary>One background round in one transaction: indexes up to <paramref name="limit"/> pending rows and merges index segments
+    /// in proportion to them and to <paramref name="unmerged"/> rows indexed elsewhere (one FTS5 <c>'merge'</c> call), so a round
+    /// commits once.</summary>
+    private long IndexAndMerge(SqliteLease lease, long limit, long unmerged)
+    {
+        long indexed = limit > 0 ? IndexPending(lease, limit, countForMerge: false) : 0;
+        long budget = (indexed + unmerged) * MergePagesPerRow;
+        if (budget > 0 && TargetSchemaVersion >= 7)
+        {
+            var merge = lease.Command("INSERT INTO session_messages_fts(session_messages_fts, rank) VALUES ('merge', $pages)");
+            SqliteLease.Set(merge, "$pages", budget);
+            merge.ExecuteNonQuery();
+        }
+
         return indexed;
     }
 
@@ -135,16 +152,17 @@ internal sealed partial class SqliteSessionStorage
             {
                 int batch = BackgroundIndexBatch;
                 bool index = batch > 0 && Interlocked.Exchange(ref _unindexed, 0) > 0;
-                if (index)
+                long unmerged = Interlocked.Exchange(ref _unmerged, 0);
+                if (index || unmerged > 0)
                 {
-                    // One small transaction per round (an append waits for at most one of them); what is left counts towards the next
-                    // round, so merging and checkpointing get their turn even when appends outpace indexing.
-                    long indexed = await RunAsync(write: true, null, "index", lease => IndexPending(lease, BackgroundChunk), CancellationToken.None).ConfigureAwait(false);
-                    if (indexed == BackgroundChunk) Interlocked.Add(ref _unindexed, batch);
+                    // One small transaction per round, indexing and merging together (an append waits for at most one of them); it
+                    // writes derived data only, so in durable mode it commits without its own fsync (see RunAsync). What is left
+                    // counts towards the next round, so checkpointing gets its turn even when appends outpace indexing.
+                    long chunk = index ? BackgroundChunk : 0;
+                    long indexed = await RunAsync(write: true, null, "index", lease => IndexAndMerge(lease, chunk, unmerged), CancellationToken.None, derived: true).ConfigureAwait(false);
+                    if (index && indexed == BackgroundChunk) Interlocked.Add(ref _unindexed, batch);
                 }
 
-                long unmerged = Interlocked.Exchange(ref _unmerged, 0);
-                if (unmerged > 0) await MergeAsync(unmerged * MergePagesPerRow).ConfigureAwait(false);
                 if (Volatile.Read(ref _uncheckpointed) >= CheckpointEvery)
                 {
                     Interlocked.Exchange(ref _uncheckpointed, 0);
@@ -166,25 +184,6 @@ internal sealed partial class SqliteSessionStorage
         finally
         {
             Volatile.Write(ref _indexing, 0);
-        }
-    }
-
-    /// <summary>Merges index segments in small transactions (FTS5 <c>'merge'</c>, about <see cref="MergeStep"/> pages each) until
-    /// <paramref name="budget"/> pages are done or nothing is left to merge; with <c>automerge</c> off (schema version 7) this is the
-    /// only merging besides FTS5's crisis merges, and it never runs inside an append or a search.</summary>
-    private async ValueTask MergeAsync(long budget)
-    {
-        if (TargetSchemaVersion < 7) return;
-        for (long done = 0; done < budget; done += MergeStep)
-        {
-            long changes = await RunAsync(write: true, null, "merge", static lease =>
-            {
-                var total = lease.Command("SELECT total_changes()");
-                long before = (long)total.ExecuteScalar()!;
-                lease.Command($"INSERT INTO session_messages_fts(session_messages_fts, rank) VALUES ('merge', {MergeStep})").ExecuteNonQuery();
-                return (long)total.ExecuteScalar()! - before;
-            }, CancellationToken.None).ConfigureAwait(false);
-            if (changes < 2) return; // FTS5 did no work: no level has enough segments to merge
         }
     }
 

@@ -32,6 +32,7 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
     /// <summary>The next sequence (and row key) of sessions this instance appended to: hints for the one-statement append, read
     /// and written only by writers holding <see cref="_writeGate"/>; the statement itself checks them, so a stale hint costs a retry.</summary>
     private readonly Dictionary<string, (long Pk, long Sequence)> _nextSequences = new(StringComparer.Ordinal);
+    private readonly bool _durable;
     private volatile bool _initialized;
 
     public SqliteSessionStorage(SqliteStorageOptions options, TimeProvider timeProvider, ILogger logger)
@@ -41,6 +42,8 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
         ArgumentNullException.ThrowIfNull(logger);
         options.Validate();
         _options = options;
+        _durable = options.Synchronous == SqliteSynchronousMode.Full;
+        BackgroundIndexBatch = _durable ? 128 : 32;
         _timeProvider = timeProvider;
         _logger = logger;
         var builder = new SqliteConnectionStringBuilder(options.ConnectionString);
@@ -383,19 +386,26 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
     public ValueTask<bool> ExistsAsync(string sessionId, CancellationToken cancellationToken = default)
     {
         SessionIds.Validate(sessionId, nameof(sessionId));
-        return RunAsync(write: false, sessionId, "exists", lease =>
+        var found = RunAsync(write: false, sessionId, "exists", lease =>
         {
             var select = lease.Command("SELECT 1 FROM sessions WHERE id = $id");
             SqliteLease.Set(select, "$id", sessionId);
-            return select.ExecuteScalar() is not null;
+            return select.ExecuteScalar() is not null ? Found : null;
         }, cancellationToken, transaction: false);
+        return found.IsCompletedSuccessfully ? new(found.Result is not null) : IsFoundAsync(found);
     }
+
+    /// <summary>A non-null result for the reference-typed <see cref="RunAsync"/> (one compiled instantiation serves every operation of
+    /// a new process: an existence check, as a first call, compiles what the listing and the reads use next).</summary>
+    private static readonly string Found = "found";
+
+    private static async ValueTask<bool> IsFoundAsync(ValueTask<string?> found) => await found.ConfigureAwait(false) is not null;
 
     /// <inheritdoc/>
     public IAsyncEnumerable<SessionInfo> ListAsync(SessionQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        return ListCoreAsync(query, cancellationToken);
+        return new SessionListing(this, query, cancellationToken);
     }
 
     /// <summary>Closes the pooled connections.</summary>
@@ -417,7 +427,7 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>A task that completes when the schema is current.</returns>
     internal ValueTask InitializeAsync(CancellationToken cancellationToken = default) =>
-        new(RunAsync(write: false, null, "open", static _ => true, cancellationToken).AsTask());
+        new(RunAsync(write: false, null, "open", static _ => Found, cancellationToken).AsTask());
 
     /// <summary>Runs a scalar statement (such as a PRAGMA) on a pooled connection, for tests and diagnostics.</summary>
     /// <param name="sql">The statement.</param>
@@ -521,8 +531,8 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
         long input = reader.GetInt64(first), output = reader.GetInt64(first + 1), total = reader.GetInt64(first + 2);
         string costText = reader.GetString(first + 3);
         decimal cost = costText == "0" ? 0m : decimal.Parse(costText, NumberStyles.Float, CultureInfo.InvariantCulture); // most sessions are unpriced
-        int requests = reader.GetInt32(first + 4);
-        int unpriced = reader.GetInt32(unpricedOrdinal);
+        int requests = checked((int)reader.GetInt64(first + 4)); // GetInt64 alone: one accessor less to compile on a first listing
+        int unpriced = checked((int)reader.GetInt64(unpricedOrdinal));
         if (input == 0 && output == 0 && total == 0 && cost == 0 && requests == 0 && unpriced == 0) return SessionUsage.Empty;
         return new SessionUsage { InputTokens = input, OutputTokens = output, TotalTokens = total, Cost = cost, Requests = requests, UnpricedRequests = unpriced };
     }
@@ -589,18 +599,59 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
             : new SessionConcurrencyException(sessionId, expectedVersion, Convert.ToInt64(version, CultureInfo.InvariantCulture));
     }
 
-    private async IAsyncEnumerable<SessionInfo> ListCoreAsync(SessionQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>A listing: each enumeration reads its sessions with one statement at its first <c>MoveNextAsync</c>.</summary>
+    /// <remarks>Written by hand rather than as an async iterator: the first listing of a new process then compiles a few small
+    /// methods instead of a generated state machine.</remarks>
+    private sealed class SessionListing(SqliteSessionStorage store, SessionQuery query, CancellationToken listToken) : IAsyncEnumerable<SessionInfo>
     {
-        var sessions = await RunAsync(write: false, null, "list", lease => ListPage(lease, query), cancellationToken, transaction: false).ConfigureAwait(false); // one statement
-        foreach (var session in sessions)
+        public IAsyncEnumerator<SessionInfo> GetAsyncEnumerator(CancellationToken cancellationToken = default) =>
+            new Enumerator(store, query, listToken, cancellationToken);
+
+        private sealed class Enumerator(SqliteSessionStorage store, SessionQuery query, CancellationToken listToken, CancellationToken enumeratorToken)
+            : IAsyncEnumerator<SessionInfo>
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            yield return session;
+            private List<SessionInfo>? _sessions;
+            private int _index = -1;
+
+            public SessionInfo Current => _sessions is { } sessions && _index >= 0 && _index < sessions.Count ? sessions[_index] : null!;
+
+            public ValueTask<bool> MoveNextAsync()
+            {
+                if (listToken.IsCancellationRequested) return ValueTask.FromCanceled<bool>(listToken);
+                if (enumeratorToken.IsCancellationRequested) return ValueTask.FromCanceled<bool>(enumeratorToken);
+                if (_sessions is null)
+                {
+                    if (listToken.CanBeCanceled && enumeratorToken.CanBeCanceled) return LoadLinkedAsync();
+                    var load = store.RunAsync(write: false, null, "list", lease => store.ListPage(lease, query), listToken.CanBeCanceled ? listToken : enumeratorToken, transaction: false); // one statement
+                    if (!load.IsCompletedSuccessfully) return LoadAsync(load);
+                    _sessions = load.Result;
+                }
+
+                return new(++_index < _sessions.Count);
+            }
+
+            public ValueTask DisposeAsync() => default;
+
+            private async ValueTask<bool> LoadAsync(ValueTask<List<SessionInfo>> load)
+            {
+                _sessions = await load.ConfigureAwait(false);
+                return ++_index < _sessions.Count;
+            }
+
+            private async ValueTask<bool> LoadLinkedAsync()
+            {
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(listToken, enumeratorToken);
+                _sessions = await store.RunAsync(write: false, null, "list", lease => store.ListPage(lease, query), linked.Token, transaction: false).ConfigureAwait(false);
+                return ++_index < _sessions.Count;
+            }
         }
     }
 
     private List<SessionInfo> ListPage(SqliteLease lease, SessionQuery query)
     {
+        // SessionQuery.All (every live session, most recently updated first) is one constant statement without parameters: the
+        // first listing of a new process compiles neither the filter builder nor the parameter binding.
+        if (ReferenceEquals(query, SessionQuery.All)) return ReadSessions(lease.Command(ListAllSql));
         var (where, values) = Filters(query);
         return ListPage(lease, query, where, values);
     }
@@ -676,6 +727,13 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
         foreach (var (name, value) in values) SqliteLease.Set(select, name, value);
         SqliteLease.Set(select, "$take", take);
         SqliteLease.Set(select, "$skip", skip);
+        return ReadSessions(select);
+    }
+
+    private const string ListAllSql = $"SELECT {SessionColumns} FROM sessions WHERE trashed_at IS NULL ORDER BY updated_at DESC, id ASC";
+
+    private List<SessionInfo> ReadSessions(SqliteCommand select)
+    {
         var result = new List<SessionInfo>();
         using var reader = select.ExecuteReader();
         while (reader.Read())
@@ -701,7 +759,13 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
         values.Add((name, b.UtcTicks));
     }
 
-    private async ValueTask<T> RunAsync<T>(bool write, string? sessionId, string operation, Func<SqliteLease, T> work, CancellationToken cancellationToken, bool transaction = true)
+    /// <summary>Runs <paramref name="work"/> on a pooled connection, in a transaction unless told otherwise, retrying busy databases.</summary>
+    /// <remarks>A <paramref name="derived"/> write (the search index and its watermark, which any search can rebuild from the message
+    /// rows) commits with <c>synchronous = NORMAL</c> even in durable mode: it never waits for its own fsync, and the next durable
+    /// commit's fsync of the write-ahead log covers its pages too, as they come earlier in the log. A crash can only lose such a commit
+    /// whole (its rows are then pending again), never a message.</remarks>
+    private async ValueTask<T> RunAsync<T>(
+        bool write, string? sessionId, string operation, Func<SqliteLease, T> work, CancellationToken cancellationToken, bool transaction = true, bool derived = false)
     {
         for (int attempt = 1; ; attempt++)
         {
@@ -721,6 +785,7 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
                 }
 
                 lease = _initialized ? _pool.Rent() : Initialize();
+                if (_durable && write) lease.Relax(derived); // reads commit nothing: they leave the mode as they find it
                 if (transaction) lease.Execute(write ? "BEGIN IMMEDIATE" : "BEGIN");
                 try
                 {
