@@ -273,4 +273,36 @@ public sealed class SessionsServiceCollectionExtensionsTests
             }
         }
     }
+
+    [Test]
+    public async Task Manager_ManagingSessions_NeverBuildsTheChatPipeline_TheFirstModelCallDoes()
+    {
+        int pipelineOptionsBuilt = 0;
+        var services = new ServiceCollection();
+        services.AddSessions().UseMemoryStorage().AddDemoProvider().ConfigureChat(_ => pipelineOptionsBuilt++);
+        using var provider = services.BuildServiceProvider();
+        var sessions = provider.GetRequiredService<ISessionManager>();
+
+        var session = await sessions.Create("lazy").CreateAsync();
+        await session.AddMessageAsync(new ChatMessage(ChatRole.User, "stored without a model"));
+        int listed = 0;
+        await foreach (var _ in sessions.ListAsync(new SessionQuery()))
+        {
+            listed++;
+        }
+
+        using (var export = new MemoryStream())
+        {
+            await sessions.ExportAsync("lazy", export, new SessionExportOptions { Format = SessionExportFormat.Json });
+            Assert.That(export.Length, Is.GreaterThan(0));
+        }
+
+        Assert.That((listed, pipelineOptionsBuilt), Is.EqualTo((1, 0)), "listing, appending and exporting built the chat pipeline");
+
+        var reply = await session.SendAsync("hello");
+        await session.SendAsync("again");
+
+        Assert.That(reply.Text, Is.Not.Empty);
+        Assert.That(pipelineOptionsBuilt, Is.EqualTo(1), "the pipeline options are built once, on the first model call");
+    }
 }
