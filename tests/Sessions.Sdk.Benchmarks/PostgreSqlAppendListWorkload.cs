@@ -148,12 +148,7 @@ internal sealed class PostgreSqlListMeasurement : IChildMeasurement
     public async Task<IReadOnlyDictionary<string, double>> RunAsync(string[] args)
     {
         long entered = Stopwatch.GetTimestamp();
-        var enteredAt = TimeProvider.System.GetUtcNow();
-        double runtimeMs;
-        using (var self = Process.GetCurrentProcess())
-        {
-            runtimeMs = (enteredAt - self.StartTime.ToUniversalTime()).TotalMilliseconds;
-        }
+        double runtimeMs = PostgreSqlBench.SinceProcessStartMs();
 
         // The application's path: UsePostgreSqlStorage(connection string); the probe sees Npgsql open the connection and the store log its schema ready.
         var probe = new PostgreSqlBench.StartupProbe();
@@ -213,12 +208,7 @@ internal sealed class PostgreSqlListReferenceMeasurement : IChildMeasurement
     public async Task<IReadOnlyDictionary<string, double>> RunAsync(string[] args)
     {
         long entered = Stopwatch.GetTimestamp();
-        var enteredAt = TimeProvider.System.GetUtcNow();
-        double runtimeMs;
-        using (var self = Process.GetCurrentProcess())
-        {
-            runtimeMs = (enteredAt - self.StartTime.ToUniversalTime()).TotalMilliseconds;
-        }
+        double runtimeMs = PostgreSqlBench.SinceProcessStartMs();
 
         await using var dataSource = Npgsql.NpgsqlDataSource.Create(PostgreSqlBench.ConnectionString);
         await using var connection = await dataSource.OpenConnectionAsync();

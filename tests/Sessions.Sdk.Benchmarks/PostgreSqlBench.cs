@@ -8,6 +8,14 @@ namespace Sessions.Sdk.Benchmarks;
 /// <summary>Shared plumbing of the PostgreSQL workloads: server discovery, schemas, the store built through its public registration.</summary>
 internal static class PostgreSqlBench
 {
+    /// <summary>Milliseconds from this process's start to now: the runtime's start-up, when called first thing in a child.</summary>
+    public static double SinceProcessStartMs()
+    {
+        var now = TimeProvider.System.GetUtcNow();
+        using var self = System.Diagnostics.Process.GetCurrentProcess();
+        return (now - self.StartTime.ToUniversalTime()).TotalMilliseconds;
+    }
+
     public const string ConnectionStringVariable = "SESSIONS_TEST_POSTGRES";
 
     /// <summary>Gets the test server's connection string, or <see langword="null"/> after printing why the workload is skipped.</summary>

@@ -161,17 +161,6 @@ public sealed class SqliteCheaperIndexTests : SqliteDatabaseTests
         return rows;
     }
 
-    private List<long> Versions()
-    {
-        using var raw = Database.OpenRaw();
-        using var command = raw.CreateCommand();
-        command.CommandText = $"SELECT version FROM {SqliteSchema.VersionTable} ORDER BY version";
-        var versions = new List<long>();
-        using var reader = command.ExecuteReader();
-        while (reader.Read()) versions.Add(reader.GetInt64(0));
-        return versions;
-    }
-
     private static string Token(int i) => "k" + i.ToString("D5", CultureInfo.InvariantCulture) + "x";
 
     private static SessionInfo Session(string id) => new() { Id = id, Title = "title of " + id, CreatedAt = T0, UpdatedAt = T0 };

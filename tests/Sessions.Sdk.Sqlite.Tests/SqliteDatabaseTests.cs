@@ -12,4 +12,16 @@ public abstract class SqliteDatabaseTests
 
     [TearDown]
     public void DeleteDatabase() => Database.Dispose();
+
+    /// <summary>Reads the schema versions recorded in the current database, in order.</summary>
+    private protected List<long> Versions()
+    {
+        using var raw = Database.OpenRaw();
+        using var command = raw.CreateCommand();
+        command.CommandText = $"SELECT version FROM {SqliteSchema.VersionTable} ORDER BY version";
+        var versions = new List<long>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read()) versions.Add(reader.GetInt64(0));
+        return versions;
+    }
 }
