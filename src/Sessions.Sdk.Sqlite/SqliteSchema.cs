@@ -33,6 +33,18 @@ namespace Sessions.Sdk;
 /// sets the watermark to 0: every message row is pending and is indexed by the background pass or before the first search, so the
 /// migration itself stays instant on a large database.
 /// </para>
+/// <para>
+/// Since version 9 a single message is appended by one plain autocommit <c>INSERT … SELECT</c> into <c>session_messages</c> that writes
+/// the message row only: the statement inserts nothing (0 rows changed) unless the session row still has the writer's id and the
+/// session's highest sequence is the one before the writer's (read under the write lock the statement holds). The session row's
+/// aggregates (count, updated time, size, version, token usage) are not rewritten by such an append: the row records what it adds
+/// (<c>appended_at</c>, <c>append_size</c>, <c>append_ui</c> … <c>append_uu</c>; NULL on rows whose writer updated the session row
+/// itself), and the session rows are exact for the message rows whose id is at most <c>sessions_fts_state.folded_upto</c>. Rows above
+/// it are folded into their session rows (one grouped <c>UPDATE … FROM</c>) by the background pass, at the start and end of every
+/// write transaction, and before every read of session rows, so every read is exact. The delete trigger lowers both watermarks.
+/// An append then writes one table row and its key, as a plain INSERT does, instead of also rewriting the session row and its
+/// listing index entry.
+/// </para>
 /// </remarks>
 internal static class SqliteSchema
 {
@@ -152,6 +164,27 @@ internal static class SqliteSchema
                 tokenize='unicode61 remove_diacritics 2', prefix='2');
             INSERT INTO session_messages_fts(session_messages_fts, rank) VALUES ('automerge', 0);
             UPDATE sessions_fts_state SET indexed_upto = 0;
+            """),
+        ("appends leave the session row to a lazy fold", """
+            DROP VIEW session_appends;
+            ALTER TABLE session_messages ADD COLUMN appended_at INTEGER;
+            ALTER TABLE session_messages ADD COLUMN append_size INTEGER;
+            ALTER TABLE session_messages ADD COLUMN append_ui INTEGER;
+            ALTER TABLE session_messages ADD COLUMN append_uo INTEGER;
+            ALTER TABLE session_messages ADD COLUMN append_ut INTEGER;
+            ALTER TABLE session_messages ADD COLUMN append_ur INTEGER;
+            ALTER TABLE session_messages ADD COLUMN append_uu INTEGER;
+            ALTER TABLE sessions_fts_state ADD COLUMN folded_upto INTEGER NOT NULL DEFAULT 0;
+            UPDATE sessions_fts_state SET folded_upto = (SELECT coalesce(max(id), 0) FROM session_messages);
+            DROP TRIGGER session_messages_ad;
+            CREATE TRIGGER session_messages_ad AFTER DELETE ON session_messages BEGIN
+                INSERT INTO session_messages_fts(session_messages_fts, rowid, text)
+                    SELECT 'delete', old.id, old.text WHERE old.id <= (SELECT indexed_upto FROM sessions_fts_state);
+                UPDATE sessions_fts_state SET
+                    indexed_upto = min(indexed_upto, (SELECT coalesce(max(id), 0) FROM session_messages)),
+                    folded_upto = min(folded_upto, (SELECT coalesce(max(id), 0) FROM session_messages))
+                    WHERE max(indexed_upto, folded_upto) > (SELECT coalesce(max(id), 0) FROM session_messages);
+            END;
             """),
     ];
 

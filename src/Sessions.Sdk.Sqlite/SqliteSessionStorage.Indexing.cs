@@ -110,6 +110,7 @@ internal sealed partial class SqliteSessionStorage
     /// commits once.</summary>
     private long IndexAndMerge(SqliteLease lease, long limit, long unmerged)
     {
+        if (LazyAggregates) FoldPending(lease); // session rows too: one commit per round
         long indexed = limit > 0 ? IndexPending(lease, limit, countForMerge: false) : 0;
         long budget = (indexed + unmerged) * MergePagesPerRow;
         if (budget > 0 && TargetSchemaVersion >= 7)

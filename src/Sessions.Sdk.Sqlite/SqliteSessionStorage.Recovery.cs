@@ -52,7 +52,7 @@ internal sealed partial class SqliteSessionStorage : ISessionRecovery
             }
 
             return result;
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken, fold: true).ConfigureAwait(false);
         foreach (var damaged in found) yield return damaged;
     }
 

@@ -31,7 +31,7 @@ internal sealed partial class SqliteSessionStorage
         for (int attempt = 0; hits is null; attempt++)
         {
             bool indexFirst = attempt > 0;
-            hits = await RunAsync(write: false, null, "search", lease => indexFirst || PendingIndexRows(lease) == 0 ? SearchPage(lease, query, match) : null, cancellationToken).ConfigureAwait(false);
+            hits = await RunAsync(write: false, null, "search", lease => indexFirst || PendingIndexRows(lease) == 0 ? SearchPage(lease, query, match) : null, cancellationToken, fold: true).ConfigureAwait(false);
             if (hits is null) await IndexPendingAsync(cancellationToken).ConfigureAwait(false);
         }
 

@@ -92,6 +92,6 @@ internal sealed partial class SqliteSessionStorage : ISessionStatisticsSource
                 ActivityByDay = days,
                 MostActive = top,
             };
-        }, cancellationToken);
+        }, cancellationToken, fold: true);
     }
 }

@@ -47,7 +47,7 @@ internal sealed partial class SqliteSessionStorage : ISessionTrash
             }
 
             return result;
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken, fold: true).ConfigureAwait(false);
         foreach (var t in trashed)
         {
             cancellationToken.ThrowIfCancellationRequested();

@@ -111,7 +111,7 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
             var select = lease.Command($"SELECT {SessionColumns} FROM sessions WHERE id = $id");
             SqliteLease.Set(select, "$id", sessionId);
             return ReadSingleSession(select);
-        }, cancellationToken, transaction: false); // one statement reads one snapshot
+        }, cancellationToken, transaction: false, fold: true); // one statement reads one snapshot
     }
 
     /// <inheritdoc/>
@@ -150,7 +150,9 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
             {
                 if (TryAppendOne(lease, sessionId, messages[0], templates[0], now, size, added) is { } message) return [message];
                 lease.Execute("BEGIN IMMEDIATE");
+                if (LazyAggregates) FoldPending(lease); // the session row is read as the sequence counter: it must count every message
                 var stored = AppendLocked(lease, sessionId, messages, templates, now, size, added, hasUsage);
+                if (LazyAggregates) FoldPending(lease); // moves the watermark past this append's own rows (already counted)
                 lease.Execute("COMMIT");
                 return stored;
             }, cancellationToken, transaction: false);
@@ -208,16 +210,19 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
         return stored;
     }
 
-    /// <summary>Appends one message with one autocommit statement (<c>INSERT INTO session_appends</c>, schema version 7) when this
-    /// instance knows the session's next sequence; the statement's trigger checks that expectation under the write lock.</summary>
+    /// <summary>Appends one message with one autocommit statement when this instance knows the session's next sequence: from schema
+    /// version 9 a plain <c>INSERT … SELECT</c> of the message row alone, which inserts nothing unless the session still has this id
+    /// and its highest sequence is the one before (the session row's aggregates are folded in later, see <see cref="FoldPending"/>);
+    /// at versions 7 and 8 <c>INSERT INTO session_appends</c>, whose trigger checks the same and advances the session row.</summary>
     /// <returns>The stored message, or <see langword="null"/> when the sequence is unknown or stale (nothing was written).</returns>
     private SessionMessage? TryAppendOne(SqliteLease lease, string sessionId, SessionMessage message, PayloadTemplate template, long now, long size, SessionUsage added)
     {
         if (!_nextSequences.TryGetValue(sessionId, out var next) || TargetSchemaVersion < 7) return null;
         var stored = message with { Sequence = next.Sequence };
         byte[] payload = template.For(stored);
+        bool lazy = LazyAggregates;
         var command = lease.Prepared(
-            "INSERT INTO session_appends VALUES ($id, $pk, $seq, $role, $ts, $text, $payload, $checksum, $now, $size, $ui, $uo, $ut, $ur, $uu)",
+            lazy ? AppendOneSql : "INSERT INTO session_appends VALUES ($id, $pk, $seq, $role, $ts, $text, $payload, $checksum, $now, $size, $ui, $uo, $ut, $ur, $uu)",
             "$id", "$pk", "$seq", "$role", "$ts", "$text", "$payload", "$checksum", "$now", "$size", "$ui", "$uo", "$ut", "$ur", "$uu");
         var p = command.Parameters;
         p[0].Value = sessionId;
@@ -237,17 +242,30 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
         p[14].Value = (long)added.UnpricedRequests;
         try
         {
-            command.ExecuteNonQuery();
+            // (An INSTEAD OF trigger's inserts are not counted as the statement's changes: only the schema-9 statement reports them.)
+            if (command.ExecuteNonQuery() == 0 && lazy)
+            {
+                _nextSequences.Remove(sessionId); // schema 9: another writer appended, or the session was replaced, deleted or trashed
+                return null;
+            }
         }
         catch (SqliteException ex) when (ex.SqliteErrorCode == 19 && ex.Message.Contains(StaleAppend, StringComparison.Ordinal))
         {
-            _nextSequences.Remove(sessionId); // another writer appended, or the session was replaced, deleted or trashed
+            _nextSequences.Remove(sessionId); // the same at schema 7 and 8
             return null;
         }
 
         _nextSequences[sessionId] = (next.Pk, next.Sequence + 1);
         return stored;
     }
+
+    /// <summary>The schema-9 one-statement append: the message row with what it adds to its session row, inserted only when the
+    /// session row still has the writer's id and the session's highest sequence is the one before (an index seek).</summary>
+    private const string AppendOneSql =
+        "INSERT INTO session_messages (session_pk, seq, role, ts, text, payload, checksum, appended_at, append_size, append_ui, append_uo, append_ut, append_ur, append_uu) " +
+        "SELECT $pk, $seq, $role, $ts, $text, $payload, $checksum, $now, $size, $ui, $uo, $ut, $ur, $uu " +
+        "WHERE EXISTS (SELECT 1 FROM sessions WHERE pk = $pk AND id = $id) " +
+        "AND coalesce((SELECT max(seq) FROM session_messages WHERE session_pk = $pk), 0) = $seq - 1";
 
     /// <summary>Remembers a session's next sequence (a hint checked by the one-statement append); called under the write gate.</summary>
     private void NoteNextSequence(string sessionId, long pk, long nextSequence)
@@ -270,7 +288,9 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
         SessionIds.Validate(sessionId, nameof(sessionId));
         return RunAsync<IReadOnlyList<SessionMessage>>(write: false, sessionId, "read messages", lease =>
         {
-            var select = lease.Command("SELECT pk, message_count FROM sessions WHERE id = $id");
+            // The count is the highest sequence (an index seek), so reading messages never waits for the session row's fold.
+            var select = lease.Command(
+                "SELECT pk, max(message_count, coalesce((SELECT max(seq) FROM session_messages WHERE session_pk = sessions.pk), 0)) FROM sessions WHERE id = $id");
             SqliteLease.Set(select, "$id", sessionId);
             long pk, count;
             using (var reader = select.ExecuteReader())
@@ -622,7 +642,7 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
                 if (_sessions is null)
                 {
                     if (listToken.CanBeCanceled && enumeratorToken.CanBeCanceled) return LoadLinkedAsync();
-                    var load = store.RunAsync(write: false, null, "list", lease => store.ListPage(lease, query), listToken.CanBeCanceled ? listToken : enumeratorToken, transaction: false); // one statement
+                    var load = store.RunAsync(write: false, null, "list", lease => store.ListPage(lease, query), listToken.CanBeCanceled ? listToken : enumeratorToken, transaction: false, fold: true); // one statement
                     if (!load.IsCompletedSuccessfully) return LoadAsync(load);
                     _sessions = load.Result;
                 }
@@ -641,7 +661,7 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
             private async ValueTask<bool> LoadLinkedAsync()
             {
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(listToken, enumeratorToken);
-                _sessions = await store.RunAsync(write: false, null, "list", lease => store.ListPage(lease, query), linked.Token, transaction: false).ConfigureAwait(false);
+                _sessions = await store.RunAsync(write: false, null, "list", lease => store.ListPage(lease, query), linked.Token, transaction: false, fold: true).ConfigureAwait(false);
                 return ++_index < _sessions.Count;
             }
         }
@@ -763,10 +783,15 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
     /// <remarks>A <paramref name="derived"/> write (the search index and its watermark, which any search can rebuild from the message
     /// rows) commits with <c>synchronous = NORMAL</c> even in durable mode: it never waits for its own fsync, and the next durable
     /// commit's fsync of the write-ahead log covers its pages too, as they come earlier in the log. A crash can only lose such a commit
-    /// whole (its rows are then pending again), never a message.</remarks>
+    /// whole (its rows are then pending again), never a message.
+    /// <para>From schema version 9 every write transaction that is not <paramref name="derived"/> folds pending appends into their
+    /// session rows first (it may read them) and last (moving the watermark past its own rows), and a read that asks to
+    /// <paramref name="fold"/> (it reads session rows) first folds what is pending, in a derived write of its own, when there is
+    /// any.</para></remarks>
     private async ValueTask<T> RunAsync<T>(
-        bool write, string? sessionId, string operation, Func<SqliteLease, T> work, CancellationToken cancellationToken, bool transaction = true, bool derived = false)
+        bool write, string? sessionId, string operation, Func<SqliteLease, T> work, CancellationToken cancellationToken, bool transaction = true, bool derived = false, bool fold = false)
     {
+        bool foldFirst = fold && !write;
         for (int attempt = 1; ; attempt++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -785,11 +810,27 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
                 }
 
                 lease = _initialized ? _pool.Rent() : Initialize();
+                bool lazy = LazyAggregates;
+                if (foldFirst && lazy)
+                {
+                    foldFirst = false;
+                    if (HasUnfolded(lease))
+                    {
+                        _pool.Return(lease);
+                        lease = null;
+                        await FoldAsync(cancellationToken).ConfigureAwait(false);
+                        lease = _pool.Rent();
+                    }
+                }
+
                 if (_durable && write) lease.Relax(derived); // reads commit nothing: they leave the mode as they find it
                 if (transaction) lease.Execute(write ? "BEGIN IMMEDIATE" : "BEGIN");
+                bool folds = lazy && write && transaction && !derived;
                 try
                 {
+                    if (folds) FoldPending(lease);
                     var result = work(lease); // without a transaction, the work runs autocommit statements or opens its own
+                    if (folds) FoldPending(lease);
                     if (transaction) lease.Execute("COMMIT");
                     if (write) NoteWritten();
                     return result;
