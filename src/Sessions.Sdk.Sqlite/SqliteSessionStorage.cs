@@ -145,7 +145,14 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
         long now = _timeProvider.GetUtcNow().UtcTicks;
         if (messages.Count == 1 && added.Cost == 0m)
         {
-            // The common case, one message: one autocommit statement when this instance knows the session's next sequence.
+            // The common case, one message: one autocommit statement when this instance knows the session's next sequence, run
+            // right here when nothing else of this instance is writing (no state machine, no delegate); otherwise through RunAsync.
+            if (!cancellationToken.IsCancellationRequested && TryAppendOneNow(sessionId, messages[0], templates[0], now, size, added) is { } appendedNow)
+            {
+                NoteAppended(1);
+                return new([appendedNow]);
+            }
+
             var one = RunAsync<IReadOnlyList<SessionMessage>>(write: true, sessionId, "append", lease =>
             {
                 if (TryAppendOne(lease, sessionId, messages[0], templates[0], now, size, added) is { } message) return [message];
@@ -257,6 +264,37 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
 
         _nextSequences[sessionId] = (next.Pk, next.Sequence + 1);
         return stored;
+    }
+
+    /// <summary>The one-statement append (schema 9) without the <see cref="RunAsync"/> machinery, when the instance is open, knows
+    /// the session's next sequence and takes its write gate without waiting.</summary>
+    /// <returns>The stored message, or <see langword="null"/> when the caller must take the full path (the gate is busy, the sequence
+    /// is unknown or stale, or SQLite reported an error: the autocommit statement then wrote nothing, and the full path retries it
+    /// with its busy handling and error translation).</returns>
+    private SessionMessage? TryAppendOneNow(string sessionId, SessionMessage message, PayloadTemplate template, long now, long size, SessionUsage added)
+    {
+        if (!_initialized || !LazyAggregates || !_writeGate.Wait(0)) return null;
+        SqliteLease? lease = null;
+        bool broken = false;
+        try
+        {
+            if (!_nextSequences.ContainsKey(sessionId)) return null;
+            lease = _pool.Rent();
+            if (_durable) lease.Relax(false);
+            var stored = TryAppendOne(lease, sessionId, message, template, now, size, added);
+            if (stored is not null) NoteWritten();
+            return stored;
+        }
+        catch (SqliteException)
+        {
+            broken = true; // a fresh connection for the retry
+            return null;
+        }
+        finally
+        {
+            if (lease is not null) _pool.Return(lease, broken);
+            _writeGate.Release();
+        }
     }
 
     /// <summary>The schema-9 one-statement append: the message row with what it adds to its session row, inserted only when the
