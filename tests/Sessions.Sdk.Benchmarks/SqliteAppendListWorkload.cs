@@ -56,6 +56,12 @@ internal sealed class SqliteAppendListWorkload : IWorkload
         harness.Add(Id, "interleaved durable: append ÷ reference, total time of all measured blocks", interleavedDurable["meanRatio"], "x");
         harness.Add(Id, "interleaved durable: CPU time append ÷ reference", interleavedDurable["cpuRatio"], "x");
 
+        var pages = await harness.MeasureAsync(SqlitePagesMeasurement.MeasurementName, directory);
+        harness.Add(Id, "write-ahead log pages per append (message row and key, plus the background index rounds; 200 appends, no checkpoint in between)", pages["append"], string.Empty);
+        harness.Add(Id, "the same without the background index rounds (index batch above 200: the append's own commits)", pages["appendOnly"], string.Empty);
+        harness.Add(Id, "reference: log pages per autocommit INSERT of the same JSON", pages["reference"], string.Empty);
+        harness.Add(Id, "log pages: append ÷ reference (append's own commits)", pages["appendOnly"] / pages["reference"], "x");
+
         string listDatabase = Path.Combine(directory, "list.db");
         var setup = Stopwatch.StartNew();
         await Harness.RunChildProcessAsync(SqliteFixtureMeasurement.MeasurementName, listDatabase, SqliteListMeasurement.Sessions.ToString(CultureInfo.InvariantCulture), Harness.Size(50, 5).ToString(CultureInfo.InvariantCulture));
@@ -329,5 +335,100 @@ internal sealed class SqliteInterleavedMeasurement : IChildMeasurement
             SqliteConnection.ClearAllPools();
             foreach (var f in new[] { database, referenceDatabase }.SelectMany(d => new[] { d, d + "-wal", d + "-shm" })) File.Delete(f);
         }
+    }
+}
+
+/// <summary>
+/// The W7-SQLite I/O comparison: how many pages each commit adds to the write-ahead log, counted from the log's growth over 200
+/// single-message appends (after 20 to warm up) with no checkpoint in between, for the store (with and without its background index
+/// rounds in the window) and for the reference's autocommit INSERT.
+/// </summary>
+internal sealed class SqlitePagesMeasurement : IChildMeasurement
+{
+    public const string MeasurementName = "w7-sqlite-pages";
+
+    private const int Warmup = 20;
+    private const int Counted = 200;
+
+    public string Name => MeasurementName;
+
+    public async Task<IReadOnlyDictionary<string, double>> RunAsync(string[] args)
+    {
+        var messages = SqliteBench.Messages(42, Warmup + Counted, new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        return new Dictionary<string, double>(StringComparer.Ordinal)
+        {
+            ["append"] = await StoreAsync(args[0], messages, indexBatch: null),
+            ["appendOnly"] = await StoreAsync(args[0], messages, indexBatch: Warmup + Counted + 1),
+            ["reference"] = Reference(args[0], messages),
+        };
+    }
+
+    private static async Task<double> StoreAsync(string directory, SessionMessage[] messages, int? indexBatch)
+    {
+        string database = Path.Combine(directory, $"pages-{Guid.NewGuid():N}.db");
+        var storage = SqliteBench.CreateStorage(database, indexBatch: indexBatch);
+        try
+        {
+            var time = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+            await storage.CreateAsync(new SessionInfo { Id = "bench-session", CreatedAt = time, UpdatedAt = time }, []);
+            for (int i = 0; i < Warmup; i++) await storage.AppendMessagesAsync("bench-session", [messages[i]]);
+            long before = new FileInfo(database + "-wal").Length;
+            for (int i = Warmup; i < Warmup + Counted; i++) await storage.AppendMessagesAsync("bench-session", [messages[i]]);
+            long after = new FileInfo(database + "-wal").Length;
+            return Frames(after - before, PageSize(database)) / Counted;
+        }
+        finally
+        {
+            SqliteBench.Dispose(storage);
+            SqliteConnection.ClearAllPools();
+            foreach (var f in new[] { database, database + "-wal", database + "-shm" }) File.Delete(f);
+        }
+    }
+
+    private static double Reference(string directory, SessionMessage[] messages)
+    {
+        string database = Path.Combine(directory, $"pages-ref-{Guid.NewGuid():N}.db");
+        try
+        {
+            using var connection = new SqliteConnection($"Data Source={database}");
+            connection.Open();
+            using (var setup = connection.CreateCommand())
+            {
+                setup.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0; " +
+                    "CREATE TABLE reference (session_id TEXT NOT NULL, seq INTEGER NOT NULL, payload BLOB NOT NULL, PRIMARY KEY (session_id, seq))";
+                setup.ExecuteNonQuery();
+            }
+
+            using var insert = connection.CreateCommand();
+            insert.CommandText = "INSERT INTO reference (session_id, seq, payload) VALUES ('bench-session', $seq, $payload)";
+            var seq = insert.Parameters.Add("$seq", SqliteType.Integer);
+            var payload = insert.Parameters.Add("$payload", SqliteType.Blob);
+            long before = 0;
+            for (int i = 0; i < Warmup + Counted; i++)
+            {
+                if (i == Warmup) before = new FileInfo(database + "-wal").Length;
+                seq.Value = i + 1;
+                payload.Value = SessionJson.SerializeMessage(messages[i] with { Sequence = i + 1 });
+                insert.ExecuteNonQuery();
+            }
+
+            return Frames(new FileInfo(database + "-wal").Length - before, PageSize(database)) / Counted;
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            foreach (var f in new[] { database, database + "-wal", database + "-shm" }) File.Delete(f);
+        }
+    }
+
+    private static double Frames(long bytes, long pageSize) => bytes / (double)(pageSize + 24); // a frame: 24-byte header + page
+
+    private static long PageSize(string database)
+    {
+        using var connection = new SqliteConnection($"Data Source={database}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA page_size";
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
 }

@@ -7,12 +7,19 @@ namespace Sessions.Sdk.Benchmarks;
 internal static class SqliteBench
 {
     /// <summary>Builds the store with <c>UseSqliteStorage</c> as an application would, and invokes the registered factory.</summary>
-    public static ISessionStorage CreateStorage(string databasePath, bool fullSync = false)
+    public static ISessionStorage CreateStorage(string databasePath, bool fullSync = false, int? indexBatch = null)
     {
         var builder = new Builder();
         builder.UseSqliteStorage($"Data Source={databasePath}", o => o.Synchronous = fullSync ? SqliteSynchronousMode.Full : SqliteSynchronousMode.Normal);
         var descriptor = builder.Services.Single(d => d.ServiceType == typeof(ISessionStorage));
-        return (ISessionStorage)descriptor.ImplementationFactory!(EmptyServiceProvider.Instance);
+        var storage = (ISessionStorage)descriptor.ImplementationFactory!(EmptyServiceProvider.Instance);
+        if (indexBatch is { } batch)
+        {
+            // A diagnostic only (the store's internal background-pass threshold; no public option on purpose).
+            storage.GetType().GetProperty("BackgroundIndexBatch", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)!.SetValue(storage, batch);
+        }
+
+        return storage;
     }
 
     public static void Dispose(ISessionStorage storage) => (storage as IDisposable)?.Dispose();
