@@ -51,10 +51,18 @@ internal sealed partial class SqliteSessionStorage
         long total = 0;
         while (true)
         {
-            long indexed = await RunAsync(write: true, null, "index", lease => IndexPending(lease, IndexChunk), cancellationToken, derived: true).ConfigureAwait(false);
+            long indexed = await RunAsync(write: true, null, "index", lease => FoldAndIndex(lease, IndexChunk), cancellationToken, derived: true).ConfigureAwait(false);
             total += indexed;
             if (indexed < IndexChunk) return total;
         }
+    }
+
+    /// <summary>Folds pending appends into their session rows (schema 9) and indexes up to <paramref name="limit"/> pending rows, in
+    /// one transaction (what a search that finds rows pending does first).</summary>
+    private long FoldAndIndex(SqliteLease lease, long limit)
+    {
+        if (LazyAggregates) FoldPending(lease);
+        return IndexPending(lease, limit);
     }
 
     /// <summary>Counts the message rows waiting to be indexed (an upper bound: ids may have gaps).</summary>

@@ -31,7 +31,7 @@ internal sealed partial class SqliteSessionStorage
         for (int attempt = 0; hits is null; attempt++)
         {
             bool indexFirst = attempt > 0;
-            hits = await RunAsync(write: false, null, "search", lease => indexFirst || PendingIndexRows(lease) == 0 ? SearchPage(lease, query, match) : null, cancellationToken, fold: true).ConfigureAwait(false);
+            hits = await RunAsync(write: false, null, "search", lease => indexFirst || NothingPending(lease) ? SearchPage(lease, query, match) : null, cancellationToken).ConfigureAwait(false);
             if (hits is null) await IndexPendingAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -41,6 +41,10 @@ internal sealed partial class SqliteSessionStorage
             yield return hit;
         }
     }
+
+    /// <summary>Whether no message row waits to be indexed nor (schema 9) to be folded into its session row (a title hit's time is the
+    /// session's update time); otherwise the search indexes and folds first, in one transaction.</summary>
+    private bool NothingPending(SqliteLease lease) => PendingIndexRows(lease) == 0 && !(LazyAggregates && HasUnfolded(lease));
 
     private static List<SessionSearchHit> SearchPage(SqliteLease lease, SessionSearchQuery query, string match)
     {
