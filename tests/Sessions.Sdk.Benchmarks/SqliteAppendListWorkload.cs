@@ -35,6 +35,9 @@ internal sealed class SqliteAppendListWorkload : IWorkload
         double normalLast = large["last100"] / reference["last100"];
         harness.Add(Id, "append ÷ reference, last 100 each", normalLast, "x");
         harness.Add(Id, "reference (no library): autocommit INSERT, WAL NORMAL, per row, last 100", reference["last100"], "ms");
+        harness.Add(Id, "FTS5 indexing alone (no library) of the same text, as the store indexes (batches of 32 + merge): per message", reference["fts"], "ms");
+        double withIndex = large["mean"] / (reference["mean"] + reference["fts"]);
+        harness.Add(Id, "append ÷ (reference INSERT + FTS5 indexing alone), mean of M = 10,000 (the library's own overhead over the work it must do)", withIndex, "x");
         harness.Add(Id, "durable: append M = 1,000 with synchronous=FULL (fsync per commit): per append, mean (incl. JIT warm-up)", durable["mean"], "ms");
         harness.Add(Id, "durable: per append, last 100", durable["last100"], "ms");
         harness.Add(Id, "durable reference (no library): autocommit INSERT, WAL FULL, per row, last 100", durableReference["last100"], "ms");
@@ -178,10 +181,12 @@ internal sealed class SqliteReferenceMeasurement : IChildMeasurement
             }
 
             double total = Harness.ElapsedMs(start, Stopwatch.GetTimestamp());
+            double fts = SqliteReferenceFts.PerMessage(connection, messages);
             return Task.FromResult<IReadOnlyDictionary<string, double>>(new Dictionary<string, double>(StringComparer.Ordinal)
             {
                 ["mean"] = total / count,
                 ["last100"] = each.Skip(count - 100).Average(),
+                ["fts"] = fts,
             });
         }
         finally
@@ -189,6 +194,63 @@ internal sealed class SqliteReferenceMeasurement : IChildMeasurement
             SqliteConnection.ClearAllPools();
             foreach (var f in new[] { database, database + "-wal", database + "-shm" }) File.Delete(f);
         }
+    }
+}
+
+/// <summary>The cost the store's search index adds per message, measured without the store: FTS5 indexing alone.</summary>
+internal static class SqliteReferenceFts
+{
+    /// <summary>Indexes the messages' text with the store's FTS5 definition (external content, unicode61 without diacritics,
+    /// two-character prefixes, automerge off), in transactions of 32 rows each followed by a merge of 4 pages per row, as the
+    /// store's background rounds do; returns the wall time per message (ms). The text rows are written first, untimed.</summary>
+    public static double PerMessage(SqliteConnection connection, SessionMessage[] messages)
+    {
+        using (var setup = connection.CreateCommand())
+        {
+            setup.CommandText = "CREATE TABLE fts_text (id INTEGER PRIMARY KEY, text TEXT NOT NULL); " +
+                "CREATE VIRTUAL TABLE fts_index USING fts5(text, content='fts_text', content_rowid='id', tokenize='unicode61 remove_diacritics 2', prefix='2'); " +
+                "INSERT INTO fts_index(fts_index, rank) VALUES ('automerge', 0)";
+            setup.ExecuteNonQuery();
+        }
+
+        using (var transaction = connection.BeginTransaction())
+        {
+            using var text = connection.CreateCommand();
+            text.CommandText = "INSERT INTO fts_text (id, text) VALUES ($id, $text)";
+            var id = text.Parameters.Add("$id", SqliteType.Integer);
+            var value = text.Parameters.Add("$text", SqliteType.Text);
+            for (int i = 0; i < messages.Length; i++)
+            {
+                id.Value = i + 1;
+                value.Value = messages[i].Text;
+                text.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+        }
+
+        using var begin = connection.CreateCommand();
+        begin.CommandText = "BEGIN IMMEDIATE";
+        using var index = connection.CreateCommand();
+        index.CommandText = "INSERT INTO fts_index(rowid, text) SELECT id, text FROM fts_text WHERE id > $from AND id <= $to";
+        var from = index.Parameters.Add("$from", SqliteType.Integer);
+        var to = index.Parameters.Add("$to", SqliteType.Integer);
+        using var merge = connection.CreateCommand();
+        merge.CommandText = "INSERT INTO fts_index(fts_index, rank) VALUES ('merge', 128)";
+        using var commit = connection.CreateCommand();
+        commit.CommandText = "COMMIT";
+        long start = Stopwatch.GetTimestamp();
+        for (int first = 0; first < messages.Length; first += 32)
+        {
+            begin.ExecuteNonQuery();
+            from.Value = first;
+            to.Value = first + 32;
+            index.ExecuteNonQuery();
+            merge.ExecuteNonQuery();
+            commit.ExecuteNonQuery();
+        }
+
+        return Harness.ElapsedMs(start, Stopwatch.GetTimestamp()) / messages.Length;
     }
 }
 
