@@ -65,7 +65,7 @@ public sealed class CliManagementTests
         const string system = "R\u00e8gle: r\u00e9ponds \"bri\u00e8vement\" \u2014 \u00fcber <tags> & 'quotes'";
         await OkAsync("create", "esc", "--title", title, "--system", system, "--meta", "note=line1\nline2");
 
-        var list = await OkAsync("list", "--format", "json");
+        var list = await OkAsync("list", "--format", "JSON"); // format names in any case
         var show = await OkAsync("show", "esc", "--format", "json");
         var listed = Json(list).EnumerateArray().Single();
         var session = Json(show).GetProperty("session");
