@@ -34,9 +34,10 @@ namespace Sessions.Sdk;
 /// migration itself stays instant on a large database.
 /// </para>
 /// <para>
-/// Since version 9 a single message is appended by one plain autocommit <c>INSERT … SELECT</c> into <c>session_messages</c> that writes
-/// the message row only: the statement inserts nothing (0 rows changed) unless the session row still has the writer's id and the
-/// session's highest sequence is the one before the writer's (read under the write lock the statement holds). The session row's
+/// Since version 9 the <c>session_appends</c> trigger writes the message row only: it raises <c>sessions: stale append</c> unless the
+/// session row still has the writer's id and the session's highest sequence (an index seek) is the one before the writer's, read
+/// under the write lock the statement holds, then inserts the row. (A trigger rather than an <c>INSERT … SELECT</c> with the same
+/// conditions: a statement that reads the table it inserts into first copies its rows to a temporary table.) The session row's
 /// aggregates (count, updated time, size, version, token usage) are not rewritten by such an append: the row records what it adds
 /// (<c>appended_at</c>, <c>append_size</c>, <c>append_ui</c> … <c>append_uu</c>; NULL on rows whose writer updated the session row
 /// itself), and the session rows are exact for the message rows whose id is at most <c>sessions_fts_state.folded_upto</c>. Rows above
@@ -184,6 +185,15 @@ internal static class SqliteSchema
                     indexed_upto = min(indexed_upto, (SELECT coalesce(max(id), 0) FROM session_messages)),
                     folded_upto = min(folded_upto, (SELECT coalesce(max(id), 0) FROM session_messages))
                     WHERE max(indexed_upto, folded_upto) > (SELECT coalesce(max(id), 0) FROM session_messages);
+            END;
+            CREATE VIEW session_appends (session_id, session_pk, seq, role, ts, text, payload, checksum, now, size, ui, uo, ut, ur, uu) AS
+                SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL WHERE 0;
+            CREATE TRIGGER session_appends_insert INSTEAD OF INSERT ON session_appends BEGIN
+                SELECT RAISE(ABORT, 'sessions: stale append')
+                    WHERE NOT EXISTS (SELECT 1 FROM sessions WHERE pk = new.session_pk AND id = new.session_id)
+                    OR coalesce((SELECT max(seq) FROM session_messages WHERE session_pk = new.session_pk), 0) <> new.seq - 1;
+                INSERT INTO session_messages (session_pk, seq, role, ts, text, payload, checksum, appended_at, append_size, append_ui, append_uo, append_ut, append_ur, append_uu)
+                    VALUES (new.session_pk, new.seq, new.role, new.ts, new.text, new.payload, new.checksum, new.now, new.size, new.ui, new.uo, new.ut, new.ur, new.uu);
             END;
             """),
     ];

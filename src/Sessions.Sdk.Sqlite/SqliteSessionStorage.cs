@@ -217,19 +217,18 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
         return stored;
     }
 
-    /// <summary>Appends one message with one autocommit statement when this instance knows the session's next sequence: from schema
-    /// version 9 a plain <c>INSERT … SELECT</c> of the message row alone, which inserts nothing unless the session still has this id
-    /// and its highest sequence is the one before (the session row's aggregates are folded in later, see <see cref="FoldPending"/>);
-    /// at versions 7 and 8 <c>INSERT INTO session_appends</c>, whose trigger checks the same and advances the session row.</summary>
+    /// <summary>Appends one message with one autocommit statement (<c>INSERT INTO session_appends</c>, schema version 7) when this
+    /// instance knows the session's next sequence; the statement's trigger checks that expectation under the write lock. From schema
+    /// version 9 the trigger writes the message row alone (the session row's aggregates are folded in later, see
+    /// <see cref="FoldPending"/>); at versions 7 and 8 it also advances the session row.</summary>
     /// <returns>The stored message, or <see langword="null"/> when the sequence is unknown or stale (nothing was written).</returns>
     private SessionMessage? TryAppendOne(SqliteLease lease, string sessionId, SessionMessage message, PayloadTemplate template, long now, long size, SessionUsage added)
     {
         if (!_nextSequences.TryGetValue(sessionId, out var next) || TargetSchemaVersion < 7) return null;
         var stored = message with { Sequence = next.Sequence };
         byte[] payload = template.For(stored);
-        bool lazy = LazyAggregates;
         var command = lease.Prepared(
-            lazy ? AppendOneSql : "INSERT INTO session_appends VALUES ($id, $pk, $seq, $role, $ts, $text, $payload, $checksum, $now, $size, $ui, $uo, $ut, $ur, $uu)",
+            "INSERT INTO session_appends VALUES ($id, $pk, $seq, $role, $ts, $text, $payload, $checksum, $now, $size, $ui, $uo, $ut, $ur, $uu)",
             "$id", "$pk", "$seq", "$role", "$ts", "$text", "$payload", "$checksum", "$now", "$size", "$ui", "$uo", "$ut", "$ur", "$uu");
         var p = command.Parameters;
         p[0].Value = sessionId;
@@ -249,16 +248,11 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
         p[14].Value = (long)added.UnpricedRequests;
         try
         {
-            // (An INSTEAD OF trigger's inserts are not counted as the statement's changes: only the schema-9 statement reports them.)
-            if (command.ExecuteNonQuery() == 0 && lazy)
-            {
-                _nextSequences.Remove(sessionId); // schema 9: another writer appended, or the session was replaced, deleted or trashed
-                return null;
-            }
+            command.ExecuteNonQuery();
         }
         catch (SqliteException ex) when (ex.SqliteErrorCode == 19 && ex.Message.Contains(StaleAppend, StringComparison.Ordinal))
         {
-            _nextSequences.Remove(sessionId); // the same at schema 7 and 8
+            _nextSequences.Remove(sessionId); // another writer appended, or the session was replaced, deleted or trashed
             return null;
         }
 
@@ -296,14 +290,6 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
             _writeGate.Release();
         }
     }
-
-    /// <summary>The schema-9 one-statement append: the message row with what it adds to its session row, inserted only when the
-    /// session row still has the writer's id and the session's highest sequence is the one before (an index seek).</summary>
-    private const string AppendOneSql =
-        "INSERT INTO session_messages (session_pk, seq, role, ts, text, payload, checksum, appended_at, append_size, append_ui, append_uo, append_ut, append_ur, append_uu) " +
-        "SELECT $pk, $seq, $role, $ts, $text, $payload, $checksum, $now, $size, $ui, $uo, $ut, $ur, $uu " +
-        "WHERE EXISTS (SELECT 1 FROM sessions WHERE pk = $pk AND id = $id) " +
-        "AND coalesce((SELECT max(seq) FROM session_messages WHERE session_pk = $pk), 0) = $seq - 1";
 
     /// <summary>Remembers a session's next sequence (a hint checked by the one-statement append); called under the write gate.</summary>
     private void NoteNextSequence(string sessionId, long pk, long nextSequence)
