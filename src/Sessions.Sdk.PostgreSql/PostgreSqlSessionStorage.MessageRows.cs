@@ -20,7 +20,7 @@ internal sealed partial class PostgreSqlSessionStorage
         private readonly string[] _payloads;
         private readonly int[] _checksums;
         private readonly string[] _contents;
-        private readonly string[] _words;
+        private readonly string[] _words; // tsvector input text
 
         private MessageRows(IReadOnlyList<SessionMessage> messages, long firstSequence, int maxIndexed)
         {
@@ -42,7 +42,7 @@ internal sealed partial class PostgreSqlSessionStorage
                 _roles[i] = message.Role.Value;
                 _timestamps[i] = message.Timestamp.UtcTicks;
                 _contents[i] = SearchText(message.Text, maxIndexed);
-                _words[i] = SearchWords(_contents[i]);
+                _words[i] = SearchVector(_contents[i]);
                 usage = usage.Add(message.Usage);
                 byte[] json = SessionJson.SerializeMessage(message with { Sequence = sequence });
                 _payloads[i] = Encoding.UTF8.GetString(json);

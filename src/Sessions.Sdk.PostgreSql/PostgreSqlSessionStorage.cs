@@ -94,12 +94,12 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
                     model_id, model_norm, parent_session_id, branched_at_sequence, message_count, created_ticks, updated_ticks, size_bytes,
                     input_tokens, output_tokens, total_tokens, cost, requests, version, title_tsv, unpriced_requests)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, 1,
-                    to_tsvector('simple'::regconfig, $25), $33)
+                    $25::tsvector, $33)
                 ON CONFLICT (id) DO NOTHING
                 RETURNING id),
             msg AS (
                 INSERT INTO {_messages} (session_id, seq, role, ts_ticks, payload, checksum, content, tsv)
-                SELECT ins.id, m.seq, m.role, m.ts, m.payload, m.crc, m.content, to_tsvector('simple'::regconfig, m.words)
+                SELECT ins.id, m.seq, m.role, m.ts, m.payload, m.crc, m.content, m.words::tsvector
                 FROM ins, unnest($26::bigint[], $27::text[], $28::bigint[], $29::text[], $30::integer[], $31::text[], $32::text[]) AS m(seq, role, ts, payload, crc, content, words)
                 RETURNING 1)
             SELECT count(*) FROM ins
@@ -114,13 +114,13 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
                 WHERE id = $1
                 RETURNING message_count - $2 AS base)
             INSERT INTO {_messages} (session_id, seq, role, ts_ticks, payload, checksum, content, tsv)
-            SELECT $1, s.base + m.ord, m.role, m.ts, m.payload, m.crc, m.content, to_tsvector('simple'::regconfig, m.words)
+            SELECT $1, s.base + m.ord, m.role, m.ts, m.payload, m.crc, m.content, m.words::tsvector
             FROM s, unnest($10::text[], $11::bigint[], $12::text[], $13::integer[], $14::text[], $15::text[]) WITH ORDINALITY AS m(role, ts, payload, crc, content, words, ord)
             RETURNING seq
             """;
         _insertMessagesSql = $"""
             INSERT INTO {_messages} (session_id, seq, role, ts_ticks, payload, checksum, content, tsv)
-            SELECT $1, m.seq, m.role, m.ts, m.payload, m.crc, m.content, to_tsvector('simple'::regconfig, m.words)
+            SELECT $1, m.seq, m.role, m.ts, m.payload, m.crc, m.content, m.words::tsvector
             FROM unnest($2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::integer[], $7::text[], $8::text[]) AS m(seq, role, ts, payload, crc, content, words)
             """;
         _getMessagesSql = $"""
@@ -137,7 +137,7 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
         _updateSql = $"""
             UPDATE {_sessions} SET title = $3, title_norm = $4, kind = $5, kind_norm = $6, tags = $7, tags_norm = $8, metadata = $9::jsonb,
                 system_prompt = $10, provider_name = $11, provider_norm = $12, model_id = $13, model_norm = $14,
-                updated_ticks = greatest(updated_ticks, $15), version = version + 1, edit_version = version + 1, title_tsv = to_tsvector('simple'::regconfig, $16)
+                updated_ticks = greatest(updated_ticks, $15), version = version + 1, edit_version = version + 1, title_tsv = $16::tsvector
             WHERE id = $1 AND $2 >= edit_version AND $2 <= version
             RETURNING {SessionColumns}
             """;
@@ -228,7 +228,7 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
             p.Add(BigInt(now.UtcTicks));
             p.Add(BigInt(rows.SizeBytes));
             AddUsage(p, rows.Usage);
-            p.Add(Text(SearchWords(session.Title ?? string.Empty)));
+            p.Add(Text(SearchVector(session.Title ?? string.Empty)));
             rows.AddParameters(p, withSequences: true);
             p.Add(Unpriced(rows.Usage));
             long inserted = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
@@ -367,7 +367,7 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
                 p.Add(Text(session.ModelId));
                 p.Add(Text(NormalizeOrNull(session.ModelId)));
                 p.Add(BigInt(now.UtcTicks));
-                p.Add(Text(SearchWords(session.Title ?? string.Empty)));
+                p.Add(Text(SearchVector(session.Title ?? string.Empty)));
                 var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                 await using var readerScope = reader.ConfigureAwait(false);
                 if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) return ReadSession(reader);
