@@ -551,7 +551,11 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
         if (_ownsDataSource) _dataSource.Dispose();
     }
 
-    /// <summary>Runs one operation: the schema check (once per instance), a pooled connection, and Npgsql errors translated.</summary>
+    /// <summary>Runs one operation: a pooled connection, the schema check on it (once per instance), and Npgsql errors translated.</summary>
+    /// <remarks>
+    /// The schema check uses the operation's own connection, so a new process's first operation opens one connection and runs the
+    /// version query and then its own statement on it (no second trip through the pool, no further async layers to compile).
+    /// </remarks>
     /// <typeparam name="T">The operation's result.</typeparam>
     /// <param name="action">What the operation does, for error messages ("append to", "list sessions").</param>
     /// <param name="sessionId">The session it concerns, if one.</param>
@@ -560,12 +564,18 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
     /// <returns>The operation's result.</returns>
     private async ValueTask<T> RunAsync<T>(string action, string? sessionId, Func<NpgsqlConnection, Task<T>> operation, CancellationToken cancellationToken)
     {
-        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
+        bool checkSchema = !_schemaReady;
+        if (checkSchema) ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         try
         {
             var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             await using (connection.ConfigureAwait(false))
             {
+                if (checkSchema)
+                {
+                    await EnsureSchemaAsync(connection, cancellationToken).ConfigureAwait(false);
+                }
+
                 return await operation(connection).ConfigureAwait(false);
             }
         }
@@ -589,18 +599,28 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
     private Task PrepareAsync(NpgsqlCommand command, CancellationToken cancellationToken) =>
         !_prepare || command.IsPrepared ? Task.CompletedTask : command.PrepareAsync(cancellationToken);
 
-    private ValueTask EnsureSchemaAsync(CancellationToken cancellationToken) =>
-        _schemaReady ? ValueTask.CompletedTask : EnsureSchemaSlowAsync(cancellationToken);
-
-    /// <summary>One query for the schema version; the migrator (lock, probes, migrations) runs only when it is not the latest.</summary>
-    private async ValueTask EnsureSchemaSlowAsync(CancellationToken cancellationToken)
+    /// <summary>One query for the schema version, on the operation's connection; the migrator (lock, probes, migrations) runs only
+    /// when it is not the latest. 0 when the schema or its migrations table does not exist yet.</summary>
+    private async Task EnsureSchemaAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         await _schemaGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (_schemaReady) return;
-            int current = await SchemaVersionAsync(cancellationToken).ConfigureAwait(false);
+            int current;
+            try
+            {
+                current = await ReadVersionAsync(connection, null, cancellationToken).ConfigureAwait(false);
+            }
+            catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName)
+            {
+                current = 0;
+            }
+            catch (NpgsqlException ex)
+            {
+                throw Translate(ex, $"check schema '{_schemaName}'", null, cancellationToken);
+            }
+
             if (current == PostgreSqlSchema.LatestVersion)
             {
                 PostgreSqlLog.SchemaReady(_logger, _schemaName, current);
@@ -616,27 +636,6 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
         finally
         {
             _schemaGate.Release();
-        }
-    }
-
-    /// <summary>Reads the schema version in one round trip; 0 when the schema or its migrations table does not exist yet.</summary>
-    private async Task<int> SchemaVersionAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await using (connection.ConfigureAwait(false))
-            {
-                return await ReadVersionAsync(connection, null, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName)
-        {
-            return 0;
-        }
-        catch (NpgsqlException ex)
-        {
-            throw Translate(ex, $"check schema '{_schemaName}'", null, cancellationToken);
         }
     }
 
