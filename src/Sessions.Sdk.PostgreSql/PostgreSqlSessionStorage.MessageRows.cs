@@ -88,6 +88,18 @@ internal sealed partial class PostgreSqlSessionStorage
             parameters.Add(new NpgsqlParameter<string[]> { TypedValue = _words });
         }
 
+        /// <summary>Adds the one row's role, timestamp, payload, checksum, text and words as plain parameters (an append of one message).</summary>
+        /// <param name="parameters">The command's parameters.</param>
+        public void AddSingleRowParameters(NpgsqlParameterCollection parameters)
+        {
+            parameters.Add(new NpgsqlParameter<string> { TypedValue = _roles[0] });
+            parameters.Add(new NpgsqlParameter<long> { TypedValue = _timestamps[0] });
+            parameters.Add(new NpgsqlParameter<string> { TypedValue = _payloads[0] });
+            parameters.Add(new NpgsqlParameter<int> { TypedValue = _checksums[0] });
+            parameters.Add(new NpgsqlParameter<string> { TypedValue = _contents[0] });
+            parameters.Add(new NpgsqlParameter<string> { TypedValue = _words[0] });
+        }
+
         /// <summary>Returns the text to index: NUL removed (PostgreSQL text cannot hold it), lone surrogates replaced, length capped.</summary>
         private static string SearchText(string text, int maxLength)
         {

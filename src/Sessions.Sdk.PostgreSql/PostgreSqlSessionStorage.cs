@@ -52,6 +52,7 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
     private readonly string _migrations;
     private readonly string _createSql;
     private readonly string _appendSql;
+    private readonly string _appendOneSql;
     private readonly string _insertMessagesSql;
     private readonly string _getMessagesSql;
     private readonly string _updateSql;
@@ -116,6 +117,19 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
             INSERT INTO {_messages} (session_id, seq, role, ts_ticks, payload, checksum, content, tsv)
             SELECT $1, s.base + m.ord, m.role, m.ts, m.payload, m.crc, m.content, m.words::tsvector
             FROM s, unnest($10::text[], $11::bigint[], $12::text[], $13::integer[], $14::text[], $15::text[]) WITH ORDINALITY AS m(role, ts, payload, crc, content, words, ord)
+            RETURNING seq
+            """;
+        // The same statement for the common single message, with plain parameters: no arrays to encode, no unnest to run.
+        _appendOneSql = $"""
+            WITH s AS (
+                UPDATE {_sessions} SET message_count = message_count + $2, updated_ticks = greatest(updated_ticks, $3), size_bytes = size_bytes + $4,
+                    input_tokens = input_tokens + $5, output_tokens = output_tokens + $6, total_tokens = total_tokens + $7, cost = cost + $8, requests = requests + $9,
+                    version = version + $2, unpriced_requests = unpriced_requests + $16
+                WHERE id = $1
+                RETURNING message_count AS seq)
+            INSERT INTO {_messages} (session_id, seq, role, ts_ticks, payload, checksum, content, tsv)
+            SELECT $1, s.seq, $10, $11, $12, $13, $14, $15::tsvector
+            FROM s
             RETURNING seq
             """;
         _insertMessagesSql = $"""
@@ -273,14 +287,22 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
         var now = _time.GetUtcNow();
         long first = await RunAsync("append to", sessionId, async connection =>
         {
-            using var command = new NpgsqlCommand(_appendSql, connection);
+            using var command = new NpgsqlCommand(rows.Count == 1 ? _appendOneSql : _appendSql, connection);
             var p = command.Parameters;
             p.Add(Text(sessionId));
             p.Add(BigInt(rows.Count));
             p.Add(BigInt(now.UtcTicks));
             p.Add(BigInt(rows.SizeBytes));
             AddUsage(p, rows.Usage);
-            rows.AddParameters(p, withSequences: false);
+            if (rows.Count == 1)
+            {
+                rows.AddSingleRowParameters(p);
+            }
+            else
+            {
+                rows.AddParameters(p, withSequences: false);
+            }
+
             p.Add(Unpriced(rows.Usage));
             await PrepareAsync(command, cancellationToken).ConfigureAwait(false);
             long lowest = long.MaxValue;

@@ -172,6 +172,30 @@ public sealed class PostgreSqlSessionStorageTests
     }
 
     [Test]
+    public async Task AppendMessagesAsync_SingleAndBatchedAppendsMixed_NumberContiguouslyAndAddUpTheSessionRow()
+    {
+        // One message goes through the single-row statement, several through the batched one: both must keep the row exact.
+        string id = "mixed-" + Guid.NewGuid().ToString("N");
+        await Storage.CreateAsync(new SessionInfo { Id = id, CreatedAt = Time, UpdatedAt = Time }, []);
+        var usage = new SessionUsage { InputTokens = 3, OutputTokens = 5, TotalTokens = 8, Cost = 0.25m, Requests = 1 };
+        var one = await Storage.AppendMessagesAsync(id, [Message(ChatRole.User, "alpha") with { Usage = usage }]);
+        var two = await Storage.AppendMessagesAsync(id, [Message(ChatRole.Assistant, "beta"), Message(ChatRole.User, "gamma") with { Usage = usage }]);
+        var three = await Storage.AppendMessagesAsync(id, [Message(ChatRole.Assistant, "delta")]);
+
+        Assert.That(one.Concat(two).Concat(three).Select(m => m.Sequence), Is.EqualTo(new long[] { 1, 2, 3, 4 }));
+        var stored = await Storage.GetMessagesAsync(id, MessageRange.All);
+        Assert.That(stored.Select(m => (m.Sequence, m.Text)), Is.EqualTo(new[] { (1L, "alpha"), (2L, "beta"), (3L, "gamma"), (4L, "delta") }));
+        var info = await Storage.GetAsync(id);
+        Assert.That(info!.MessageCount, Is.EqualTo(4));
+        Assert.That(info.Usage.InputTokens, Is.EqualTo(6));
+        Assert.That(info.Usage.Cost, Is.EqualTo(0.5m));
+        Assert.That(info.Usage.Requests, Is.EqualTo(2));
+        Assert.That(info.SizeBytes, Is.EqualTo(stored.Sum(m => (long)SessionJson.SerializeMessage(m with { Sequence = 0 }).Length)));
+        var hits = await ToListAsync(Storage.SearchAsync(new SessionSearchQuery { Text = "delta", IncludeTitles = false, Take = 100 }));
+        Assert.That(hits.Where(h => h.SessionId == id).Select(h => h.Sequence), Is.EqualTo(new long?[] { 4 }));
+    }
+
+    [Test]
     public async Task AppendMessagesAsync_StoredPayload_IsTheSharedMessageJsonWithItsChecksumAndTheSequenceColumn()
     {
         string id = "payload-" + Guid.NewGuid().ToString("N");
