@@ -38,7 +38,16 @@ internal static partial class Cli
         CustomParser = r =>
         {
             string value = r.Tokens.Count == 0 ? defaultFormat.ToString() : r.Tokens[0].Value;
-            if (Enum.TryParse<OutputFormat>(value, ignoreCase: true, out var format)) return format;
+            // Names only (not numbers), matched without Enum.TryParse's reflection over the enum, which a new process pays for.
+            OutputFormat? format = value.ToUpperInvariant() switch
+            {
+                "TABLE" => OutputFormat.Table,
+                "JSON" => OutputFormat.Json,
+                "MARKDOWN" => OutputFormat.Markdown,
+                "TEXT" => OutputFormat.Text,
+                _ => null,
+            };
+            if (format is { } known) return known;
             r.AddError($"Unknown format '{value}'. Use table, json, markdown or text.");
             return defaultFormat;
         },
@@ -46,6 +55,8 @@ internal static partial class Cli
 
     public static async Task<int> RunAsync(string[] args)
     {
+        // A command (not help or --version) builds the SDK's container: its own code compiles on another core meanwhile.
+        if (CommandName(args) is not null) CliHost.StartWarmUp();
         var terminal = new Terminal();
         var root = BuildRoot(terminal, args);
         var parse = root.Parse(args);

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Sessions.Sdk;
 
 namespace Sessions.Cli;
@@ -72,6 +73,57 @@ internal sealed class CliHost : IAsyncDisposable
         configure?.Invoke(builder);
         var provider2 = services.BuildServiceProvider();
         return new CliHost(provider2, configured, defaultProvider);
+    }
+
+    /// <summary>
+    /// Starts compiling the dependency-injection container's own code on another core while the command line is parsed.
+    /// </summary>
+    /// <remarks>
+    /// The container keeps its registrations in collections keyed by its internal structures: code no ReadyToRun image can
+    /// hold, so a new process JIT-compiles about 70 such methods (10 ms or more) before its first service is resolved. The
+    /// warm-up builds a container of its own with one options type and one service and resolves them; it shares nothing with
+    /// the command's container and touches no storage. On a single core it would only compete with the command, so it does
+    /// not run there.
+    /// </remarks>
+    public static void StartWarmUp()
+    {
+        if (Environment.ProcessorCount < 2) return;
+        var thread = new Thread(WarmUp) { IsBackground = true, Name = "sessions warm-up" };
+        thread.Start();
+    }
+
+    private static void WarmUp()
+    {
+        try
+        {
+            var services = new ServiceCollection();
+            services.AddOptions<WarmUpOptions>().Configure(static o => o.Ready = true);
+            services.AddSingleton<IValidateOptions<WarmUpOptions>, WarmUpValidator>();
+            services.AddSingleton<WarmUpService>();
+            using var provider = services.BuildServiceProvider();
+            _ = provider.GetRequiredService<IOptions<WarmUpOptions>>().Value;
+            _ = provider.GetServices<WarmUpService>();
+        }
+#pragma warning disable CA1031 // A warm-up that fails changes nothing: the command builds its own container and reports its own errors.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
+
+    private sealed class WarmUpOptions
+    {
+        public bool Ready { get; set; }
+    }
+
+    private sealed class WarmUpValidator : IValidateOptions<WarmUpOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, WarmUpOptions options) => options.Ready ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail("Not configured.");
+    }
+
+    private sealed class WarmUpService(IOptions<WarmUpOptions> options)
+    {
+        public bool Ready => options.Value.Ready;
     }
 
     /// <summary>Throws the one-line error the user sees when a command needs a model and none is configured.</summary>

@@ -1,3 +1,4 @@
 using Sessions.Cli;
 
-return await Cli.RunAsync(args);
+// Synchronous entry point: the commands run to completion on this thread (there is no synchronization context to deadlock).
+return Cli.RunAsync(args).GetAwaiter().GetResult();

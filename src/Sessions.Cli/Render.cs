@@ -30,7 +30,7 @@ internal static class Render
             (JsonTypeInfo<IDictionary<string, object?>>)AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IDictionary<string, object?>));
     }
 
-    private static readonly JsonWriterOptions Indented = new() { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly JsonWriterOptions Indented = new() { Indented = true, Encoder = JsonOutputEncoder.Instance };
 
     public static string Money(SessionUsage usage) => usage.UnpricedRequests > 0
         ? (usage.Cost == 0 ? "unknown" : usage.Cost.ToString("$0.0000", CultureInfo.InvariantCulture) + "+unknown")

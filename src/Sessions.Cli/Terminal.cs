@@ -7,7 +7,10 @@ namespace Sessions.Cli;
 /// <summary>Standard streams and what they are connected to: colours, spinners and prompts only on a terminal.</summary>
 internal sealed class Terminal
 {
-    private readonly Lazy<IAnsiConsole> _ansi;
+    private readonly Lock _ansiGate = new();
+
+    // object, not Lazy<IAnsiConsole>: a field of a Spectre.Console type would load that assembly with this class.
+    private object? _ansi;
     private readonly Lazy<TextReader> _in;
 
     public Terminal()
@@ -19,8 +22,6 @@ internal sealed class Terminal
         OutputIsTerminal = !Console.IsOutputRedirected;
         bool noColor = Environment.GetEnvironmentVariable("NO_COLOR") is { Length: > 0 };
         Color = OutputIsTerminal && !noColor;
-        // Spectre.Console is loaded only by the commands that draw tables, spinners or markup (not by a JSON listing).
-        _ansi = new Lazy<IAnsiConsole>(CreateAnsi, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     private IAnsiConsole CreateAnsi()
@@ -72,7 +73,18 @@ internal sealed class Terminal
     /// <summary>Colours and spinners are used: output is a terminal and NO_COLOR is not set.</summary>
     public bool Color { get; }
 
-    public IAnsiConsole Ansi => _ansi.Value;
+    /// <summary>Gets the Spectre.Console console, created on first use: Spectre.Console is loaded only by the commands that draw
+    /// tables, spinners or markup (not by a JSON listing).</summary>
+    public IAnsiConsole Ansi
+    {
+        get
+        {
+            lock (_ansiGate)
+            {
+                return (IAnsiConsole)(_ansi ??= CreateAnsi());
+            }
+        }
+    }
 
     /// <summary>Runs work under a spinner on a terminal, plainly otherwise.</summary>
     public async Task<T> WithStatusAsync<T>(string status, Func<Task<T>> work)

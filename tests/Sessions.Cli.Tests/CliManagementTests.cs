@@ -57,6 +57,31 @@ public sealed class CliManagementTests
     }
 
     [Test]
+    public async Task ListAndShowJson_EscapeOnlyWhatJsonRequires_AndEveryStringRoundTrips()
+    {
+        // Quotes, backslashes and control characters must be escaped; accents, CJK, emoji and HTML-sensitive characters are
+        // written as themselves (the tool's own encoder, not the built-in one that escapes all non-ASCII).
+        const string title = "Caf\u00e9 \"quoted\" back\\slash tab\tnew\nline bell\u0007 <b>&amp;</b> \u65e5\u672c \U0001F600 \u2028";
+        const string system = "R\u00e8gle: r\u00e9ponds \"bri\u00e8vement\" \u2014 \u00fcber <tags> & 'quotes'";
+        await OkAsync("create", "esc", "--title", title, "--system", system, "--meta", "note=line1\nline2");
+
+        var list = await OkAsync("list", "--format", "JSON"); // format names in any case
+        var show = await OkAsync("show", "esc", "--format", "json");
+        var listed = Json(list).EnumerateArray().Single();
+        var session = Json(show).GetProperty("session");
+        Assert.Multiple(() =>
+        {
+            Assert.That(listed.GetProperty("title").GetString(), Is.EqualTo(title));
+            Assert.That(session.GetProperty("title").GetString(), Is.EqualTo(title));
+            Assert.That(session.GetProperty("systemPrompt").GetString(), Is.EqualTo(system));
+            Assert.That(session.GetProperty("metadata").GetProperty("note").GetString(), Is.EqualTo("line1\nline2"));
+            Assert.That(list.Out, Does.Contain("Caf\u00e9").And.Contain("\u65e5\u672c").And.Contain("\U0001F600").And.Contain("<b>&amp;</b>"));
+            Assert.That(list.Out, Does.Contain("\\\"quoted\\\"").And.Contain("back\\\\slash").And.Contain("tab\\tnew\\nline").And.Contain("bell\\u0007"));
+            Assert.That(list.Out, Does.Not.Contain("\\u00E9").And.Not.Contain("\\u003C"));
+        });
+    }
+
+    [Test]
     public async Task List_FiltersSortsAndLimits_AsJson()
     {
         await OkAsync("create", "a", "--title", "Banana", "--tags", "fruit");

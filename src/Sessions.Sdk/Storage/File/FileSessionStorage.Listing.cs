@@ -48,9 +48,7 @@ internal sealed partial class FileSessionStorage
                 cancellationToken.ThrowIfCancellationRequested();
                 var record = catalog.Records[i];
                 string id = record.Info.Id;
-                var file = new FileInfo(JournalPath(id));
-                if (!file.Exists) return null;
-                var journal = new FileStat(file.Length, file.LastWriteTimeUtc.Ticks);
+                if (StatJournal(id) is not { } journal) return null;
                 SessionInfo? session = record.Info;
                 if (record.Journal != journal)
                 {
@@ -94,6 +92,20 @@ internal sealed partial class FileSessionStorage
         {
             if (pending is { } p) AbandonCatalog(p);
         }
+    }
+
+    /// <summary>The journal's length and last-write time, or <see langword="null"/> when it is missing (or cannot be asked).</summary>
+    private FileStat? StatJournal(string sessionId)
+    {
+        if (UseNative)
+        {
+            int error = FileNative.TryStatLengthAndTime(FileNative.ToNativePath(JournalPath(sessionId)), out long length, out long ticks);
+            if (error == 0) return new FileStat(length, ticks);
+            if (error > 0) return null;
+        }
+
+        var file = new FileInfo(JournalPath(sessionId));
+        return file.Exists ? new FileStat(file.Length, file.LastWriteTimeUtc.Ticks) : null;
     }
 
     /// <summary>Lists by reading the directory: every metadata document and journal's length and time, the catalog's record where they still match, the session itself where not.</summary>
