@@ -103,16 +103,15 @@ internal static partial class Cli
             terminal.Out.WriteLine($"Plan {plan.Id}: {plan.Title} — {Name(plan.Status)}, {done}/{plan.Steps.Count} steps completed");
             if (parse.GetValue(format) == OutputFormat.Table)
             {
-                var table = new Table().Border(terminal.Color ? TableBorder.Rounded : TableBorder.Simple);
-                table.AddColumns("#", "Step", "Title", "Status", "Attempts", "Depends on");
+                var table = new TextTable("#", "Step", "Title", "Status", "Attempts", "Depends on").AlignRight(0, 4);
                 int n = 0;
                 foreach (var s in plan.Steps)
                 {
-                    table.AddRow((++n).ToString(CultureInfo.InvariantCulture), Markup.Escape(s.Id), Markup.Escape(s.Title), Markup.Escape(Name(s.Status)),
-                        s.Attempts.ToString(CultureInfo.InvariantCulture), Markup.Escape(string.Join(", ", s.Dependencies)));
+                    table.AddRow((++n).ToString(CultureInfo.InvariantCulture), s.Id, s.Title, Name(s.Status),
+                        s.Attempts.ToString(CultureInfo.InvariantCulture), string.Join(", ", s.Dependencies));
                 }
 
-                terminal.Ansi.Write(table);
+                table.Write(terminal.Out, terminal.Color);
             }
             else
             {

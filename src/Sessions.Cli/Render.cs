@@ -4,7 +4,6 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.AI;
 using Sessions.Sdk;
-using Spectre.Console;
 
 namespace Sessions.Cli;
 
@@ -67,22 +66,21 @@ internal static class Render
         }
 
         var shorten = IdShortener(sessions.Select(s => s.Id).ToList());
-        var table = new Table().Border(terminal.Color ? TableBorder.Rounded : TableBorder.Simple);
-        table.AddColumns("ID", "Title", "Kind", "Messages", "Tokens", "Cost", "Updated", "Tags");
+        var table = new TextTable("ID", "Title", "Kind", "Messages", "Tokens", "Cost", "Updated", "Tags").AlignRight(3, 4, 5);
         foreach (var s in sessions)
         {
             table.AddRow(
-                Markup.Escape(shorten(s.Id)),
-                Markup.Escape(s.Title ?? ""),
-                Markup.Escape(s.Kind.Value),
+                shorten(s.Id),
+                s.Title,
+                s.Kind.Value,
                 s.MessageCount.ToString(CultureInfo.InvariantCulture),
                 Tokens(s.Usage.TotalTokens),
                 Money(s.Usage),
-                Markup.Escape(Terminal.Relative(s.UpdatedAt, now)),
-                Markup.Escape(string.Join(", ", s.Tags)));
+                Terminal.Relative(s.UpdatedAt, now),
+                string.Join(", ", s.Tags));
         }
 
-        terminal.Ansi.Write(table);
+        table.Write(terminal.Out, terminal.Color);
     }
 
     public static void WriteSession(Utf8JsonWriter w, SessionInfo s)

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Sessions.Sdk;
-using Spectre.Console;
 
 namespace Sessions.Cli;
 
@@ -456,10 +455,9 @@ internal static partial class Cli
 
     private static void WriteRows(Terminal terminal, IEnumerable<(string Name, string Value)> rows)
     {
-        var table = new Table().Border(terminal.Color ? TableBorder.Rounded : TableBorder.Simple).HideHeaders();
-        table.AddColumns("", "");
-        foreach (var (name, value) in rows) table.AddRow(Markup.Escape(name), Markup.Escape(value));
-        terminal.Ansi.Write(table);
+        var table = TextTable.WithoutHeaders(2);
+        foreach (var (name, value) in rows) table.AddRow(name, value);
+        table.Write(terminal.Out, terminal.Color);
     }
 
     private static Command DeleteCommand(Terminal terminal)

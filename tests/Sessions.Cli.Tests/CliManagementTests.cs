@@ -82,6 +82,36 @@ public sealed class CliManagementTests
     }
 
     [Test]
+    public async Task ListTable_AlignsColumnsByDisplayWidth_AndKeepsEachSessionOnOneLine()
+    {
+        await OkAsync("create", "wide", "--title", "\u65e5\u672c\u8a9e\u306e\u30bf\u30a4\u30c8\u30eb", "--tags", "cjk");
+        await OkAsync("create", "plain", "--title", "Plain title", "--tags", "a,b");
+        await OkAsync("create", "lines", "--title", "first\nsecond", "--kind", "plan");
+
+        var lines = (await OkAsync("list")).Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+        // Wide characters take two terminal columns: the Kind column starts at the same display column on every line.
+        static int Column(string line, string text)
+        {
+            int index = line.IndexOf(text, StringComparison.Ordinal);
+            Assert.That(index, Is.GreaterThanOrEqualTo(0), $"'{text}' in '{line}'");
+            return line[..index].Sum(c => c is >= '\u3040' and <= '\u9fff' ? 2 : 1);
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(lines, Has.Length.EqualTo(5), "a header, a rule and one line per session");
+            Assert.That(lines[0], Does.StartWith("ID").And.Contain("Title").And.Contain("Messages"));
+            Assert.That(lines[1].Trim(), Does.Match("^[─ ]+$"));
+            int kind = Column(lines[0], "Kind");
+            Assert.That(Column(lines.Single(l => l.StartsWith("wide", StringComparison.Ordinal)), "chat"), Is.EqualTo(kind));
+            Assert.That(Column(lines.Single(l => l.StartsWith("plain", StringComparison.Ordinal)), "chat"), Is.EqualTo(kind));
+            Assert.That(Column(lines.Single(l => l.StartsWith("lines", StringComparison.Ordinal)), "plan"), Is.EqualTo(kind));
+            Assert.That(lines.Single(l => l.StartsWith("lines", StringComparison.Ordinal)), Does.Contain("first second"));
+        });
+    }
+
+    [Test]
     public async Task List_FiltersSortsAndLimits_AsJson()
     {
         await OkAsync("create", "a", "--title", "Banana", "--tags", "fruit");
