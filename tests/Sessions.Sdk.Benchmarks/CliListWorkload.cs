@@ -72,9 +72,12 @@ internal sealed class CliListWorkload : IWorkload
             string what = installed.Package.EndsWith(".any", StringComparison.Ordinal) ? $"{installed.Package}, portable IL" : $"{installed.Package}, ReadyToRun";
             double listMs = Harness.Median(shippedList);
             harness.Add(Id, $"new process: sessions list --all --format json, 1,000 sessions (file store), as shipped (dotnet tool install: {what}), wall time ({median})", listMs, "ms");
-            harness.Add(Id, $"new process: sessions list (table, 10 most recent), as shipped, wall time ({median})", Harness.Median(shippedTable), "ms");
+            double tableMs = Harness.Median(shippedTable);
+            harness.Add(Id, $"new process: sessions list (table, 10 most recent), as shipped, wall time ({median})", tableMs, "ms");
             harness.Add(Id, $"new process: sessions --version, as shipped, wall time ({median})", Harness.Median(shippedVersion), "ms");
             harness.Add(Id, "W15: sessions list --all (as shipped) ÷ hello world (apphost)", listMs / helloMs, "x", "≤ 2.5×", listMs / helloMs <= 2.5);
+            // The command exactly as a person types it: the default table of the 10 most recent sessions.
+            harness.Add(Id, "W15: sessions list (table, as typed; as shipped) ÷ hello world (apphost)", tableMs / helloMs, "x", "≤ 2.5×", tableMs / helloMs <= 2.5);
         }
         else
         {
