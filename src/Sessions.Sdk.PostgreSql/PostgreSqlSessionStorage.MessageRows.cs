@@ -20,7 +20,7 @@ internal sealed partial class PostgreSqlSessionStorage
         private readonly string[] _payloads;
         private readonly int[] _checksums;
         private readonly string[] _contents;
-        private readonly string[] _words;
+        private readonly string[] _words; // tsvector input text
 
         private MessageRows(IReadOnlyList<SessionMessage> messages, long firstSequence, int maxIndexed)
         {
@@ -42,7 +42,7 @@ internal sealed partial class PostgreSqlSessionStorage
                 _roles[i] = message.Role.Value;
                 _timestamps[i] = message.Timestamp.UtcTicks;
                 _contents[i] = SearchText(message.Text, maxIndexed);
-                _words[i] = SearchWords(_contents[i]);
+                _words[i] = SearchVector(_contents[i]);
                 usage = usage.Add(message.Usage);
                 byte[] json = SessionJson.SerializeMessage(message with { Sequence = sequence });
                 _payloads[i] = Encoding.UTF8.GetString(json);
@@ -86,6 +86,18 @@ internal sealed partial class PostgreSqlSessionStorage
             parameters.Add(new NpgsqlParameter<int[]> { TypedValue = _checksums });
             parameters.Add(new NpgsqlParameter<string[]> { TypedValue = _contents });
             parameters.Add(new NpgsqlParameter<string[]> { TypedValue = _words });
+        }
+
+        /// <summary>Adds the one row's role, timestamp, payload, checksum, text and words as plain parameters (an append of one message).</summary>
+        /// <param name="parameters">The command's parameters.</param>
+        public void AddSingleRowParameters(NpgsqlParameterCollection parameters)
+        {
+            parameters.Add(new NpgsqlParameter<string> { TypedValue = _roles[0] });
+            parameters.Add(new NpgsqlParameter<long> { TypedValue = _timestamps[0] });
+            parameters.Add(new NpgsqlParameter<string> { TypedValue = _payloads[0] });
+            parameters.Add(new NpgsqlParameter<int> { TypedValue = _checksums[0] });
+            parameters.Add(new NpgsqlParameter<string> { TypedValue = _contents[0] });
+            parameters.Add(new NpgsqlParameter<string> { TypedValue = _words[0] });
         }
 
         /// <summary>Returns the text to index: NUL removed (PostgreSQL text cannot hold it), lone surrogates replaced, length capped.</summary>

@@ -52,6 +52,7 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
     private readonly string _migrations;
     private readonly string _createSql;
     private readonly string _appendSql;
+    private readonly string _appendOneSql;
     private readonly string _insertMessagesSql;
     private readonly string _getMessagesSql;
     private readonly string _updateSql;
@@ -94,12 +95,12 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
                     model_id, model_norm, parent_session_id, branched_at_sequence, message_count, created_ticks, updated_ticks, size_bytes,
                     input_tokens, output_tokens, total_tokens, cost, requests, version, title_tsv, unpriced_requests)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, 1,
-                    to_tsvector('simple'::regconfig, $25), $33)
+                    $25::tsvector, $33)
                 ON CONFLICT (id) DO NOTHING
                 RETURNING id),
             msg AS (
                 INSERT INTO {_messages} (session_id, seq, role, ts_ticks, payload, checksum, content, tsv)
-                SELECT ins.id, m.seq, m.role, m.ts, m.payload, m.crc, m.content, to_tsvector('simple'::regconfig, m.words)
+                SELECT ins.id, m.seq, m.role, m.ts, m.payload, m.crc, m.content, m.words::tsvector
                 FROM ins, unnest($26::bigint[], $27::text[], $28::bigint[], $29::text[], $30::integer[], $31::text[], $32::text[]) AS m(seq, role, ts, payload, crc, content, words)
                 RETURNING 1)
             SELECT count(*) FROM ins
@@ -114,13 +115,26 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
                 WHERE id = $1
                 RETURNING message_count - $2 AS base)
             INSERT INTO {_messages} (session_id, seq, role, ts_ticks, payload, checksum, content, tsv)
-            SELECT $1, s.base + m.ord, m.role, m.ts, m.payload, m.crc, m.content, to_tsvector('simple'::regconfig, m.words)
+            SELECT $1, s.base + m.ord, m.role, m.ts, m.payload, m.crc, m.content, m.words::tsvector
             FROM s, unnest($10::text[], $11::bigint[], $12::text[], $13::integer[], $14::text[], $15::text[]) WITH ORDINALITY AS m(role, ts, payload, crc, content, words, ord)
+            RETURNING seq
+            """;
+        // The same statement for the common single message, with plain parameters: no arrays to encode, no unnest to run.
+        _appendOneSql = $"""
+            WITH s AS (
+                UPDATE {_sessions} SET message_count = message_count + $2, updated_ticks = greatest(updated_ticks, $3), size_bytes = size_bytes + $4,
+                    input_tokens = input_tokens + $5, output_tokens = output_tokens + $6, total_tokens = total_tokens + $7, cost = cost + $8, requests = requests + $9,
+                    version = version + $2, unpriced_requests = unpriced_requests + $16
+                WHERE id = $1
+                RETURNING message_count AS seq)
+            INSERT INTO {_messages} (session_id, seq, role, ts_ticks, payload, checksum, content, tsv)
+            SELECT $1, s.seq, $10, $11, $12, $13, $14, $15::tsvector
+            FROM s
             RETURNING seq
             """;
         _insertMessagesSql = $"""
             INSERT INTO {_messages} (session_id, seq, role, ts_ticks, payload, checksum, content, tsv)
-            SELECT $1, m.seq, m.role, m.ts, m.payload, m.crc, m.content, to_tsvector('simple'::regconfig, m.words)
+            SELECT $1, m.seq, m.role, m.ts, m.payload, m.crc, m.content, m.words::tsvector
             FROM unnest($2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::integer[], $7::text[], $8::text[]) AS m(seq, role, ts, payload, crc, content, words)
             """;
         _getMessagesSql = $"""
@@ -137,7 +151,7 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
         _updateSql = $"""
             UPDATE {_sessions} SET title = $3, title_norm = $4, kind = $5, kind_norm = $6, tags = $7, tags_norm = $8, metadata = $9::jsonb,
                 system_prompt = $10, provider_name = $11, provider_norm = $12, model_id = $13, model_norm = $14,
-                updated_ticks = greatest(updated_ticks, $15), version = version + 1, edit_version = version + 1, title_tsv = to_tsvector('simple'::regconfig, $16)
+                updated_ticks = greatest(updated_ticks, $15), version = version + 1, edit_version = version + 1, title_tsv = $16::tsvector
             WHERE id = $1 AND $2 >= edit_version AND $2 <= version
             RETURNING {SessionColumns}
             """;
@@ -228,7 +242,7 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
             p.Add(BigInt(now.UtcTicks));
             p.Add(BigInt(rows.SizeBytes));
             AddUsage(p, rows.Usage);
-            p.Add(Text(SearchWords(session.Title ?? string.Empty)));
+            p.Add(Text(SearchVector(session.Title ?? string.Empty)));
             rows.AddParameters(p, withSequences: true);
             p.Add(Unpriced(rows.Usage));
             long inserted = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
@@ -273,14 +287,22 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
         var now = _time.GetUtcNow();
         long first = await RunAsync("append to", sessionId, async connection =>
         {
-            using var command = new NpgsqlCommand(_appendSql, connection);
+            using var command = new NpgsqlCommand(rows.Count == 1 ? _appendOneSql : _appendSql, connection);
             var p = command.Parameters;
             p.Add(Text(sessionId));
             p.Add(BigInt(rows.Count));
             p.Add(BigInt(now.UtcTicks));
             p.Add(BigInt(rows.SizeBytes));
             AddUsage(p, rows.Usage);
-            rows.AddParameters(p, withSequences: false);
+            if (rows.Count == 1)
+            {
+                rows.AddSingleRowParameters(p);
+            }
+            else
+            {
+                rows.AddParameters(p, withSequences: false);
+            }
+
             p.Add(Unpriced(rows.Usage));
             await PrepareAsync(command, cancellationToken).ConfigureAwait(false);
             long lowest = long.MaxValue;
@@ -367,7 +389,7 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
                 p.Add(Text(session.ModelId));
                 p.Add(Text(NormalizeOrNull(session.ModelId)));
                 p.Add(BigInt(now.UtcTicks));
-                p.Add(Text(SearchWords(session.Title ?? string.Empty)));
+                p.Add(Text(SearchVector(session.Title ?? string.Empty)));
                 var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                 await using var readerScope = reader.ConfigureAwait(false);
                 if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) return ReadSession(reader);
@@ -551,7 +573,11 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
         if (_ownsDataSource) _dataSource.Dispose();
     }
 
-    /// <summary>Runs one operation: the schema check (once per instance), a pooled connection, and Npgsql errors translated.</summary>
+    /// <summary>Runs one operation: a pooled connection, the schema check on it (once per instance), and Npgsql errors translated.</summary>
+    /// <remarks>
+    /// The schema check uses the operation's own connection, so a new process's first operation opens one connection and runs the
+    /// version query and then its own statement on it (no second trip through the pool, no further async layers to compile).
+    /// </remarks>
     /// <typeparam name="T">The operation's result.</typeparam>
     /// <param name="action">What the operation does, for error messages ("append to", "list sessions").</param>
     /// <param name="sessionId">The session it concerns, if one.</param>
@@ -560,12 +586,18 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
     /// <returns>The operation's result.</returns>
     private async ValueTask<T> RunAsync<T>(string action, string? sessionId, Func<NpgsqlConnection, Task<T>> operation, CancellationToken cancellationToken)
     {
-        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
+        bool checkSchema = !_schemaReady;
+        if (checkSchema) ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         try
         {
             var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             await using (connection.ConfigureAwait(false))
             {
+                if (checkSchema)
+                {
+                    await EnsureSchemaAsync(connection, cancellationToken).ConfigureAwait(false);
+                }
+
                 return await operation(connection).ConfigureAwait(false);
             }
         }
@@ -589,18 +621,28 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
     private Task PrepareAsync(NpgsqlCommand command, CancellationToken cancellationToken) =>
         !_prepare || command.IsPrepared ? Task.CompletedTask : command.PrepareAsync(cancellationToken);
 
-    private ValueTask EnsureSchemaAsync(CancellationToken cancellationToken) =>
-        _schemaReady ? ValueTask.CompletedTask : EnsureSchemaSlowAsync(cancellationToken);
-
-    /// <summary>One query for the schema version; the migrator (lock, probes, migrations) runs only when it is not the latest.</summary>
-    private async ValueTask EnsureSchemaSlowAsync(CancellationToken cancellationToken)
+    /// <summary>One query for the schema version, on the operation's connection; the migrator (lock, probes, migrations) runs only
+    /// when it is not the latest. 0 when the schema or its migrations table does not exist yet.</summary>
+    private async Task EnsureSchemaAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         await _schemaGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (_schemaReady) return;
-            int current = await SchemaVersionAsync(cancellationToken).ConfigureAwait(false);
+            int current;
+            try
+            {
+                current = await ReadVersionAsync(connection, null, cancellationToken).ConfigureAwait(false);
+            }
+            catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName)
+            {
+                current = 0;
+            }
+            catch (NpgsqlException ex)
+            {
+                throw Translate(ex, $"check schema '{_schemaName}'", null, cancellationToken);
+            }
+
             if (current == PostgreSqlSchema.LatestVersion)
             {
                 PostgreSqlLog.SchemaReady(_logger, _schemaName, current);
@@ -616,27 +658,6 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
         finally
         {
             _schemaGate.Release();
-        }
-    }
-
-    /// <summary>Reads the schema version in one round trip; 0 when the schema or its migrations table does not exist yet.</summary>
-    private async Task<int> SchemaVersionAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await using (connection.ConfigureAwait(false))
-            {
-                return await ReadVersionAsync(connection, null, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName)
-        {
-            return 0;
-        }
-        catch (NpgsqlException ex)
-        {
-            throw Translate(ex, $"check schema '{_schemaName}'", null, cancellationToken);
         }
     }
 

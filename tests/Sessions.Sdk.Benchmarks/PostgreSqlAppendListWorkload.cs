@@ -28,6 +28,8 @@ internal sealed class PostgreSqlAppendListWorkload : IWorkload
             harness.Add(Id, "reference (no library): prepared committed single-row INSERT of the same JSON (Npgsql), mean of the last 100, interleaved", interleaved["insertLast100"], "ms");
             harness.Add(Id, "append ÷ reference, last 100 at M (issue 15)", ratio, "x", "≤ 1.2", ratio <= 1.2);
             harness.Add(Id, "append ÷ reference, all M interleaved", interleaved["appendMean"] / interleaved["insertMean"], "x");
+            harness.Add(Id, "interleaved: client CPU per append (this process, user + system, second half of M)", interleaved["appendCpu"], "ms");
+            harness.Add(Id, "interleaved: client CPU per reference INSERT (serializing the JSON included)", interleaved["insertCpu"], "ms");
             harness.Add(Id, $"append {mText} one at a time, each committed: per append, mean (own process)", large["mean"], "ms", "≤ 1 ms", large["mean"] <= 1);
             harness.Add(Id, $"append {mText} with synchronous_commit=off (commit before WAL flush): per append, mean", largeAsync["mean"], "ms", "≤ 1 ms", largeAsync["mean"] <= 1);
             harness.Add(Id, "reference with synchronous_commit=off, per row", referenceAsync["mean"], "ms");
@@ -275,17 +277,30 @@ internal sealed class PostgreSqlInterleavedMeasurement : IChildMeasurement
             await insert.PrepareAsync();
             var appendTimes = new double[count];
             var insertTimes = new double[count];
+
+            // CPU time of this process (getrusage: user + system) spent in each side, from the second half on (warm code):
+            // what the client does per operation, which the server's commit wait and the machine's load do not change much.
+            var appendCpu = TimeSpan.Zero;
+            var insertCpu = TimeSpan.Zero;
             for (int i = 0; i < count; i++)
             {
+                var c0 = Environment.CpuUsage.TotalTime;
                 long t0 = Stopwatch.GetTimestamp();
                 await storage.AppendMessagesAsync(id, [messages[i]]);
                 long t1 = Stopwatch.GetTimestamp();
+                var c1 = Environment.CpuUsage.TotalTime;
                 ((Npgsql.NpgsqlParameter<long>)insert.Parameters[1]).TypedValue = i + 1;
                 ((Npgsql.NpgsqlParameter<string>)insert.Parameters[2]).TypedValue = SessionJson.SerializeMessageToString(messages[i] with { Sequence = i + 1 });
                 await insert.ExecuteNonQueryAsync();
                 long t2 = Stopwatch.GetTimestamp();
+                var c2 = Environment.CpuUsage.TotalTime;
                 appendTimes[i] = Harness.ElapsedMs(t0, t1);
                 insertTimes[i] = Harness.ElapsedMs(t1, t2);
+                if (i >= count / 2)
+                {
+                    appendCpu += c1 - c0;
+                    insertCpu += c2 - c1;
+                }
             }
 
             var info = await storage.GetAsync(id);
@@ -297,6 +312,8 @@ internal sealed class PostgreSqlInterleavedMeasurement : IChildMeasurement
                 ["insertLast100"] = insertTimes.Skip(count - last).Average(),
                 ["appendMean"] = appendTimes.Average(),
                 ["insertMean"] = insertTimes.Average(),
+                ["appendCpu"] = appendCpu.TotalMilliseconds / (count - (count / 2)),
+                ["insertCpu"] = insertCpu.TotalMilliseconds / (count - (count / 2)),
             };
         }
         finally

@@ -112,6 +112,89 @@ public sealed class PostgreSqlSessionStorageTests
         Assert.That(hits[0].Snippet, Does.Contain("[x]").And.Contain("[DROP]"));
     }
 
+    [TestCase("The quick brown fox jumps over the lazy dog")]
+    [TestCase("Repeated words: a b a b a, and numbers 42 x1e5 v2 0x1F at the end")]
+    [TestCase("MiXeD CaSe, punctuation!? (brackets) [and] {braces}; semi: colon")]
+    [TestCase("")]
+    public async Task SearchVector_OrdinaryText_IsTheVectorTheServersParserMakesOfTheSameWords(string text)
+    {
+        // The append sends its search vector ready-made (no to_tsvector on the server); rows written before were indexed by
+        // to_tsvector('simple', words). Both must be the same vector, or old and new rows would rank and match differently.
+        await using var command = _dataSource!.CreateCommand("SELECT $1::tsvector = to_tsvector('simple'::regconfig, lower($2)), $1::tsvector::text, to_tsvector('simple'::regconfig, lower($2))::text");
+        command.Parameters.AddWithValue(PostgreSqlSessionStorage.SearchVector(text));
+        command.Parameters.AddWithValue(text);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+
+        Assert.That(reader.GetBoolean(0), Is.True, $"ours: {reader.GetString(1)}; server: {reader.GetString(2)}");
+    }
+
+    [Test]
+    public void SearchVector_RepeatedAndLongWords_KeepsPostgreSqlLimits()
+    {
+        string text = string.Join(' ', Enumerable.Repeat("same", 300)) + " " + new string('l', 3000) + " tail";
+
+        string vector = PostgreSqlSessionStorage.SearchVector(text);
+
+        Assert.That(vector, Does.StartWith("'same':1,2,3,"));
+        Assert.That(vector.Split(' ')[0].Split(':')[1].Split(','), Has.Length.EqualTo(255));
+        Assert.That(vector, Does.Not.Contain("lll"));
+        Assert.That(vector, Does.EndWith("'tail':302"));
+    }
+
+    [Test]
+    public async Task SearchAsync_RowsIndexedByTheServersParser_AreStillFound()
+    {
+        // A row indexed the way schema versions up to 6 did it (to_tsvector on the server) is found by today's query.
+        string id = "old-index-" + Guid.NewGuid().ToString("N");
+        await Storage.CreateAsync(new SessionInfo { Id = id, CreatedAt = Time, UpdatedAt = Time }, [Message(ChatRole.User, "Vintage zanzibar Lexeme")]);
+        await using (var command = _dataSource!.CreateCommand($"UPDATE \"{_schema}\".messages SET tsv = to_tsvector('simple'::regconfig, lower(content)) WHERE session_id = $1"))
+        {
+            command.Parameters.AddWithValue(id);
+            Assert.That(await command.ExecuteNonQueryAsync(), Is.EqualTo(1));
+        }
+
+        var hits = await ToListAsync(Storage.SearchAsync(new SessionSearchQuery { Text = "ZANZIBAR lex", IncludeTitles = false }));
+
+        Assert.That(hits.Select(h => (h.SessionId, h.Sequence)), Is.EqualTo(new[] { (id, (long?)1) }));
+    }
+
+    [Test]
+    public async Task SearchAsync_RightAfterAppends_FindsEveryAppendedMessage()
+    {
+        string id = "burst-" + Guid.NewGuid().ToString("N");
+        await Storage.CreateAsync(new SessionInfo { Id = id, CreatedAt = Time, UpdatedAt = Time }, []);
+        for (int i = 0; i < 40; i++) await Storage.AppendMessagesAsync(id, [Message(ChatRole.User, $"burstword{i % 4} number {i}")]);
+
+        var hits = await ToListAsync(Storage.SearchAsync(new SessionSearchQuery { Text = "burstword2", IncludeTitles = false, Take = 100 }));
+
+        Assert.That(hits.Select(h => h.Sequence), Is.EquivalentTo(Enumerable.Range(0, 40).Where(i => i % 4 == 2).Select(i => (long?)(i + 1))));
+    }
+
+    [Test]
+    public async Task AppendMessagesAsync_SingleAndBatchedAppendsMixed_NumberContiguouslyAndAddUpTheSessionRow()
+    {
+        // One message goes through the single-row statement, several through the batched one: both must keep the row exact.
+        string id = "mixed-" + Guid.NewGuid().ToString("N");
+        await Storage.CreateAsync(new SessionInfo { Id = id, CreatedAt = Time, UpdatedAt = Time }, []);
+        var usage = new SessionUsage { InputTokens = 3, OutputTokens = 5, TotalTokens = 8, Cost = 0.25m, Requests = 1 };
+        var one = await Storage.AppendMessagesAsync(id, [Message(ChatRole.User, "alpha") with { Usage = usage }]);
+        var two = await Storage.AppendMessagesAsync(id, [Message(ChatRole.Assistant, "beta"), Message(ChatRole.User, "gamma") with { Usage = usage }]);
+        var three = await Storage.AppendMessagesAsync(id, [Message(ChatRole.Assistant, "delta")]);
+
+        Assert.That(one.Concat(two).Concat(three).Select(m => m.Sequence), Is.EqualTo(new long[] { 1, 2, 3, 4 }));
+        var stored = await Storage.GetMessagesAsync(id, MessageRange.All);
+        Assert.That(stored.Select(m => (m.Sequence, m.Text)), Is.EqualTo(new[] { (1L, "alpha"), (2L, "beta"), (3L, "gamma"), (4L, "delta") }));
+        var info = await Storage.GetAsync(id);
+        Assert.That(info!.MessageCount, Is.EqualTo(4));
+        Assert.That(info.Usage.InputTokens, Is.EqualTo(6));
+        Assert.That(info.Usage.Cost, Is.EqualTo(0.5m));
+        Assert.That(info.Usage.Requests, Is.EqualTo(2));
+        Assert.That(info.SizeBytes, Is.EqualTo(stored.Sum(m => (long)SessionJson.SerializeMessage(m with { Sequence = 0 }).Length)));
+        var hits = await ToListAsync(Storage.SearchAsync(new SessionSearchQuery { Text = "delta", IncludeTitles = false, Take = 100 }));
+        Assert.That(hits.Where(h => h.SessionId == id).Select(h => h.Sequence), Is.EqualTo(new long?[] { 4 }));
+    }
+
     [Test]
     public async Task AppendMessagesAsync_StoredPayload_IsTheSharedMessageJsonWithItsChecksumAndTheSequenceColumn()
     {
