@@ -81,9 +81,9 @@ internal sealed class CliHost : IAsyncDisposable
     /// <remarks>
     /// The container keeps its registrations in collections keyed by its internal structures: code no ReadyToRun image can
     /// hold, so a new process JIT-compiles about 70 such methods (10 ms or more) before its first service is resolved. The
-    /// warm-up builds a container of its own with one options type and one service and resolves them; it shares nothing with
-    /// the command's container and touches no storage. On a single core it would only compete with the command, so it does
-    /// not run there.
+    /// warm-up builds a container of its own with one options type and one service and resolves them, then writes one session
+    /// as JSON into memory; it shares nothing with the command's container and touches no storage. On a single core it would
+    /// only compete with the command, so it does not run there.
     /// </remarks>
     public static void StartWarmUp()
     {
@@ -103,6 +103,7 @@ internal sealed class CliHost : IAsyncDisposable
             using var provider = services.BuildServiceProvider();
             _ = provider.GetRequiredService<IOptions<WarmUpOptions>>().Value;
             _ = provider.GetServices<WarmUpService>();
+            Render.WarmUpJson();
         }
 #pragma warning disable CA1031 // A warm-up that fails changes nothing: the command builds its own container and reports its own errors.
         catch (Exception)

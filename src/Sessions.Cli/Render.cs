@@ -83,6 +83,17 @@ internal static class Render
         table.Write(terminal.Out, terminal.Color);
     }
 
+    /// <summary>Writes one session as JSON into memory: the warm-up thread's share of a listing, whose first JSON costs a new
+    /// process several milliseconds of type loading and binding on the main thread otherwise.</summary>
+    internal static void WarmUpJson()
+    {
+        using var stream = new MemoryStream();
+        using var writer = new Utf8JsonWriter(stream, Indented);
+        writer.WriteStartArray();
+        WriteSession(writer, new SessionInfo { Id = "warm-up", Title = "warm-up", CreatedAt = DateTimeOffset.UnixEpoch, UpdatedAt = DateTimeOffset.UnixEpoch });
+        writer.WriteEndArray();
+    }
+
     public static void WriteSession(Utf8JsonWriter w, SessionInfo s)
     {
         w.WriteStartObject();
