@@ -286,6 +286,8 @@ public sealed class CliManagementTests
         }
 
         await OkAsync("create", "tty", "--title", "On a terminal");
+        string longTitle = string.Concat(Enumerable.Repeat("0123456789", 8)); // 80 columns: cut to 60 on a terminal
+        await OkAsync("create", "long", "--title", longTitle);
         var server = new FakeOpenAIServer();
         await using var _ = server;
         string command = $"{CliRunner.ShellCommand} list; printf 'hello tty\\n/exit\\n' | {CliRunner.ShellCommand} chat -i -s tty";
@@ -311,6 +313,8 @@ public sealed class CliManagementTests
             Assert.That(output, Does.Contain("On a terminal"));
             Assert.That(output, Does.Contain("\u001b["), "colours on a terminal");
             Assert.That(output, Does.Contain("╭").Or.Contain("│"), "a rounded table border on a terminal");
+            Assert.That(output, Does.Contain("\u001b[1mID"), "a bold header on a terminal");
+            Assert.That(output, Does.Contain(longTitle[..59] + "…").And.Not.Contain(longTitle), "a cell over 60 columns is cut with an ellipsis");
             Assert.That(output, Does.Contain("you>"), "the prompt");
             Assert.That(output, Does.Contain("echo: hello tty"));
         });
