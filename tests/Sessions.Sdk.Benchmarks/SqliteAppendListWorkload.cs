@@ -154,34 +154,19 @@ internal sealed class SqliteReferenceMeasurement : IChildMeasurement
         string database = Path.Combine(args[0], $"reference-{Guid.NewGuid():N}.db");
         try
         {
-            using var connection = new SqliteConnection($"Data Source={database}");
-            connection.Open();
-            using (var setup = connection.CreateCommand())
-            {
-                setup.CommandText = $"PRAGMA journal_mode=WAL; PRAGMA synchronous={(args[2] == "full" ? "FULL" : "NORMAL")}; " +
-                    "CREATE TABLE reference (session_id TEXT NOT NULL, seq INTEGER NOT NULL, payload BLOB NOT NULL, PRIMARY KEY (session_id, seq))";
-                setup.ExecuteNonQuery();
-            }
-
+            using var reference = new SqliteReferenceTable(database, $"PRAGMA synchronous={(args[2] == "full" ? "FULL" : "NORMAL")};");
             var messages = SqliteBench.Messages(42, count, new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero));
-            using var insert = connection.CreateCommand();
-            insert.CommandText = "INSERT INTO reference (session_id, seq, payload) VALUES ('bench-session', $seq, $payload)";
-            var seq = insert.Parameters.Add("$seq", SqliteType.Integer);
-            var payload = insert.Parameters.Add("$payload", SqliteType.Blob);
-            insert.Prepare();
             var each = new double[count];
             long start = Stopwatch.GetTimestamp();
             for (int i = 0; i < count; i++)
             {
                 long t0 = Stopwatch.GetTimestamp();
-                seq.Value = i + 1;
-                payload.Value = SessionJson.SerializeMessage(messages[i] with { Sequence = i + 1 });
-                insert.ExecuteNonQuery();
+                reference.Insert(messages[i], i + 1);
                 each[i] = Harness.ElapsedMs(t0, Stopwatch.GetTimestamp());
             }
 
             double total = Harness.ElapsedMs(start, Stopwatch.GetTimestamp());
-            double fts = SqliteReferenceFts.PerMessage(connection, messages);
+            double fts = SqliteReferenceFts.PerMessage(reference.Connection, messages);
             return Task.FromResult<IReadOnlyDictionary<string, double>>(new Dictionary<string, double>(StringComparer.Ordinal)
             {
                 ["mean"] = total / count,
@@ -329,20 +314,7 @@ internal sealed class SqliteInterleavedMeasurement : IChildMeasurement
         var storage = SqliteBench.CreateStorage(database, fullSync: full);
         try
         {
-            using var connection = new SqliteConnection($"Data Source={referenceDatabase}");
-            connection.Open();
-            using (var setup = connection.CreateCommand())
-            {
-                setup.CommandText = $"PRAGMA journal_mode=WAL; PRAGMA synchronous={(full ? "FULL" : "NORMAL")}; " +
-                    "CREATE TABLE reference (session_id TEXT NOT NULL, seq INTEGER NOT NULL, payload BLOB NOT NULL, PRIMARY KEY (session_id, seq))";
-                setup.ExecuteNonQuery();
-            }
-
-            using var insert = connection.CreateCommand();
-            insert.CommandText = "INSERT INTO reference (session_id, seq, payload) VALUES ('bench-session', $seq, $payload)";
-            var seq = insert.Parameters.Add("$seq", SqliteType.Integer);
-            var payload = insert.Parameters.Add("$payload", SqliteType.Blob);
-            insert.Prepare();
+            using var reference = new SqliteReferenceTable(referenceDatabase, $"PRAGMA synchronous={(full ? "FULL" : "NORMAL")};");
             var time = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
             var messages = SqliteBench.Messages(42, count, time);
             await storage.CreateAsync(new SessionInfo { Id = "bench-session", CreatedAt = time, UpdatedAt = time }, []);
@@ -363,9 +335,7 @@ internal sealed class SqliteInterleavedMeasurement : IChildMeasurement
                 long t1 = Stopwatch.GetTimestamp();
                 for (int i = start; i < start + block; i++)
                 {
-                    seq.Value = i + 1;
-                    payload.Value = SessionJson.SerializeMessage(messages[i] with { Sequence = i + 1 });
-                    insert.ExecuteNonQuery();
+                    reference.Insert(messages[i], i + 1);
                 }
 
                 double r = Harness.ElapsedMs(t1, Stopwatch.GetTimestamp()) / block;
@@ -452,26 +422,12 @@ internal sealed class SqlitePagesMeasurement : IChildMeasurement
         string database = Path.Combine(directory, $"pages-ref-{Guid.NewGuid():N}.db");
         try
         {
-            using var connection = new SqliteConnection($"Data Source={database}");
-            connection.Open();
-            using (var setup = connection.CreateCommand())
-            {
-                setup.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0; " +
-                    "CREATE TABLE reference (session_id TEXT NOT NULL, seq INTEGER NOT NULL, payload BLOB NOT NULL, PRIMARY KEY (session_id, seq))";
-                setup.ExecuteNonQuery();
-            }
-
-            using var insert = connection.CreateCommand();
-            insert.CommandText = "INSERT INTO reference (session_id, seq, payload) VALUES ('bench-session', $seq, $payload)";
-            var seq = insert.Parameters.Add("$seq", SqliteType.Integer);
-            var payload = insert.Parameters.Add("$payload", SqliteType.Blob);
+            using var reference = new SqliteReferenceTable(database, "PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0;");
             long before = 0;
             for (int i = 0; i < Warmup + Counted; i++)
             {
                 if (i == Warmup) before = new FileInfo(database + "-wal").Length;
-                seq.Value = i + 1;
-                payload.Value = SessionJson.SerializeMessage(messages[i] with { Sequence = i + 1 });
-                insert.ExecuteNonQuery();
+                reference.Insert(messages[i], i + 1);
             }
 
             return Frames(new FileInfo(database + "-wal").Length - before, PageSize(database)) / Counted;

@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -101,6 +102,54 @@ internal static class SqliteBench
 }
 
 /// <summary>Writes a SQLite fixture in a child process: <c>sqlite-fixture {path} {sessions} {messages per session}</c>, seeds 43 + s.</summary>
+/// <summary>The SQLite references' table (no library): one row per message, keyed like the store's, written by a prepared
+/// autocommit INSERT of the same JSON the store writes.</summary>
+internal sealed class SqliteReferenceTable : IDisposable
+{
+    private readonly SqliteConnection _connection;
+    private readonly SqliteCommand _insert;
+    private readonly SqliteParameter _sequence;
+    private readonly SqliteParameter _payload;
+
+    /// <summary>Creates the table in a new WAL database.</summary>
+    /// <param name="database">The database file.</param>
+    /// <param name="pragmas">Further PRAGMA statements (synchronous mode, checkpointing).</param>
+    public SqliteReferenceTable(string database, string pragmas)
+    {
+        _connection = new SqliteConnection($"Data Source={database}");
+        _connection.Open();
+        using (var setup = _connection.CreateCommand())
+        {
+            setup.CommandText = "PRAGMA journal_mode=WAL; " + pragmas + " " +
+                "CREATE TABLE reference (session_id TEXT NOT NULL, seq INTEGER NOT NULL, payload BLOB NOT NULL, PRIMARY KEY (session_id, seq))";
+            setup.ExecuteNonQuery();
+        }
+
+        _insert = _connection.CreateCommand();
+        _insert.CommandText = "INSERT INTO reference (session_id, seq, payload) VALUES ('bench-session', $seq, $payload)";
+        _sequence = _insert.Parameters.Add("$seq", SqliteType.Integer);
+        _payload = _insert.Parameters.Add("$payload", SqliteType.Blob);
+        _insert.Prepare();
+    }
+
+    /// <summary>Gets the open connection (for further reference work on the same database).</summary>
+    public SqliteConnection Connection => _connection;
+
+    /// <summary>Inserts a message as number <paramref name="sequence"/>, serialized as the store serializes it (autocommit).</summary>
+    public void Insert(SessionMessage message, long sequence)
+    {
+        _sequence.Value = sequence;
+        _payload.Value = SessionJson.SerializeMessage(message with { Sequence = sequence });
+        _insert.ExecuteNonQuery();
+    }
+
+    public void Dispose()
+    {
+        _insert.Dispose();
+        _connection.Dispose();
+    }
+}
+
 internal sealed class SqliteFixtureMeasurement : IChildMeasurement
 {
     public const string MeasurementName = "sqlite-fixture";
