@@ -158,28 +158,6 @@ internal static class FileNative
         }
     }
 
-    /// <summary>Asks a file's length and last-write time (following symbolic links), without <see cref="FileInfo"/>'s allocations and extra calls.</summary>
-    /// <returns>0 with the length and the last-write time in UTC ticks (as <see cref="FileSystemInfo.LastWriteTimeUtc"/> gives them),
-    /// or the <c>errno</c> (such as <see cref="NoSuchFile"/>); -1 when the native call is not available.</returns>
-    public static int TryStatLengthAndTime(byte[] nativePath, out long length, out long lastWriteTicks)
-    {
-        length = 0;
-        lastWriteTicks = 0;
-        if (!s_available) return -1;
-        try
-        {
-            if (Statx(AtCurrentDirectory, nativePath, 0, StatxBasicStats, out var buffer) != 0) return Marshal.GetLastPInvokeError();
-            length = (long)buffer.Size;
-            lastWriteTicks = DateTime.UnixEpoch.Ticks + (buffer.ModifiedSeconds * TimeSpan.TicksPerSecond) + (buffer.ModifiedNanoseconds / 100);
-            return 0;
-        }
-        catch (Exception ex) when (IsBindingFailure(ex))
-        {
-            s_available = false;
-            return -1;
-        }
-    }
-
     /// <summary>
     /// Moves what is at <paramref name="path"/> to <paramref name="target"/> when it is not a directory (a file, a symbolic link, a
     /// pipe): <c>link(2)</c>, which never follows a link and refuses a directory, then <c>unlink(2)</c> of the old name only while it
@@ -417,7 +395,10 @@ internal static class FileNative
         [FieldOffset(140)]
         public uint DeviceMinor;
 
-        public readonly FileIdentity ToIdentity() => new(((ulong)DeviceMajor << 32) | DeviceMinor, Inode, (long)Size);
+        public readonly FileIdentity ToIdentity() => new(((ulong)DeviceMajor << 32) | DeviceMinor, Inode, (long)Size)
+        {
+            LastWriteTicks = DateTime.UnixEpoch.Ticks + (ModifiedSeconds * TimeSpan.TicksPerSecond) + (ModifiedNanoseconds / 100),
+        };
     }
 }
 
@@ -435,6 +416,9 @@ internal sealed class NotRegularFileException(string path, string what)
 /// <param name="Length">The file's length in bytes.</param>
 internal readonly record struct FileIdentity(ulong Device, ulong Inode, long Length)
 {
+    /// <summary>Gets the last-write time in UTC ticks, as <see cref="FileSystemInfo.LastWriteTimeUtc"/> gives it.</summary>
+    public long LastWriteTicks { get; init; }
+
     /// <summary>Returns whether both name the same file (whatever their lengths).</summary>
     public bool IsSameFile(FileIdentity other) => Device == other.Device && Inode == other.Inode;
 }

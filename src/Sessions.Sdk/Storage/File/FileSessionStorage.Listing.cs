@@ -99,8 +99,8 @@ internal sealed partial class FileSessionStorage
     {
         if (UseNative)
         {
-            int error = FileNative.TryStatLengthAndTime(FileNative.ToNativePath(JournalPath(sessionId)), out long length, out long ticks);
-            if (error == 0) return new FileStat(length, ticks);
+            int error = FileNative.TryStat(FileNative.ToNativePath(JournalPath(sessionId)), out var journal);
+            if (error == 0) return new FileStat(journal.Length, journal.LastWriteTicks);
             if (error > 0) return null;
         }
 

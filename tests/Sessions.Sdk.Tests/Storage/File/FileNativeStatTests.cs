@@ -14,7 +14,7 @@ public sealed class FileNativeStatTests
     public void TearDown() => Directory.Delete(_directory, recursive: true);
 
     [Test]
-    public void TryStatLengthAndTime_GivesFileInfosLengthAndLastWriteTicks_ToTheTick()
+    public void TryStat_GivesFileInfosLengthAndLastWriteTicks_ToTheTick()
     {
         if (!FileNative.IsAvailable) Assert.Ignore("The native calls are available on Linux only.");
         string path = Path.Combine(_directory, "journal.jsonl");
@@ -24,28 +24,28 @@ public sealed class FileNativeStatTests
         File.SetLastWriteTimeUtc(path, new DateTime(2025, 3, 4, 5, 6, 7, DateTimeKind.Utc).AddTicks(1_234_567));
         var file = new FileInfo(path);
 
-        int error = FileNative.TryStatLengthAndTime(FileNative.ToNativePath(path), out long length, out long ticks);
+        int error = FileNative.TryStat(FileNative.ToNativePath(path), out var identity);
 
         Assert.Multiple(() =>
         {
             Assert.That(error, Is.Zero);
-            Assert.That(length, Is.EqualTo(file.Length));
-            Assert.That(ticks, Is.EqualTo(file.LastWriteTimeUtc.Ticks));
-            Assert.That(ticks % TimeSpan.TicksPerSecond, Is.EqualTo(1_234_567));
+            Assert.That(identity.Length, Is.EqualTo(file.Length));
+            Assert.That(identity.LastWriteTicks, Is.EqualTo(file.LastWriteTimeUtc.Ticks));
+            Assert.That(identity.LastWriteTicks % TimeSpan.TicksPerSecond, Is.EqualTo(1_234_567));
         });
     }
 
     [Test]
-    public void TryStatLengthAndTime_MissingFile_ReturnsNoSuchFile()
+    public void TryStat_MissingFile_ReturnsNoSuchFile()
     {
         if (!FileNative.IsAvailable) Assert.Ignore("The native calls are available on Linux only.");
 
-        int error = FileNative.TryStatLengthAndTime(FileNative.ToNativePath(Path.Combine(_directory, "missing.jsonl")), out long length, out _);
+        int error = FileNative.TryStat(FileNative.ToNativePath(Path.Combine(_directory, "missing.jsonl")), out var identity);
 
         Assert.Multiple(() =>
         {
             Assert.That(error, Is.EqualTo(FileNative.NoSuchFile));
-            Assert.That(length, Is.Zero);
+            Assert.That(identity, Is.EqualTo(default(FileIdentity)));
         });
     }
 }
