@@ -107,12 +107,16 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
             """;
 
         // One statement: the row update takes the sequences (message_count) and feeds the insert; the row lock is held to the commit.
+        // $1 session, $2 message count, $3 time, $4 size, $5-$9 usage, $16 unpriced requests; the rows follow from $10.
+        string advanceSession = $"""
+            UPDATE {_sessions} SET message_count = message_count + $2, updated_ticks = greatest(updated_ticks, $3), size_bytes = size_bytes + $4,
+                input_tokens = input_tokens + $5, output_tokens = output_tokens + $6, total_tokens = total_tokens + $7, cost = cost + $8, requests = requests + $9,
+                version = version + $2, unpriced_requests = unpriced_requests + $16
+            WHERE id = $1
+            """;
         _appendSql = $"""
             WITH s AS (
-                UPDATE {_sessions} SET message_count = message_count + $2, updated_ticks = greatest(updated_ticks, $3), size_bytes = size_bytes + $4,
-                    input_tokens = input_tokens + $5, output_tokens = output_tokens + $6, total_tokens = total_tokens + $7, cost = cost + $8, requests = requests + $9,
-                    version = version + $2, unpriced_requests = unpriced_requests + $16
-                WHERE id = $1
+                {advanceSession}
                 RETURNING message_count - $2 AS base)
             INSERT INTO {_messages} (session_id, seq, role, ts_ticks, payload, checksum, content, tsv)
             SELECT $1, s.base + m.ord, m.role, m.ts, m.payload, m.crc, m.content, m.words::tsvector
@@ -122,10 +126,7 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
         // The same statement for the common single message, with plain parameters: no arrays to encode, no unnest to run.
         _appendOneSql = $"""
             WITH s AS (
-                UPDATE {_sessions} SET message_count = message_count + $2, updated_ticks = greatest(updated_ticks, $3), size_bytes = size_bytes + $4,
-                    input_tokens = input_tokens + $5, output_tokens = output_tokens + $6, total_tokens = total_tokens + $7, cost = cost + $8, requests = requests + $9,
-                    version = version + $2, unpriced_requests = unpriced_requests + $16
-                WHERE id = $1
+                {advanceSession}
                 RETURNING message_count AS seq)
             INSERT INTO {_messages} (session_id, seq, role, ts_ticks, payload, checksum, content, tsv)
             SELECT $1, s.seq, $10, $11, $12, $13, $14, $15::tsvector
