@@ -149,9 +149,11 @@ internal sealed class TextTable
     private static string SingleLine(string? text)
     {
         if (string.IsNullOrEmpty(text)) return "";
-        if (!text.AsSpan().ContainsAnyInRange('\u0000', '\u001f') && !text.Contains('\u007f', StringComparison.Ordinal)) return text;
+        int first = 0;
+        while (first < text.Length && !char.IsControl(text[first])) first++;
+        if (first == text.Length) return text;
         var chars = text.ToCharArray();
-        for (int i = 0; i < chars.Length; i++)
+        for (int i = first; i < chars.Length; i++)
         {
             if (char.IsControl(chars[i])) chars[i] = ' ';
         }
