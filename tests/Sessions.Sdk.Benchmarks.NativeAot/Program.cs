@@ -1,0 +1,31 @@
+using System.Globalization;
+using System.Text.Json;
+using Sessions.Sdk.Benchmarks;
+
+// The harness runs this child as `<executable> --child <measurement> <schema> <expected sessions>` and reads the last line of its
+// output: the figures as one JSON object, the same shape the harness's own children print.
+if (args.Length != 4 || args[0] != "--child")
+{
+    await Console.Error.WriteLineAsync("usage: Sessions.Sdk.Benchmarks.NativeAot --child <w7-postgresql-list|w7-postgresql-list-reference> <schema> <expected sessions>");
+    return 2;
+}
+
+int expected = int.Parse(args[3], CultureInfo.InvariantCulture);
+var figures = args[1] switch
+{
+    "w7-postgresql-list" => await PostgreSqlBench.OpenAndListAsync(args[2], expected),
+    "w7-postgresql-list-reference" => await PostgreSqlBench.NpgsqlAloneListAsync(args[2], expected),
+    _ => throw new ArgumentException($"unknown measurement '{args[1]}'", nameof(args)),
+};
+
+// Written by hand: reflection-based serialization is not available ahead of time, and one flat object needs no contract.
+using (var stdout = Console.OpenStandardOutput())
+using (var json = new Utf8JsonWriter(stdout))
+{
+    json.WriteStartObject();
+    foreach (var (name, value) in figures) json.WriteNumber(name, value);
+    json.WriteEndObject();
+}
+
+Console.WriteLine();
+return 0;
