@@ -41,4 +41,15 @@ public sealed class PostgreSqlNativeAotTests
             Assert.That(notDeclared, Is.Empty, "assemblies the PostgreSQL store loads that do not declare IsAotCompatible");
         });
     }
+
+    [Test]
+    public void RuntimePackageTheStoreIsRegisteredThrough_DeclaresAotCompatibility()
+    {
+        // AddSessions() (Sessions.Sdk) is how an application registers the store; its own code is analyzed the same way.
+        var runtime = typeof(SessionsOptions).Assembly;
+
+        Assert.That(
+            runtime.GetCustomAttributes<AssemblyMetadataAttribute>().Select(m => (m.Key, m.Value)),
+            Does.Contain(("IsAotCompatible", (string?)"True")));
+    }
 }
