@@ -102,12 +102,36 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
     }
 
     /// <inheritdoc/>
-    public async ValueTask<IReadOnlyList<SessionMessage>> AppendMessagesAsync(string sessionId, IReadOnlyList<SessionMessage> messages, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<SessionMessage>> AppendMessagesAsync(string sessionId, IReadOnlyList<SessionMessage> messages, CancellationToken cancellationToken = default)
     {
-        SessionIds.Validate(sessionId);
-        ArgumentNullException.ThrowIfNull(messages);
-        ValidateMessages(messages);
-        var entry = GetEntry(sessionId);
+        try
+        {
+            SessionIds.Validate(sessionId);
+            ArgumentNullException.ThrowIfNull(messages);
+            ValidateMessages(messages);
+            var entry = GetEntry(sessionId);
+
+            // The common case (no other operation on the session, its journal kept open and lockable at once) runs here to the end,
+            // without the state machines of the path that waits: an append is short, and often runs right after an fsync, cold.
+            if (cancellationToken.IsCancellationRequested || !TryLockForAppendNow(entry, sessionId, out var held))
+            {
+                return AppendWaitingAsync(entry, sessionId, messages, cancellationToken);
+            }
+
+            using (held)
+            {
+                return new(Guard<IReadOnlyList<SessionMessage>>(sessionId, () => AppendLocked(entry, sessionId, messages)));
+            }
+        }
+        catch (Exception ex)
+        {
+            // As from the asynchronous path: every failure is reported through the returned task.
+            return ValueTask.FromException<IReadOnlyList<SessionMessage>>(ex);
+        }
+    }
+
+    private async ValueTask<IReadOnlyList<SessionMessage>> AppendWaitingAsync(Entry entry, string sessionId, IReadOnlyList<SessionMessage> messages, CancellationToken cancellationToken)
+    {
         using var held = await LockAsync(entry, sessionId, cancellationToken, appendOnly: true).ConfigureAwait(false);
         return Guard<IReadOnlyList<SessionMessage>>(sessionId, () => AppendLocked(entry, sessionId, messages));
     }
@@ -392,6 +416,31 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         }
     }
 
+    /// <summary>Takes what an append needs without waiting: the session's gate in this process and the record lock of its journal kept
+    /// open (checked to be the file at the path); <see langword="false"/> when either is not at hand, and nothing is held then.</summary>
+    private bool TryLockForAppendNow(Entry entry, string sessionId, out Held held)
+    {
+        held = default;
+        if (_disposed || !_rootReady || !entry.Gate.Wait(0)) return false;
+        try
+        {
+            if (TryLockKeptJournal(entry, sessionId) is not { } locked)
+            {
+                entry.Gate.Release();
+                return false;
+            }
+
+            entry.Locked = locked;
+            held = new Held(this, entry, null, stripeHeld: false);
+            return true;
+        }
+        catch
+        {
+            entry.Gate.Release();
+            throw;
+        }
+    }
+
     private void EnsureRoot()
     {
         if (_rootReady) return;
@@ -534,7 +583,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
             UpdatedAt = _timeProvider.GetUtcNow(),
         };
         entry.State = newState;
-        entry.Tail.Extend(state.Header.Generation, state.Length, newState.Length, TailItems(appended, buffer.WrittenSpan, ends));
+        entry.Tail.Extend(state.Header.Generation, state.Length, newState.Length, TailItems(appended.Length, buffer.WrittenSpan, ends), appended.Length);
         if (!lines.Finish())
         {
             lines.Dispose();
@@ -583,34 +632,24 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
         }
     }
 
-    /// <summary>Captures messages just written for the tail cache; from memory only where the line reads back exactly the same.</summary>
-    private static FileTailCache.Item[] TailItems(SessionMessage[] written, ReadOnlySpan<byte> lines, int[] ends)
+    /// <summary>Captures messages just written for the tail cache as their journal lines, parsed on their first read.</summary>
+    /// <remarks>
+    /// A read gets exactly what the journal holds, with no question of whether a value read back from JSON equals the one
+    /// written from memory; the append only copies the bytes of the lines the cache can hold, in one array.
+    /// </remarks>
+    private static FileTailCache.Item[] TailItems(int count, ReadOnlySpan<byte> lines, int[] ends)
     {
-        var items = new FileTailCache.Item[written.Length];
-        for (int i = 0; i < written.Length; i++)
+        int first = Math.Max(0, count - FileTailCache.Capacity);
+        int from = first == 0 ? 0 : ends[first - 1];
+        var kept = lines[from..].ToArray();
+        var items = new FileTailCache.Item[count - first];
+        for (int i = first; i < count; i++)
         {
-            int start = i == 0 ? 0 : ends[i - 1];
-            var message = written[i];
-            items[i] = FileTailCache.Item.From(message, lines[start..(ends[i] - 1)], roundTrips: LatencyRoundTrips(message.Latency) && !HasSurrogates(message.Message));
+            int start = (i == 0 ? 0 : ends[i - 1]) - from;
+            items[i - first] = FileTailCache.Item.FromLine(kept.AsMemory(start, ends[i] - from - 1 - start));
         }
 
         return items;
-    }
-
-    /// <summary>Whether a latency reads back from its JSON (milliseconds as a double) as the same value.</summary>
-    private static bool LatencyRoundTrips(TimeSpan? latency) =>
-        latency is not { } value || TimeSpan.FromMilliseconds(value.TotalMilliseconds) == value;
-
-    /// <summary>Whether a plain-text message holds UTF-16 surrogates, which the JSON writer may not round-trip verbatim when unpaired.</summary>
-    private static bool HasSurrogates(Microsoft.Extensions.AI.ChatMessage message)
-    {
-        if (message.Role.Value.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF') >= 0) return true;
-        foreach (var content in message.Contents)
-        {
-            if (content is Microsoft.Extensions.AI.TextContent text && text.Text.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF') >= 0) return true;
-        }
-
-        return false;
     }
 
     private FileJournalState LoadStateLocked(Entry entry, string sessionId, FileJournalSummary? summary)
@@ -1076,7 +1115,7 @@ internal sealed partial class FileSessionStorage : ISessionStorage, ISessionSear
                 if (items is null) return;
                 if (firstOffset < 0) firstOffset = offset;
                 endOffset = offset + line.Length + 1;
-                items.Add(FileTailCache.Item.From(message, line, roundTrips: true));
+                items.Add(FileTailCache.Item.From(message, line));
             });
             if (damaged is { } bad)
             {

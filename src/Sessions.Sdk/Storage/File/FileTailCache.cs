@@ -56,7 +56,12 @@ internal sealed class FileTailCache
     }
 
     /// <summary>Extends the cache with messages this process appended at <paramref name="oldLength"/>, or drops it when it was not current.</summary>
-    public void Extend(string generation, long oldLength, long newLength, Item[] appended)
+    /// <param name="generation">The journal generation.</param>
+    /// <param name="oldLength">The journal length before the append.</param>
+    /// <param name="newLength">The journal length after it.</param>
+    /// <param name="appended">The last of the appended messages (at most <see cref="Capacity"/>), oldest first.</param>
+    /// <param name="count">How many messages the append wrote; more than <paramref name="appended"/> holds when it wrote more than the cache keeps.</param>
+    public void Extend(string generation, long oldLength, long newLength, Item[] appended, int count)
     {
         lock (_gate)
         {
@@ -64,6 +69,12 @@ internal sealed class FileTailCache
             {
                 ClearLocked();
                 return;
+            }
+
+            if (count > appended.Length)
+            {
+                _items.Clear();
+                _fromStart = false;
             }
 
             _items.AddRange(appended);
@@ -95,15 +106,16 @@ internal sealed class FileTailCache
     }
 
     /// <summary>One cached message: immutable parts of a plain-text message, or its journal line.</summary>
+    /// <remarks>Used only under the cache's lock: a line is parsed on the first read and, for plain text, kept as its parts from then on.</remarks>
     internal sealed class Item
     {
         private static readonly ChatMessage Placeholder = new();
-        private readonly SessionMessage? _template;
-        private readonly string? _role;
-        private readonly string[]? _texts;
-        private readonly byte[]? _line;
+        private SessionMessage? _template;
+        private string? _role;
+        private string[]? _texts;
+        private ReadOnlyMemory<byte> _line;
 
-        private Item(SessionMessage? template, string? role, string[]? texts, byte[]? line)
+        private Item(SessionMessage? template, string? role, string[]? texts, ReadOnlyMemory<byte> line)
         {
             _template = template;
             _role = role;
@@ -112,29 +124,45 @@ internal sealed class FileTailCache
         }
 
         /// <summary>Captures a message exactly as its journal line reads back.</summary>
-        /// <param name="message">The message as read from, or as just written to, <paramref name="line"/>.</param>
+        /// <param name="message">The message as read from <paramref name="line"/>.</param>
         /// <param name="line">The journal line (without its newline).</param>
-        /// <param name="roundTrips">Whether every field of <paramref name="message"/> reads back unchanged from the line (false for values written from memory that may not, e.g. a latency).</param>
-        public static Item From(SessionMessage message, ReadOnlySpan<byte> line, bool roundTrips)
+        public static Item From(SessionMessage message, ReadOnlySpan<byte> line)
         {
-            if (roundTrips && SessionJson.IsPlainText(message.Message))
-            {
-                var contents = message.Message.Contents;
-                var texts = new string[contents.Count];
-                for (int i = 0; i < texts.Length; i++) texts[i] = ((TextContent)contents[i]).Text;
-                return new Item(message with { Message = Placeholder }, message.Message.Role.Value, texts, null);
-            }
-
-            return new Item(null, null, null, line.ToArray());
+            var item = new Item(null, null, null, default);
+            if (!item.TryKeepParts(message)) item._line = line.ToArray();
+            return item;
         }
+
+        /// <summary>Captures a message as its journal line only (a message just written), to be parsed when first read.</summary>
+        /// <param name="line">The journal line (without its newline); the item keeps this memory, which nobody may change.</param>
+        public static Item FromLine(ReadOnlyMemory<byte> line) => new(null, null, null, line);
 
         /// <summary>Returns a new message the caller owns.</summary>
         public SessionMessage Materialize(string sessionId)
         {
-            if (_line is not null) return SessionJson.DeserializeMessage(_line, sessionId);
-            var contents = new List<AIContent>(_texts!.Length);
+            if (_texts is null)
+            {
+                var message = SessionJson.DeserializeMessage(_line.Span, sessionId);
+                if (TryKeepParts(message)) _line = default;
+                return message;
+            }
+
+            var contents = new List<AIContent>(_texts.Length);
             foreach (var text in _texts) contents.Add(new TextContent(text));
             return _template! with { Message = new ChatMessage(new ChatRole(_role!), contents) };
+        }
+
+        /// <summary>Keeps a plain-text message as its immutable parts (strings), so later reads need no parsing.</summary>
+        private bool TryKeepParts(SessionMessage message)
+        {
+            if (!SessionJson.IsPlainText(message.Message)) return false;
+            var contents = message.Message.Contents;
+            var texts = new string[contents.Count];
+            for (int i = 0; i < texts.Length; i++) texts[i] = ((TextContent)contents[i]).Text;
+            _template = message with { Message = Placeholder };
+            _role = message.Message.Role.Value;
+            _texts = texts;
+            return true;
         }
     }
 }

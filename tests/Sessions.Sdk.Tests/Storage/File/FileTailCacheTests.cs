@@ -104,6 +104,30 @@ public sealed class FileTailCacheTests
         }
     }
 
+    [Test]
+    public async Task GetMessagesAsync_Last_AfterABatchLargerThanTheCache_ReturnsEveryMessageAskedFor()
+    {
+        var store = NewStore();
+        await store.CreateAsync(FileSessionStorageTests.Session("s"), []);
+        Assert.That(await store.GetMessagesAsync("s", MessageRange.Last(5)), Is.Empty);
+
+        // The cache held every message (none) before this batch; it keeps only the batch's last lines, so it no longer does.
+        int count = FileTailCache.Capacity + 40;
+        await store.AppendMessagesAsync("s", FileSessionStorageTests.Messages(count, "b"));
+        var batch = await store.GetMessagesAsync("s", MessageRange.Last(count + 1));
+        Assert.That(batch.Select(m => m.Text), Is.EqualTo(Enumerable.Range(1, count).Select(i => "b" + i)));
+        await store.AppendMessagesAsync("s", [FileSessionStorageTests.Message(ChatRole.User, "after")]);
+
+        var last = await store.GetMessagesAsync("s", MessageRange.Last(count));
+        Assert.That(last, Has.Count.EqualTo(count));
+        Assert.That(last[0].Text, Is.EqualTo("b2"));
+        Assert.That(last[^1].Text, Is.EqualTo("after"));
+        Assert.That(last.Select(m => m.Sequence), Is.EqualTo(Enumerable.Range(2, count).Select(i => (long)i)));
+        var fresh = await NewStore().GetMessagesAsync("s", MessageRange.Last(count));
+        Assert.That(last.Select(Json), Is.EqualTo(fresh.Select(Json)));
+        Assert.That((await store.GetMessagesAsync("s", MessageRange.Last(3))).Select(m => m.Text), Is.EqualTo(new[] { $"b{count - 1}", $"b{count}", "after" }));
+    }
+
     private static string Json(SessionMessage message) => SessionJson.SerializeMessageToString(message);
 
     private FileSessionStorage NewStore()
