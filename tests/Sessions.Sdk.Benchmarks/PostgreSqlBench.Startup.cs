@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -127,6 +128,66 @@ internal static partial class PostgreSqlBench
             ["total"] = runtimeMs + ElapsedMs(entered, listed),
             ["jit"] = jitMs,
         };
+    }
+
+    /// <summary>
+    /// Runs every kind of store operation once in <paramref name="schema"/> and checks what comes back: create with messages of
+    /// several content types, append one and three messages, read, update, search, replace, trash, restore and delete. In the
+    /// Native AOT child it shows that the store works compiled ahead of time, not only that it compiles.
+    /// </summary>
+    /// <returns>The number of operations run.</returns>
+    public static async Task<IReadOnlyDictionary<string, double>> ExerciseStoreAsync(string schema)
+    {
+        var storage = CreateStorage(schema);
+        try
+        {
+            var time = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+            SessionMessage At(int second, ChatMessage message) => new() { Message = message, Timestamp = time.AddSeconds(second) };
+            string id = "aot-check-" + Guid.NewGuid().ToString("N")[..8];
+            var call = new FunctionCallContent("call-1", "lookup", new Dictionary<string, object?>(StringComparer.Ordinal) { ["city"] = "Oslo", ["days"] = 3 });
+            var created = await storage.CreateAsync(
+                new SessionInfo { Id = id, Title = "AOT check", Tags = ["aot"], Metadata = new Dictionary<string, string>(StringComparer.Ordinal) { ["k"] = "v" }, CreatedAt = time, UpdatedAt = time },
+                [At(0, new ChatMessage(ChatRole.User, "weather for the zebra crossing")), At(1, new ChatMessage(ChatRole.Assistant, [call]))]);
+            await storage.AppendMessagesAsync(id, [At(2, new ChatMessage(ChatRole.Tool, [new FunctionResultContent("call-1", "sunny")]))]);
+            await storage.AppendMessagesAsync(id, [
+                At(3, new ChatMessage(ChatRole.Assistant, [new TextContent("It is sunny."), new DataContent(new byte[] { 1, 2, 3 }, "image/png")])),
+                At(4, new ChatMessage(ChatRole.User, "thanks")),
+                At(5, new ChatMessage(ChatRole.Assistant, "you are welcome"))]);
+            var messages = await storage.GetMessagesAsync(id, MessageRange.All);
+            var readCall = messages[1].Message.Contents.OfType<FunctionCallContent>().Single();
+            var data = messages[3].Message.Contents.OfType<DataContent>().Single();
+            if (messages.Count != 6 || messages[5].Sequence != 6 || readCall.Name != "lookup" || readCall.Arguments?["city"]?.ToString() != "Oslo"
+                || !data.Data.Span.SequenceEqual(new byte[] { 1, 2, 3 }) || messages[2].Message.Contents.OfType<FunctionResultContent>().Single().CallId != "call-1")
+            {
+                throw new InvalidOperationException("the messages read back differ from those stored");
+            }
+
+            var info = await storage.GetAsync(id) ?? throw new InvalidOperationException("the session is missing");
+            var updated = await storage.UpdateAsync(info with { Title = "AOT check, renamed" });
+            int hits = 0;
+            await foreach (var hit in ((ISessionSearch)storage).SearchAsync(new SessionSearchQuery { Text = "zebra", Tags = ["aot"] }))
+            {
+                if (hit.SessionId == id) hits++;
+            }
+
+            var replaced = await storage.ReplaceMessagesAsync(id, messages.Take(2).ToList(), updated.Version);
+            var trash = (ISessionTrash)storage;
+            bool trashed = await trash.TrashAsync(id);
+            bool hidden = !await storage.ExistsAsync(id);
+            bool restored = await trash.RestoreAsync(id);
+            bool deleted = await storage.DeleteAsync(id);
+            if (created.MessageCount != 2 || info.MessageCount != 6 || updated.Title != "AOT check, renamed" || hits != 1 || replaced.MessageCount != 2
+                || !trashed || !hidden || !restored || !deleted || await storage.ExistsAsync(id))
+            {
+                throw new InvalidOperationException($"a store operation gave an unexpected result (count {info.MessageCount}, hits {hits}, replaced {replaced.MessageCount}, trash {trashed}/{hidden}/{restored}, deleted {deleted})");
+            }
+
+            return new Dictionary<string, double>(StringComparer.Ordinal) { ["operations"] = 13 };
+        }
+        finally
+        {
+            await DisposeAsync(storage);
+        }
     }
 
     private static async Task<int> CountAsync(ISessionStorage storage)
