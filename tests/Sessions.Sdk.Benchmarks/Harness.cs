@@ -92,6 +92,57 @@ internal sealed class Harness : IDisposable
         return File.Exists(executable) ? executable : throw new FileNotFoundException("the ReadyToRun publish has no apphost", executable);
     }
 
+    private static readonly Dictionary<string, Task<string?>> s_nativeAot = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Runs a measurement <see cref="Repetitions"/> times, each in a fresh process of a child project published with Native AOT for
+    /// this machine's runtime identifier (tests/&lt;<paramref name="project"/>&gt;, published once per harness run), and returns the
+    /// median of each figure; <see langword="null"/> in a smoke run, where the publish is skipped (it takes one to two minutes).
+    /// </summary>
+    /// <remarks>The child takes <c>--child &lt;measurement&gt; &lt;args…&gt;</c> and prints its figures as one JSON line, as the harness's own children do.
+    /// <c>SESSIONS_BENCH_AOT_CHILD</c> names an already published executable instead.</remarks>
+    public async Task<IReadOnlyDictionary<string, double>?> MeasureNativeAotAsync(string project, string measurement, params string[] args)
+    {
+        Task<string?> publish;
+        lock (s_nativeAot)
+        {
+            if (!s_nativeAot.TryGetValue(project, out publish!)) s_nativeAot[project] = publish = PublishNativeAotAsync(project);
+        }
+
+        if (await publish is not { } executable) return null;
+        var runs = new List<IReadOnlyDictionary<string, double>>();
+        for (int i = 0; i < Repetitions; i++)
+        {
+            runs.Add(await RunChildExecutableAsync(executable, measurement, args));
+        }
+
+        return runs[0].Keys.ToDictionary(k => k, k => Median(runs.Select(r => r[k])));
+    }
+
+    private static async Task<string?> PublishNativeAotAsync(string project)
+    {
+        if (Environment.GetEnvironmentVariable("SESSIONS_BENCH_AOT_CHILD") is { Length: > 0 } given && File.Exists(given)) return given;
+        if (Smoke) return null;
+        string path = Path.Combine(RepositoryRoot(), "tests", project, project + ".csproj");
+        string output = Path.Combine(AppContext.BaseDirectory, "aot-child", project);
+        Console.Error.WriteLine($"publishing {project} with Native AOT for {RuntimeInformation.RuntimeIdentifier} (once per run) ...");
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in new[] { "publish", path, "-c", "Release", "-r", RuntimeInformation.RuntimeIdentifier, "-o", output, "--nologo", "-v", "q" })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(psi)!;
+        string log = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0) throw new InvalidOperationException($"publishing {project} with Native AOT failed (it needs clang and zlib1g-dev): {log}");
+        string executable = Path.Combine(output, OperatingSystem.IsWindows() ? project + ".exe" : project);
+        return File.Exists(executable) ? executable : throw new FileNotFoundException("the Native AOT publish has no executable", executable);
+    }
+
+    /// <summary>Adds a row whose value is text (a figure that was not measured in this run, and why).</summary>
+    public void AddNote(string workload, string figure, string text) => _rows.Add((workload, figure, text, string.Empty, string.Empty));
+
     /// <summary>Gets the repository root (the harness runs from tests/Sessions.Sdk.Benchmarks/bin/&lt;Configuration&gt;/&lt;tfm&gt;/[&lt;rid&gt;/…]).</summary>
     public static string RepositoryRoot()
     {

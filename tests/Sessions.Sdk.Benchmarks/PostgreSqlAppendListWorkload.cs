@@ -6,6 +6,9 @@ namespace Sessions.Sdk.Benchmarks;
 /// <summary>W7 on PostgreSQL: W1 (append one at a time, each committed before the call returns) and W3 (list 1,000 sessions) over loopback.</summary>
 internal sealed class PostgreSqlAppendListWorkload : IWorkload
 {
+    /// <summary>The Native AOT start-up child's project (tests/&lt;name&gt;).</summary>
+    private const string NativeAotChild = "Sessions.Sdk.Benchmarks.NativeAot";
+
     public string Id => "W7-PostgreSql";
 
     public async Task RunAsync(Harness harness, CancellationToken cancellationToken)
@@ -67,6 +70,32 @@ internal sealed class PostgreSqlAppendListWorkload : IWorkload
                 harness.Add(Id, "· ReadyToRun: connection + authentication", listR2r["connect"], "ms");
                 harness.Add(Id, "· ReadyToRun: schema check + query", listR2r["schema"] + listR2r["cold"], "ms");
                 harness.Add(Id, "· ReadyToRun: JIT compiling, whole process", listR2r["jit"], "ms");
+            }
+
+            // Native AOT (PublishAot): the start-up children of tests/Sessions.Sdk.Benchmarks.NativeAot, the same code as the JIT
+            // children above (PostgreSqlBench.Startup.cs), the store's and Npgsql alone, both published the same way.
+            string sessions = Harness.Size(1000, 20).ToString(CultureInfo.InvariantCulture);
+            if (await harness.MeasureNativeAotAsync(NativeAotChild, PostgreSqlListMeasurement.MeasurementName, listSchema, sessions) is { } aot
+                && await harness.MeasureNativeAotAsync(NativeAotChild, PostgreSqlListReferenceMeasurement.MeasurementName, listSchema, sessions) is { } aotBare
+                && await harness.MeasureNativeAotAsync(NativeAotChild, "w7-postgresql-exercise", appendSchema) is { } aotExercise)
+            {
+                harness.Add(Id, "Native AOT: store operations run and checked in the AOT child (create with tool-call and binary contents, append 1 and 3, read back, get, update, search, replace, trash, exists, restore, delete, exists)", aotExercise["operations"], "");
+                harness.Add(Id, "the same, child published Native AOT (linux-x64): open the store and list 1,000 sessions, from process start (issue 15)", aot["total"], "ms", "≤ 150 ms", aot["total"] <= 150);
+                harness.Add(Id, "· Native AOT: runtime start (process start → first line of the measurement)", aot["runtime"], "ms");
+                harness.Add(Id, "· Native AOT: store set-up + connection + authentication", aot["connect"], "ms");
+                harness.Add(Id, "· Native AOT: schema check (one version query)", aot["schema"], "ms");
+                harness.Add(Id, "· Native AOT: query: first list of 1,000 sessions", aot["cold"], "ms", "≤ 30 ms", aot["cold"] <= 30);
+                harness.Add(Id, "· Native AOT: JIT compiling (none: compiled ahead of time)", aot["jit"], "ms");
+                harness.Add(Id, "Native AOT: list 1,000 sessions again", aot["warm"], "ms", "≤ 30 ms", aot["warm"] <= 30);
+                harness.Add(Id, "Native AOT reference (no library): Npgsql alone (NpgsqlDataSource.Create, as above), published the same way, from process start", aotBare["total"], "ms");
+                harness.Add(Id, "· Native AOT reference: runtime start", aotBare["runtime"], "ms");
+                harness.Add(Id, "· Native AOT reference: data source + connection + authentication", aotBare["connect"], "ms");
+                harness.Add(Id, "· Native AOT reference: query", aotBare["query"], "ms");
+                harness.Add(Id, "Native AOT: open + list ÷ the Npgsql-alone reference (same runs)", aot["total"] / aotBare["total"], "x");
+            }
+            else
+            {
+                harness.AddNote(Id, "the same, child published Native AOT", "not run in smoke mode (the Native AOT publish takes 1-2 minutes)");
             }
         }
         finally
@@ -135,112 +164,26 @@ internal sealed class PostgreSqlListFixtureMeasurement : IChildMeasurement
     }
 }
 
-/// <summary>The W7-PostgreSql list child: from process start, opens the store and lists every session (cold), then once more (warm).</summary>
-/// <remarks>
-/// The parts: runtime start (process start to this method), connection and authentication (the store's data source opens its
-/// first connection, which then waits in the pool), the schema check (the store's first operation until it logs that the schema
-/// is ready), and the query. JIT time is the whole process's.
-/// </remarks>
+/// <summary>The W7-PostgreSql list child: from process start, opens the store and lists every session (cold), then once more (warm)
+/// (<see cref="PostgreSqlBench.OpenAndListAsync"/>, which the Native AOT child runs too).</summary>
 internal sealed class PostgreSqlListMeasurement : IChildMeasurement
 {
     public const string MeasurementName = "w7-postgresql-list";
 
     public string Name => MeasurementName;
 
-    public async Task<IReadOnlyDictionary<string, double>> RunAsync(string[] args)
-    {
-        long entered = Stopwatch.GetTimestamp();
-        double runtimeMs = PostgreSqlBench.SinceProcessStartMs();
-
-        // The application's path: UsePostgreSqlStorage(connection string); the probe sees Npgsql open the connection and the store log its schema ready.
-        var probe = new PostgreSqlBench.StartupProbe();
-        var storage = PostgreSqlBench.CreateStorage(args[0], services: probe);
-        try
-        {
-            long connectStart = Stopwatch.GetTimestamp();
-            int cold = await CountAsync(storage);
-            long listed = Stopwatch.GetTimestamp();
-            double jitMs = System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds;
-            long connected = probe.ConnectionOpened ?? connectStart;
-            long ready = probe.SchemaReady ?? connected;
-            long warmStart = Stopwatch.GetTimestamp();
-            int warm = await CountAsync(storage);
-            double warmMs = Harness.ElapsedMs(warmStart, Stopwatch.GetTimestamp());
-            int expected = Harness.Size(1000, 20);
-            if (cold != expected || warm != expected) throw new InvalidOperationException($"listed {cold}/{warm} sessions, expected {expected}");
-            return new Dictionary<string, double>(StringComparer.Ordinal)
-            {
-                ["runtime"] = runtimeMs,
-                ["connect"] = Harness.ElapsedMs(entered, connected),
-                ["schema"] = Harness.ElapsedMs(connected, ready),
-                ["cold"] = Harness.ElapsedMs(ready, listed),
-                ["total"] = runtimeMs + Harness.ElapsedMs(entered, listed),
-                ["jit"] = jitMs,
-                ["warm"] = warmMs,
-            };
-        }
-        finally
-        {
-            await PostgreSqlBench.DisposeAsync(storage);
-        }
-    }
-
-    private static async Task<int> CountAsync(ISessionStorage storage)
-    {
-        int count = 0;
-        long messages = 0;
-        await foreach (var session in storage.ListAsync(SessionQuery.All))
-        {
-            count++;
-            messages += session.MessageCount + session.Title.Length + session.UpdatedAt.Ticks % 2;
-        }
-
-        return messages > 0 ? count : -1;
-    }
+    public Task<IReadOnlyDictionary<string, double>> RunAsync(string[] args) => PostgreSqlBench.OpenAndListAsync(args[0], Harness.Size(1000, 20));
 }
 
-/// <summary>The W7-PostgreSql start-up reference: from process start, Npgsql alone (no library) opens a connection and reads the
-/// same 1,000 session rows (id, title, message count, last update) the list returns: the floor the store's open + list stands on.</summary>
+/// <summary>The W7-PostgreSql start-up reference: from process start, Npgsql alone (no library) reads the same 1,000 session rows
+/// (<see cref="PostgreSqlBench.NpgsqlAloneListAsync"/>, which the Native AOT child runs too).</summary>
 internal sealed class PostgreSqlListReferenceMeasurement : IChildMeasurement
 {
     public const string MeasurementName = "w7-postgresql-list-reference";
 
     public string Name => MeasurementName;
 
-    public async Task<IReadOnlyDictionary<string, double>> RunAsync(string[] args)
-    {
-        long entered = Stopwatch.GetTimestamp();
-        double runtimeMs = PostgreSqlBench.SinceProcessStartMs();
-
-        await using var dataSource = Npgsql.NpgsqlDataSource.Create(PostgreSqlBench.ConnectionString);
-        await using var connection = await dataSource.OpenConnectionAsync();
-        long connected = Stopwatch.GetTimestamp();
-        await using var command = new Npgsql.NpgsqlCommand(
-            $"SELECT id, title, message_count, updated_ticks FROM \"{args[0]}\".sessions ORDER BY updated_ticks DESC, id", connection);
-        int count = 0;
-        long sum = 0;
-        await using (var reader = await command.ExecuteReaderAsync())
-        {
-            while (await reader.ReadAsync())
-            {
-                count++;
-                sum += reader.GetString(0).Length + reader.GetString(1).Length + reader.GetInt64(2) + reader.GetInt64(3) % 2;
-            }
-        }
-
-        long listed = Stopwatch.GetTimestamp();
-        double jitMs = System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds;
-        int expected = Harness.Size(1000, 20);
-        if (count != expected || sum <= 0) throw new InvalidOperationException($"read {count} rows, expected {expected}");
-        return new Dictionary<string, double>(StringComparer.Ordinal)
-        {
-            ["runtime"] = runtimeMs,
-            ["connect"] = Harness.ElapsedMs(entered, connected),
-            ["query"] = Harness.ElapsedMs(connected, listed),
-            ["total"] = runtimeMs + Harness.ElapsedMs(entered, listed),
-            ["jit"] = jitMs,
-        };
-    }
+    public Task<IReadOnlyDictionary<string, double>> RunAsync(string[] args) => PostgreSqlBench.NpgsqlAloneListAsync(args[0], Harness.Size(1000, 20));
 }
 
 /// <summary>W7-PostgreSql, issue 15: the library's append and a prepared committed single-row INSERT of the same JSON, alternated one

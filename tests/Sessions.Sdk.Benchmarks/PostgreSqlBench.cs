@@ -6,18 +6,8 @@ using Npgsql;
 namespace Sessions.Sdk.Benchmarks;
 
 /// <summary>Shared plumbing of the PostgreSQL workloads: server discovery, schemas, the store built through its public registration.</summary>
-internal static class PostgreSqlBench
+internal static partial class PostgreSqlBench
 {
-    /// <summary>Milliseconds from this process's start to now: the runtime's start-up, when called first thing in a child.</summary>
-    public static double SinceProcessStartMs()
-    {
-        var now = TimeProvider.System.GetUtcNow();
-        using var self = System.Diagnostics.Process.GetCurrentProcess();
-        return (now - self.StartTime.ToUniversalTime()).TotalMilliseconds;
-    }
-
-    public const string ConnectionStringVariable = "SESSIONS_TEST_POSTGRES";
-
     /// <summary>Gets the test server's connection string, or <see langword="null"/> after printing why the workload is skipped.</summary>
     public static string? ConnectionStringOrSkip(string workload)
     {
@@ -31,76 +21,8 @@ internal static class PostgreSqlBench
         return connectionString;
     }
 
-    public static string ConnectionString =>
-        Environment.GetEnvironmentVariable(ConnectionStringVariable) ?? throw new InvalidOperationException($"{ConnectionStringVariable} is not set.");
-
     public static string NewSchema(string workload) =>
         $"bench_{workload}_{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}_{Guid.NewGuid().ToString("N")[..8]}";
-
-    /// <summary>Builds the store with <c>UsePostgreSqlStorage</c> as an application would, and invokes the registered factory.</summary>
-    public static ISessionStorage CreateStorage(string schema, bool asynchronousCommit = false, IServiceProvider? services = null)
-    {
-        var builder = new Builder();
-        builder.UsePostgreSqlStorage(WithCommitMode(ConnectionString, asynchronousCommit), o => o.SchemaName = schema);
-        var descriptor = builder.Services.Single(d => d.ServiceType == typeof(ISessionStorage));
-        return (ISessionStorage)descriptor.ImplementationFactory!(services ?? EmptyServiceProvider.Instance);
-    }
-
-    /// <summary>Services for the start-up child: a logger factory that notes when Npgsql opened its first connection and when the
-    /// store found its schema ready (the logs they write anyway; nothing else is enabled).</summary>
-    public sealed class StartupProbe : IServiceProvider, Microsoft.Extensions.Logging.ILoggerFactory
-    {
-        public long? ConnectionOpened { get; private set; }
-
-        public long? SchemaReady { get; private set; }
-
-        public object? GetService(Type serviceType) => serviceType == typeof(Microsoft.Extensions.Logging.ILoggerFactory) ? this : null;
-
-        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
-
-        public void AddProvider(Microsoft.Extensions.Logging.ILoggerProvider provider)
-        {
-        }
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(StartupProbe probe, string category) : Microsoft.Extensions.Logging.ILogger
-        {
-            private readonly bool _watched = category is "Npgsql.Connection" or "Sessions.Sdk.PostgreSql";
-
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            // Debug and up: Npgsql's "Opened connection" is a Debug message; its Trace messages (every step of the open) would
-            // cost the measured process formatting and JIT an application logging at Information never pays.
-            public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => _watched && logLevel >= Microsoft.Extensions.Logging.LogLevel.Debug;
-
-            public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                if (!IsEnabled(logLevel)) return;
-                long now = System.Diagnostics.Stopwatch.GetTimestamp();
-                if (category == "Sessions.Sdk.PostgreSql")
-                {
-                    if (eventId.Id == 4202) probe.SchemaReady ??= now;
-                }
-                else if (probe.ConnectionOpened is null && formatter(state, exception).StartsWith("Opened connection", StringComparison.Ordinal))
-                {
-                    probe.ConnectionOpened = now;
-                }
-            }
-        }
-    }
-
-    /// <summary>Adds <c>synchronous_commit=off</c> to a connection string when asked (commit returns before the WAL flush).</summary>
-    public static string WithCommitMode(string connectionString, bool asynchronousCommit) =>
-        asynchronousCommit ? new NpgsqlConnectionStringBuilder(connectionString) { Options = "-c synchronous_commit=off" }.ConnectionString : connectionString;
-
-    public static async Task DisposeAsync(ISessionStorage storage)
-    {
-        if (storage is IAsyncDisposable disposable) await disposable.DisposeAsync();
-    }
 
     public static async Task DropSchemaAsync(string schema)
     {
@@ -167,17 +89,5 @@ internal static class PostgreSqlBench
         if (sorted.Length == 0) return double.NaN;
         int index = (int)Math.Clamp(Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1);
         return sorted[index];
-    }
-
-    private sealed class Builder : ISessionsBuilder
-    {
-        public IServiceCollection Services { get; } = new ServiceCollection();
-    }
-
-    private sealed class EmptyServiceProvider : IServiceProvider
-    {
-        public static readonly EmptyServiceProvider Instance = new();
-
-        public object? GetService(Type serviceType) => null;
     }
 }
