@@ -85,7 +85,7 @@ internal sealed partial class MemorySessionStorage : ISessionStorage, ISessionSe
         {
             if (entry.Deleted) throw new SessionNotFoundException(sessionId);
             long next = entry.Messages.Count + 1;
-            var usage = entry.Info.Usage;
+            var usage = entry.Usage;
             for (int i = 0; i < appended.Length; i++)
             {
                 appended[i] = Copy(messages[i], next + i);
@@ -93,8 +93,7 @@ internal sealed partial class MemorySessionStorage : ISessionStorage, ISessionSe
             }
 
             entry.Messages.AddRange(appended);
-            // Every appended message advances the version, so a replacement based on an older read cannot drop it.
-            entry.Info = entry.Info with { MessageCount = entry.Messages.Count, Usage = usage, UpdatedAt = Later(entry.Info.UpdatedAt), Version = entry.Info.Version + appended.Length };
+            entry.Appended(appended.Length, usage, Later(entry.UpdatedAt));
         }
 
         return ValueTask.FromResult<IReadOnlyList<SessionMessage>>(appended);
@@ -252,18 +251,61 @@ internal sealed partial class MemorySessionStorage : ISessionStorage, ISessionSe
     private sealed class Entry
     {
         private SessionInfo? _info;
+        private int _appended;
+        private SessionUsage? _usage;
+        private DateTimeOffset _updatedAt;
 
         public List<SessionMessage> Messages { get; } = [];
 
+        /// <summary>Gets or sets the session's information; messages appended since it was set are folded in when it is read.</summary>
+        /// <remarks>An append only records its totals (<see cref="Appended"/>): a chat turn's two appends build no information record.</remarks>
         public SessionInfo Info
         {
-            get => Volatile.Read(ref _info)!;
-            set => Volatile.Write(ref _info, value);
+            get
+            {
+                lock (this)
+                {
+                    if (_appended > 0)
+                    {
+                        // Every appended message advances the version, so a replacement based on an older read cannot drop it.
+                        _info = _info! with { MessageCount = Messages.Count, Usage = _usage!, UpdatedAt = _updatedAt, Version = _info.Version + _appended };
+                        _appended = 0;
+                    }
+
+                    return _info!;
+                }
+            }
+
+            set
+            {
+                lock (this)
+                {
+                    _info = value;
+                    _appended = 0;
+                }
+            }
         }
+
+        /// <summary>Gets the usage including the messages appended since <see cref="Info"/> was composed (read under the entry's lock).</summary>
+        public SessionUsage Usage => _appended > 0 ? _usage! : _info!.Usage;
+
+        /// <summary>Gets the last-updated time including the latest append (read under the entry's lock).</summary>
+        public DateTimeOffset UpdatedAt => _appended > 0 ? _updatedAt : _info!.UpdatedAt;
 
         public bool Deleted { get; set; }
 
         /// <summary>The version the last metadata edit or replacement produced; appends advance the version past it.</summary>
         public long EditVersion { get; set; }
+
+        /// <summary>Records an append of <paramref name="count"/> messages (called under the entry's lock).</summary>
+        /// <param name="count">How many messages were appended.</param>
+        /// <param name="usage">The session's usage with them.</param>
+        /// <param name="updatedAt">The session's last-updated time after them.</param>
+        public void Appended(int count, SessionUsage usage, DateTimeOffset updatedAt)
+        {
+            _appended += count;
+            _usage = usage;
+            _updatedAt = updatedAt;
+        }
     }
 }
