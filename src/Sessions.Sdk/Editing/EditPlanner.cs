@@ -8,13 +8,14 @@ internal static class EditPlanner
         // Every path is checked before any file is read.
         var byFile = new Dictionary<string, List<EditOperation>>(StringComparer.Ordinal);
         var order = new List<(string Path, string FullPath)>();
+        var folders = new Dictionary<string, (string Real, bool Exists)>(StringComparer.Ordinal);
         foreach (var operation in operations)
         {
             string path = WorkspaceSandbox.Normalize(operation.Path);
             if (!byFile.TryGetValue(path, out var list))
             {
                 byFile[path] = list = [];
-                order.Add((path, sandbox.Resolve(path, operation.Path)));
+                order.Add((path, sandbox.Resolve(path, operation.Path, folders)));
             }
 
             list.Add(operation);

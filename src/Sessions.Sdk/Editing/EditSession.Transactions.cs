@@ -63,7 +63,7 @@ public sealed partial class EditSession
             {
                 var plan = plans[written];
                 var current = _files.ReadFile(plan.FullPath, plan.Path, _options.MaxFileSize);
-                if (EditFilePlan.Hash(current) != plan.BeforeHash)
+                if (!EditFilePlan.SameBytes(current, plan.Before))
                 {
                     throw new EditConflictException(plan.Path, $"The file '{plan.Path}' changed on disk while the batch was applied; no file was changed.");
                 }
@@ -123,7 +123,8 @@ public sealed partial class EditSession
         }
 
         var files = batch.Intent.Files;
-        var paths = files.Select(f => ResolveStored(f.Path)).ToArray();
+        var folders = NewFolderCache();
+        var paths = files.Select(f => ResolveStored(f.Path, folders)).ToArray();
         var current = new byte[]?[files.Count];
         for (int i = 0; i < files.Count; i++)
         {
@@ -175,11 +176,12 @@ public sealed partial class EditSession
         {
             // Each file must still be as the newest batch touching it left it; checked for all before anything changes.
             var seen = new HashSet<string>(StringComparer.Ordinal);
+            var folders = NewFolderCache();
             foreach (var batch in undo)
             {
                 foreach (var file in batch.Intent.Files)
                 {
-                    if (seen.Add(file.Path) && EditFilePlan.Hash(_files.ReadFile(ResolveStored(file.Path), file.Path, long.MaxValue)) != file.AfterHash)
+                    if (seen.Add(file.Path) && EditFilePlan.Hash(_files.ReadFile(ResolveStored(file.Path, folders), file.Path, long.MaxValue)) != file.AfterHash)
                     {
                         throw new EditConflictException(file.Path, $"The file '{file.Path}' changed since batch '{batch.Intent.Name}' was applied; pass force: true to rewind anyway.");
                     }
@@ -224,9 +226,10 @@ public sealed partial class EditSession
             else if (batch.RollbackStarted && batch.Status == EditBatchStatus.Applied)
             {
                 var files = batch.Intent.Files;
+                var folders = NewFolderCache();
                 for (int i = 0; i < files.Count; i++)
                 {
-                    Write(ResolveStored(files[i].Path), files[i].Temp, files[i].Before);
+                    Write(ResolveStored(files[i].Path, folders), files[i].Temp, files[i].Before);
                 }
 
                 RemoveCreatedFolders(files);
@@ -245,7 +248,8 @@ public sealed partial class EditSession
     private async Task RecoverIntentAsync(EditState.BatchRecord batch, CancellationToken cancellationToken)
     {
         var files = batch.Intent.Files;
-        var paths = files.Select(f => ResolveStored(f.Path)).ToArray();
+        var folders = NewFolderCache();
+        var paths = files.Select(f => ResolveStored(f.Path, folders)).ToArray();
         var hashes = new string?[files.Count];
         for (int i = 0; i < files.Count; i++)
         {
@@ -288,7 +292,9 @@ public sealed partial class EditSession
         await _log.AppendAsync(eventName, ToJson(new EditBatchEventData { BatchId = batch.Intent.BatchId, Recovered = true, Reason = "interrupted; finished or undone on open" }, EditingJsonContext.Default.EditBatchEventData), cancellationToken).ConfigureAwait(false);
     }
 
-    private string ResolveStored(string path) => _sandbox.Resolve(WorkspaceSandbox.Normalize(path), path);
+    private string ResolveStored(string path, Dictionary<string, (string Real, bool Exists)> folders) => _sandbox.Resolve(WorkspaceSandbox.Normalize(path), path, folders);
+
+    private static Dictionary<string, (string Real, bool Exists)> NewFolderCache() => new(StringComparer.Ordinal);
 
     private void Write(string fullPath, string tempName, byte[]? content)
     {
