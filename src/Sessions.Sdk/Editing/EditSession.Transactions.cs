@@ -1,8 +1,13 @@
+using System.Runtime.ExceptionServices;
+
 namespace Sessions.Sdk;
 
 /// <summary>The transaction engine: intent before the first write, undo on failure, rollback, rewind and crash recovery.</summary>
 public sealed partial class EditSession
 {
+    /// <summary>The most files of one batch written at once.</summary>
+    private const int MaxParallelFiles = 4;
+
     private async Task<EditResult> ApplyCoreAsync(
         IReadOnlyList<EditOperation> operations, string name, Dictionary<string, string?>? expected, bool consumesPending, CancellationToken cancellationToken)
     {
@@ -56,31 +61,35 @@ public sealed partial class EditSession
             }
         }
 
-        int written = 0;
+        // A file is started once its check passed (its write may have landed) and done once its new content is in place.
+        var started = new bool[plans.Count];
+        var done = new bool[plans.Count];
         try
         {
-            for (; written < plans.Count; written++)
+            ForEachFile(plans.Count, Distinct(plans.Select(p => p.FullPath)), i =>
             {
-                var plan = plans[written];
+                var plan = plans[i];
                 var current = _files.ReadFile(plan.FullPath, plan.Path, _options.MaxFileSize);
                 if (!EditFilePlan.SameBytes(current, plan.Before))
                 {
                     throw new EditConflictException(plan.Path, $"The file '{plan.Path}' changed on disk while the batch was applied; no file was changed.");
                 }
 
-                Write(plan.FullPath, intent.Files[written].Temp, plan.After);
-            }
+                started[i] = true;
+                Write(plan.FullPath, intent.Files[i].Temp, plan.After);
+                done[i] = true;
+            });
 
             await _log.AppendAsync(EditState.BatchApplied, ToJson(new EditBatchEventData { BatchId = batchId }, EditingJsonContext.Default.EditBatchEventData), CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception failure)
         {
             // Undo what was written (newest first) so every file is as it was; if even that fails, the intent stays and the next open finishes the undo.
-            for (int i = Math.Min(written, plans.Count - 1); i >= 0; i--)
+            for (int i = plans.Count - 1; i >= 0; i--)
             {
                 try
                 {
-                    if (i < written || EditFilePlan.Hash(_files.ReadFile(plans[i].FullPath, plans[i].Path, long.MaxValue)) == plans[i].AfterHash)
+                    if (done[i] || (started[i] && EditFilePlan.Hash(_files.ReadFile(plans[i].FullPath, plans[i].Path, long.MaxValue)) == plans[i].AfterHash))
                     {
                         Write(plans[i].FullPath, intent.Files[i].Temp, plans[i].Before);
                     }
@@ -137,19 +146,23 @@ public sealed partial class EditSession
 
         await _log.AppendAsync(EditState.RollbackStarted, ToJson(new EditBatchEventData { BatchId = batch.Intent.BatchId, Forced = force }, EditingJsonContext.Default.EditBatchEventData), cancellationToken).ConfigureAwait(false);
         batch.RollbackStarted = true;
-        int restored = 0;
+        var restored = new bool[files.Count];
         try
         {
-            for (; restored < files.Count; restored++)
+            ForEachFile(files.Count, Distinct(paths), i =>
             {
-                Write(paths[restored], files[restored].Temp, files[restored].Before);
-            }
+                Write(paths[i], files[i].Temp, files[i].Before);
+                restored[i] = true;
+            });
         }
         catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
         {
-            for (int i = restored - 1; i >= 0; i--)
+            for (int i = files.Count - 1; i >= 0; i--)
             {
-                Write(paths[i], files[i].Temp, current[i]);
+                if (restored[i])
+                {
+                    Write(paths[i], files[i].Temp, current[i]);
+                }
             }
 
             CleanTemps(paths, files);
@@ -290,6 +303,64 @@ public sealed partial class EditSession
         }
 
         await _log.AppendAsync(eventName, ToJson(new EditBatchEventData { BatchId = batch.Intent.BatchId, Recovered = true, Reason = "interrupted; finished or undone on open" }, EditingJsonContext.Default.EditBatchEventData), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs a step for each file of a batch: one at a time, or up to <see cref="MaxParallelFiles"/> at once when every file is a
+    /// different path. Each step is a whole temporary file + rename, so steps of different files are independent, and running a few
+    /// at once overlaps the waits of the disk (a replaced file's blocks are freed, and discarded, synchronously on many file systems).
+    /// After a failure no further step starts; every started step finishes, then the failure of the first file is rethrown as it was.
+    /// </summary>
+    private static void ForEachFile(int count, bool parallel, Action<int> step)
+    {
+        if (!parallel || count < 2)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                step(i);
+            }
+
+            return;
+        }
+
+        var failures = new Exception?[count];
+        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = MaxParallelFiles }, (i, loop) =>
+        {
+            if (loop.ShouldExitCurrentIteration)
+            {
+                return;
+            }
+
+            try
+            {
+                step(i);
+            }
+            catch (Exception ex)
+            {
+                failures[i] = ex;
+                loop.Stop();
+            }
+        });
+
+        if (Array.Find(failures, f => f is not null) is { } first)
+        {
+            ExceptionDispatchInfo.Capture(first).Throw();
+        }
+    }
+
+    /// <summary>Tells whether full paths are all different (ignoring case, so a case-insensitive file system cannot make two of them one file).</summary>
+    private static bool Distinct(IEnumerable<string> fullPaths)
+    {
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var path in fullPaths)
+        {
+            if (!seen.Add(path))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private string ResolveStored(string path, Dictionary<string, (string Real, bool Exists)> folders) => _sandbox.Resolve(WorkspaceSandbox.Normalize(path), path, folders);
