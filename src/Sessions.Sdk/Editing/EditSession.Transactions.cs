@@ -1,13 +1,8 @@
-using System.Runtime.ExceptionServices;
-
 namespace Sessions.Sdk;
 
 /// <summary>The transaction engine: intent before the first write, undo on failure, rollback, rewind and crash recovery.</summary>
 public sealed partial class EditSession
 {
-    /// <summary>The most files of one batch written at once.</summary>
-    private const int MaxParallelFiles = 4;
-
     private async Task<EditResult> ApplyCoreAsync(
         IReadOnlyList<EditOperation> operations, string name, Dictionary<string, string?>? expected, bool consumesPending, CancellationToken cancellationToken)
     {
@@ -66,7 +61,7 @@ public sealed partial class EditSession
         var done = new bool[plans.Count];
         try
         {
-            ForEachFile(plans.Count, Distinct(plans.Select(p => p.FullPath)), i =>
+            EditFiles.ForEach(plans.Count, EditFiles.Distinct(plans.Select(p => p.FullPath)), i =>
             {
                 var plan = plans[i];
                 var current = _files.ReadFile(plan.FullPath, plan.Path, _options.MaxFileSize);
@@ -135,21 +130,22 @@ public sealed partial class EditSession
         var folders = NewFolderCache();
         var paths = files.Select(f => ResolveStored(f.Path, folders)).ToArray();
         var current = new byte[]?[files.Count];
-        for (int i = 0; i < files.Count; i++)
+        bool distinct = EditFiles.Distinct(paths);
+        EditFiles.ForEach(files.Count, distinct, i =>
         {
             current[i] = _files.ReadFile(paths[i], files[i].Path, long.MaxValue);
             if (!force && EditFilePlan.Hash(current[i]) != files[i].AfterHash)
             {
                 throw new EditConflictException(files[i].Path, $"The file '{files[i].Path}' changed since batch '{batch.Intent.Name}' was applied; roll back later batches first, or pass force: true to restore it anyway.");
             }
-        }
+        }, everyEarlierFile: true);
 
         await _log.AppendAsync(EditState.RollbackStarted, ToJson(new EditBatchEventData { BatchId = batch.Intent.BatchId, Forced = force }, EditingJsonContext.Default.EditBatchEventData), cancellationToken).ConfigureAwait(false);
         batch.RollbackStarted = true;
         var restored = new bool[files.Count];
         try
         {
-            ForEachFile(files.Count, Distinct(paths), i =>
+            EditFiles.ForEach(files.Count, distinct, i =>
             {
                 Write(paths[i], files[i].Temp, files[i].Before);
                 restored[i] = true;
@@ -303,64 +299,6 @@ public sealed partial class EditSession
         }
 
         await _log.AppendAsync(eventName, ToJson(new EditBatchEventData { BatchId = batch.Intent.BatchId, Recovered = true, Reason = "interrupted; finished or undone on open" }, EditingJsonContext.Default.EditBatchEventData), cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Runs a step for each file of a batch: one at a time, or up to <see cref="MaxParallelFiles"/> at once when every file is a
-    /// different path. Each step is a whole temporary file + rename, so steps of different files are independent, and running a few
-    /// at once overlaps the waits of the disk (a replaced file's blocks are freed, and discarded, synchronously on many file systems).
-    /// After a failure no further step starts; every started step finishes, then the failure of the first file is rethrown as it was.
-    /// </summary>
-    private static void ForEachFile(int count, bool parallel, Action<int> step)
-    {
-        if (!parallel || count < 2)
-        {
-            for (int i = 0; i < count; i++)
-            {
-                step(i);
-            }
-
-            return;
-        }
-
-        var failures = new Exception?[count];
-        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = MaxParallelFiles }, (i, loop) =>
-        {
-            if (loop.ShouldExitCurrentIteration)
-            {
-                return;
-            }
-
-            try
-            {
-                step(i);
-            }
-            catch (Exception ex)
-            {
-                failures[i] = ex;
-                loop.Stop();
-            }
-        });
-
-        if (Array.Find(failures, f => f is not null) is { } first)
-        {
-            ExceptionDispatchInfo.Capture(first).Throw();
-        }
-    }
-
-    /// <summary>Tells whether full paths are all different (ignoring case, so a case-insensitive file system cannot make two of them one file).</summary>
-    private static bool Distinct(IEnumerable<string> fullPaths)
-    {
-        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var path in fullPaths)
-        {
-            if (!seen.Add(path))
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     private string ResolveStored(string path, Dictionary<string, (string Real, bool Exists)> folders) => _sandbox.Resolve(WorkspaceSandbox.Normalize(path), path, folders);

@@ -122,6 +122,40 @@ public sealed class EditManyFileTests
         Assert.That(new FileInfo(_host.PathOf("alias.txt")).LinkTarget, Is.Not.Null);
     }
 
+    [Test]
+    public async Task PreviewAndApply_ManyFiles_SeveralFailing_ReportTheFirstFileInOrder_AndWriteNothing()
+    {
+        var before = _host.Snapshot();
+        var editor = await _host.Edits.CreateAsync(_host.Workspace);
+        var operations = ManyFileBatch().Operations.Select((o, i) => i is 7 or 33 ? EditOperation.Replace(Name(i), "not there", "x") : o).ToList();
+        for (int attempt = 0; attempt < 5; attempt++)
+        {
+            var ex = await Assert.ThrowsAsync<EditPreconditionException>(() => editor.ApplyBatchAsync(new EditBatch("two bad", operations)));
+            Assert.That(ex!.Path, Is.EqualTo(Name(7)), "planned a few files at once, the error is still the first file's");
+            editor.ClearPending();
+            editor.Add(operations);
+            var previewError = await Assert.ThrowsAsync<EditPreconditionException>(() => editor.PreviewAsync());
+            Assert.That(previewError!.Path, Is.EqualTo(Name(7)));
+        }
+
+        Assert.That(_host.Snapshot(), Is.EqualTo(before));
+    }
+
+    [Test]
+    public async Task RollbackAsync_ManyFiles_TwoChangedSinceApplied_IsAConflictNamingTheFirst_AndNoFileChanges()
+    {
+        var editor = await _host.Edits.CreateAsync(_host.Workspace);
+        await editor.ApplyBatchAsync(ManyFileBatch());
+        _host.Write(Name(11), "edited by hand\n");
+        _host.Write(Name(36), "edited by hand too\n");
+        var changed = _host.Snapshot();
+
+        var ex = await Assert.ThrowsAsync<EditConflictException>(() => editor.RollbackAsync());
+        Assert.That(ex!.Path, Is.EqualTo(Name(11)));
+        Assert.That(_host.Snapshot(), Is.EqualTo(changed));
+        Assert.That(editor.Batches.Single().Status, Is.EqualTo(EditBatchStatus.Applied));
+    }
+
     private static string Name(int i) => $"d{i % 4}/f{i}.txt";
 
     private static EditBatch ManyFileBatch() =>
