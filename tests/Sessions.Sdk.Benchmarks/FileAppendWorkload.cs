@@ -39,21 +39,21 @@ internal sealed class FileAppendWorkload : IWorkload
         double overRaw = results[large]["last100"] / raw["mean"];
         harness.Add(Id, "append (last 100, M = 10,000) ÷ raw append to an open file", overRaw, "x", "aim ≤ 10×", overRaw <= 10);
 
-        // Durable mode and its reference run interleaved in one process, so both see the same disk (shared with other work).
-        // The headline compares like for like: appends 2..M of both (the library's first append also pays its JIT, ~8 ms,
-        // which the all-in mean below still shows, as does the first append on its own).
-        var durable = await harness.MeasureAsync(FileDurableAppendMeasurement.MeasurementName, directory, Harness.Size(500, 50).ToString(CultureInfo.InvariantCulture));
-        harness.Add(Id, "durable (FsyncOnAppend = true): append M = 500, per append, mean of appends 2..500", durable["librarySteady"], "ms");
-        harness.Add(Id, "reference (no library): append + fsync per record to one open file, interleaved with the above, mean of records 2..500", durable["rawSteady"], "ms");
-        double durableRatio = durable["librarySteady"] / durable["rawSteady"];
-        harness.Add(Id, "durable append ÷ raw append+fsync (means of appends 2..500 of both)", durableRatio, "x", "≤ 1.3×", durableRatio <= 1.3);
-        harness.Add(Id, "durable: first append of the process (JIT; excluded above, included below)", durable["libraryFirst"], "ms");
-        harness.Add(Id, "durable: per append, mean of all 500 (first included)", durable["library"], "ms");
-        harness.Add(Id, "reference (no library): append + fsync per record, mean of all 500", durable["raw"], "ms");
-        harness.Add(Id, "durable append ÷ raw append+fsync, means of all 500", durable["library"] / durable["raw"], "x");
-        harness.Add(Id, "durable: per append, median", durable["libraryMedian"], "ms");
-        harness.Add(Id, "reference (no library): append + fsync per record, median", durable["rawMedian"], "ms");
-        harness.Add(Id, "durable append ÷ raw append+fsync, medians", durable["libraryMedian"] / durable["rawMedian"], "x");
+        // Durable mode and its reference run interleaved record by record in one process, so both see the same disk (shared
+        // with other work). The headline is W1's per-append figure (the last 100 of M = 10,000) for both sides; the first 500
+        // appends of the new process are reported on their own: tiered JIT compilation of the library's code runs inside them.
+        int durableCount = Harness.Size(10_000, 100);
+        var durable = await harness.MeasureAsync(FileDurableAppendMeasurement.MeasurementName, directory, durableCount.ToString(CultureInfo.InvariantCulture));
+        harness.Add(Id, $"durable (FsyncOnAppend = true): append M = {durableCount:N0}, per append, last 100", durable["libraryLast100"], "ms");
+        harness.Add(Id, "reference (no library): append + fsync per record to one open file, interleaved with the above, last 100", durable["rawLast100"], "ms");
+        double durableRatio = durable["libraryLast100"] / durable["rawLast100"];
+        harness.Add(Id, "durable append ÷ raw append+fsync (last 100 of both)", durableRatio, "x", "≤ 1.3×", durableRatio <= 1.3);
+        harness.Add(Id, "durable append ÷ raw append+fsync, medians of the last 100", durable["libraryMedianLast100"] / durable["rawMedianLast100"], "x");
+        harness.Add(Id, $"durable append ÷ raw append+fsync, means of appends 2..{durableCount:N0}", durable["librarySteady"] / durable["rawSteady"], "x");
+        harness.Add(Id, "durable: first append of the process (JIT)", durable["libraryFirst"], "ms");
+        harness.Add(Id, "durable: the process's first 500 appends (tiered JIT compiles the library inside them), mean of appends 2..500", durable["libraryEarly"], "ms");
+        harness.Add(Id, "reference (no library): its first 500 records, mean of records 2..500", durable["rawEarly"], "ms");
+        harness.Add(Id, "durable append ÷ raw append+fsync, first 500 of the process (2..500 of both)", durable["libraryEarly"] / durable["rawEarly"], "x");
     }
 }
 
@@ -188,6 +188,7 @@ internal sealed class FileDurableAppendMeasurement : IChildMeasurement
                 library += libraryEach[i];
             }
 
+            int early = Math.Min(500, count);
             return new Dictionary<string, double>(StringComparer.Ordinal)
             {
                 ["library"] = library / count,
@@ -195,8 +196,12 @@ internal sealed class FileDurableAppendMeasurement : IChildMeasurement
                 ["librarySteady"] = libraryEach.Skip(1).Average(),
                 ["rawSteady"] = referenceEach.Skip(1).Average(),
                 ["libraryFirst"] = libraryEach[0],
-                ["libraryMedian"] = Harness.Median(libraryEach),
-                ["rawMedian"] = Harness.Median(referenceEach),
+                ["libraryEarly"] = libraryEach.Take(early).Skip(1).Average(),
+                ["rawEarly"] = referenceEach.Take(early).Skip(1).Average(),
+                ["libraryLast100"] = libraryEach.TakeLast(100).Average(),
+                ["rawLast100"] = referenceEach.TakeLast(100).Average(),
+                ["libraryMedianLast100"] = Harness.Median(libraryEach.TakeLast(100)),
+                ["rawMedianLast100"] = Harness.Median(referenceEach.TakeLast(100)),
             };
         }
         finally

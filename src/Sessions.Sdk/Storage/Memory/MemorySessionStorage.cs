@@ -1,13 +1,15 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using Microsoft.Extensions.AI;
 
 namespace Sessions.Sdk;
 
 /// <summary>Keeps sessions in process memory; for tests, prototypes and short-lived hosts.</summary>
 /// <remarks>
 /// Thread-safe: each session has its own lock, so appends to different sessions never contend and an append is O(1).
-/// Stored messages are shallow copies of what callers passed, and every returned list is a fresh copy, so callers
-/// cannot reorder or drop stored messages. Search scans the stored messages (<see cref="ScanningSessionSearch"/>).
+/// Like the durable stores, it keeps its own copy of every message (<see cref="StoredMessage"/>) and every call returns new
+/// message objects, so a caller that changes a message it passed in or got back (its contents list, its properties) never
+/// changes stored history. Search scans the stored messages (<see cref="ScanningSessionSearch"/>).
 /// </remarks>
 internal sealed partial class MemorySessionStorage : ISessionStorage, ISessionSearch
 {
@@ -44,8 +46,8 @@ internal sealed partial class MemorySessionStorage : ISessionStorage, ISessionSe
         var usage = SessionUsage.Empty;
         for (int i = 0; i < messages.Count; i++)
         {
-            var message = Copy(messages[i], i + 1);
-            entry.Messages.Add(message);
+            var message = messages[i];
+            entry.Messages.Add(StoredMessage.From(message, i + 1));
             usage = usage.Add(message.Usage);
         }
 
@@ -88,11 +90,12 @@ internal sealed partial class MemorySessionStorage : ISessionStorage, ISessionSe
             var usage = entry.Usage;
             for (int i = 0; i < appended.Length; i++)
             {
-                appended[i] = Copy(messages[i], next + i);
+                var stored = StoredMessage.From(messages[i], next + i);
+                entry.Messages.Add(stored);
+                appended[i] = stored.ToSessionMessage();
                 usage = usage.Add(appended[i].Usage);
             }
 
-            entry.Messages.AddRange(appended);
             entry.Appended(appended.Length, usage, Later(entry.UpdatedAt));
         }
 
@@ -111,7 +114,7 @@ internal sealed partial class MemorySessionStorage : ISessionStorage, ISessionSe
             var (start, length) = range.Resolve(entry.Messages.Count);
             if (length == 0) return ValueTask.FromResult<IReadOnlyList<SessionMessage>>([]);
             var page = new SessionMessage[length];
-            entry.Messages.CopyTo((int)start, page, 0, (int)length);
+            for (int i = 0; i < page.Length; i++) page[i] = entry.Messages[(int)start + i].ToSessionMessage();
             return ValueTask.FromResult<IReadOnlyList<SessionMessage>>(page);
         }
     }
@@ -156,8 +159,8 @@ internal sealed partial class MemorySessionStorage : ISessionStorage, ISessionSe
         StoreRules.ValidateMessages(messages, nameof(messages));
         cancellationToken.ThrowIfCancellationRequested();
         var entry = Find(sessionId);
-        var replacement = new List<SessionMessage>(messages.Count);
-        for (int i = 0; i < messages.Count; i++) replacement.Add(Copy(messages[i], i + 1));
+        var replacement = new StoredMessageList();
+        for (int i = 0; i < messages.Count; i++) replacement.Add(StoredMessage.From(messages[i], i + 1));
 
         lock (entry)
         {
@@ -165,8 +168,7 @@ internal sealed partial class MemorySessionStorage : ISessionStorage, ISessionSe
             var current = entry.Info;
             if (current.Version != expectedVersion) throw new SessionConcurrencyException(sessionId, expectedVersion, current.Version);
             entry.EditVersion = current.Version + 1;
-            entry.Messages.Clear();
-            entry.Messages.AddRange(replacement);
+            entry.Messages.ReplaceWith(replacement);
             entry.Info = current with
             {
                 MessageCount = replacement.Count,
@@ -209,18 +211,6 @@ internal sealed partial class MemorySessionStorage : ISessionStorage, ISessionSe
 
     private static SessionInfo Normalize(SessionInfo session) => StoreRules.Normalize(session);
 
-    private static SessionMessage Copy(SessionMessage message, long sequence)
-    {
-        ArgumentNullException.ThrowIfNull(message, "messages");
-
-        // Callers that keep changing their ChatMessage (its contents list, its properties) must not change stored history.
-        var original = message.Message;
-        var clone = original.Clone();
-        clone.Contents = [.. original.Contents];
-        clone.AdditionalProperties = original.AdditionalProperties?.Clone();
-        return message with { Sequence = sequence, Message = clone };
-    }
-
     private DateTimeOffset Later(DateTimeOffset previous)
     {
         var now = _timeProvider.GetUtcNow();
@@ -255,7 +245,7 @@ internal sealed partial class MemorySessionStorage : ISessionStorage, ISessionSe
         private SessionUsage? _usage;
         private DateTimeOffset _updatedAt;
 
-        public List<SessionMessage> Messages { get; } = [];
+        public StoredMessageList Messages { get; } = new();
 
         /// <summary>Gets or sets the session's information; messages appended since it was set are folded in when it is read.</summary>
         /// <remarks>An append only records its totals (<see cref="Appended"/>): a chat turn's two appends build no information record.</remarks>
@@ -306,6 +296,104 @@ internal sealed partial class MemorySessionStorage : ISessionStorage, ISessionSe
             _appended += count;
             _usage = usage;
             _updatedAt = updatedAt;
+        }
+    }
+
+    /// <summary>One stored message, its fields kept inline in its session's list rather than in objects of its own.</summary>
+    /// <remarks>
+    /// The message's fields, the chat message's fields and its contents in an array: a kept message costs one object besides its
+    /// contents instead of four, so a process that keeps long sessions in memory spends far less time in the garbage collector
+    /// promoting them. Every read builds new <see cref="SessionMessage"/> and <see cref="ChatMessage"/> objects, so nothing a
+    /// caller holds aliases stored history. The contents themselves are shared, as a shallow copy shares them.
+    /// </remarks>
+    private readonly struct StoredMessage
+    {
+        private readonly AIContent[] _contents;
+        private readonly ChatRole _role;
+        private readonly string? _authorName;
+        private readonly string? _messageId;
+        private readonly DateTimeOffset? _createdAt;
+        private readonly object? _rawRepresentation;
+        private readonly AdditionalPropertiesDictionary? _additionalProperties;
+        private readonly long _sequence;
+        private readonly DateTimeOffset _timestamp;
+        private readonly string? _providerName;
+        private readonly string? _modelId;
+        private readonly SessionUsage? _usage;
+        private readonly TimeSpan? _latency;
+        private readonly bool _pinned;
+
+        private StoredMessage(SessionMessage message, long sequence)
+        {
+            var chat = message.Message;
+            _contents = [.. chat.Contents];
+            _role = chat.Role;
+            _authorName = chat.AuthorName;
+            _messageId = chat.MessageId;
+            _createdAt = chat.CreatedAt;
+            _rawRepresentation = chat.RawRepresentation;
+            _additionalProperties = chat.AdditionalProperties?.Clone();
+            _sequence = sequence;
+            _timestamp = message.Timestamp;
+            _providerName = message.ProviderName;
+            _modelId = message.ModelId;
+            _usage = message.Usage;
+            _latency = message.Latency;
+            _pinned = message.Pinned;
+        }
+
+        /// <summary>Copies <paramref name="message"/> with <paramref name="sequence"/>.</summary>
+        public static StoredMessage From(SessionMessage message, long sequence)
+        {
+            ArgumentNullException.ThrowIfNull(message, "messages");
+            return new StoredMessage(message, sequence);
+        }
+
+        /// <summary>Builds a new message equal to the stored one.</summary>
+        public SessionMessage ToSessionMessage() => new()
+        {
+            Sequence = _sequence,
+            Message = new ChatMessage(_role, [.. _contents])
+            {
+                AuthorName = _authorName,
+                MessageId = _messageId,
+                CreatedAt = _createdAt,
+                RawRepresentation = _rawRepresentation,
+                AdditionalProperties = _additionalProperties?.Clone(),
+            },
+            Timestamp = _timestamp,
+            ProviderName = _providerName,
+            ModelId = _modelId,
+            Usage = _usage,
+            Latency = _latency,
+            Pinned = _pinned,
+        };
+    }
+
+    /// <summary>A session's stored messages in fixed-size chunks: an append never copies what is already stored.</summary>
+    private sealed class StoredMessageList
+    {
+        private const int ChunkShift = 8;
+        private const int ChunkSize = 1 << ChunkShift;
+        private StoredMessage[][] _chunks = [];
+        private int _count;
+
+        public int Count => _count;
+
+        public StoredMessage this[int index] => _chunks[index >> ChunkShift][index & (ChunkSize - 1)];
+
+        public void Add(in StoredMessage message)
+        {
+            int chunk = _count >> ChunkShift;
+            if (chunk == _chunks.Length) Array.Resize(ref _chunks, Math.Max(4, _chunks.Length * 2));
+            (_chunks[chunk] ??= new StoredMessage[ChunkSize])[_count & (ChunkSize - 1)] = message;
+            _count++;
+        }
+
+        public void ReplaceWith(StoredMessageList other)
+        {
+            _chunks = other._chunks;
+            _count = other._count;
         }
     }
 }

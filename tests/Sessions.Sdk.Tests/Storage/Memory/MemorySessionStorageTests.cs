@@ -48,6 +48,95 @@ public sealed class MemorySessionStorageTests
     }
 
     [Test]
+    public async Task AppendAndRead_EveryFieldOfTheMessage_ComesBackEqual()
+    {
+        // The store keeps a message's fields inline (not the objects); this fails when either type gains a settable property it
+        // does not keep, so a new field can never be dropped silently.
+        Assert.That(
+            typeof(ChatMessage).GetProperties().Where(p => p.SetMethod is { IsPublic: true }).Select(p => p.Name).Order(),
+            Is.EqualTo(new[] { "AdditionalProperties", "AuthorName", "Contents", "CreatedAt", "MessageId", "RawRepresentation", "Role" }));
+        Assert.That(
+            typeof(SessionMessage).GetProperties().Where(p => p.SetMethod is not null).Select(p => p.Name).Order(),
+            Is.EqualTo(new[] { "Latency", "Message", "ModelId", "Pinned", "ProviderName", "Sequence", "Timestamp", "Usage" }));
+        var storage = new MemorySessionStorage();
+        await storage.CreateAsync(Session("s1"), []);
+        var raw = new object();
+        var usage = new SessionUsage { InputTokens = 3, OutputTokens = 4, TotalTokens = 7 };
+        var message = new SessionMessage
+        {
+            Message = new ChatMessage(ChatRole.Assistant, [new TextContent("one"), new TextContent("two")])
+            {
+                AuthorName = "author",
+                MessageId = "m-1",
+                CreatedAt = T0.AddMinutes(1),
+                RawRepresentation = raw,
+                AdditionalProperties = new() { ["k"] = "v" },
+            },
+            Timestamp = T0.AddMinutes(2),
+            ProviderName = "provider",
+            ModelId = "model",
+            Usage = usage,
+            Latency = TimeSpan.FromMilliseconds(250),
+            Pinned = true,
+        };
+
+        var appended = (await storage.AppendMessagesAsync("s1", [message])).Single();
+        var read = (await storage.GetMessagesAsync("s1", MessageRange.All)).Single();
+
+        foreach (var stored in new[] { appended, read })
+        {
+            Assert.That(stored, Is.EqualTo(message with { Sequence = 1, Message = stored.Message }));
+            var chat = stored.Message;
+            Assert.That(chat.Role, Is.EqualTo(ChatRole.Assistant));
+            Assert.That(chat.Contents.Select(c => ((TextContent)c).Text), Is.EqualTo(new[] { "one", "two" }));
+            Assert.That((chat.AuthorName, chat.MessageId, chat.CreatedAt), Is.EqualTo(("author", "m-1", (DateTimeOffset?)T0.AddMinutes(1))));
+            Assert.That(chat.RawRepresentation, Is.SameAs(raw));
+            Assert.That(chat.AdditionalProperties!["k"], Is.EqualTo("v"));
+        }
+    }
+
+    [Test]
+    public async Task MessagesReturnedByAppendOrRead_ChangedByTheCaller_StoredHistoryUnchanged()
+    {
+        var storage = new MemorySessionStorage();
+        await storage.CreateAsync(Session("s1"), []);
+        var input = new SessionMessage { Message = new ChatMessage(ChatRole.User, "original") { AdditionalProperties = new() { ["k"] = "v" } }, Timestamp = T0 };
+
+        var appended = (await storage.AppendMessagesAsync("s1", [input])).Single();
+        var read = (await storage.GetMessagesAsync("s1", MessageRange.All)).Single();
+        foreach (var chat in new[] { appended.Message, read.Message })
+        {
+            chat.Contents.Add(new TextContent(" tampered"));
+            chat.AdditionalProperties!["k"] = "changed";
+            chat.AuthorName = "someone";
+        }
+
+        Assert.That(appended.Message, Is.Not.SameAs(input.Message));
+        var again = (await storage.GetMessagesAsync("s1", MessageRange.All)).Single().Message;
+        Assert.That(again.Text, Is.EqualTo("original"));
+        Assert.That(again.AdditionalProperties!["k"], Is.EqualTo("v"));
+        Assert.That(again.AuthorName, Is.Null);
+    }
+
+    [Test]
+    public async Task AppendMessagesAsync_MoreMessagesThanAChunk_ReadsBackEveryRangeInOrder()
+    {
+        var storage = new MemorySessionStorage();
+        await storage.CreateAsync(Session("s1"), [.. Enumerable.Range(0, 300).Select(i => Message("c" + i))]);
+        for (int i = 0; i < 700; i++) await storage.AppendMessagesAsync("s1", [Message("a" + i)]);
+
+        var all = await storage.GetMessagesAsync("s1", MessageRange.All);
+        var middle = await storage.GetMessagesAsync("s1", new MessageRange(250, 300));
+        await storage.ReplaceMessagesAsync("s1", [Message("r0"), Message("r1")], (await storage.GetAsync("s1"))!.Version);
+        var replaced = await storage.GetMessagesAsync("s1", MessageRange.All);
+
+        Assert.That(all.Select(m => m.Sequence), Is.EqualTo(Enumerable.Range(1, 1000).Select(i => (long)i)));
+        Assert.That(all.Select(m => m.Text), Is.EqualTo(Enumerable.Range(0, 300).Select(i => "c" + i).Concat(Enumerable.Range(0, 700).Select(i => "a" + i))));
+        Assert.That(middle.Select(m => m.Sequence), Is.EqualTo(Enumerable.Range(251, 300).Select(i => (long)i)));
+        Assert.That(replaced.Select(m => (m.Sequence, m.Text)), Is.EqualTo(new[] { (1L, "r0"), (2L, "r1") }));
+    }
+
+    [Test]
     public async Task GetMessagesAsync_ReturnedList_IsACopy()
     {
         var storage = new MemorySessionStorage();
