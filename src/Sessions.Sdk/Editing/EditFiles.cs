@@ -6,7 +6,7 @@ namespace Sessions.Sdk;
 internal static class EditFiles
 {
     /// <summary>The most files of one batch handled at once.</summary>
-    public const int MaxParallel = 4;
+    public const int MaxParallel = 8;
 
     /// <summary>
     /// Runs a step for each file: one at a time, or up to <see cref="MaxParallel"/> at once when <paramref name="parallel"/> (every file a
