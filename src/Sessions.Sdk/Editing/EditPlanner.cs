@@ -23,7 +23,11 @@ internal static class EditPlanner
 
         // Files are planned a few at once (each only reads its own file); the error reported is the first file's, as in order.
         var planned = new EditFilePlan?[order.Count];
-        EditFiles.ForEach(order.Count, EditFiles.Distinct(order.Select(o => o.FullPath)), i => planned[i] = PlanFile(order[i].Path, order[i].FullPath, byFile[order[i].Path], files, options), everyEarlierFile: true);
+        EditFiles.ForEach(
+            order.Count,
+            EditFiles.Distinct(order.Select(o => o.FullPath)),
+            i => planned[i] = PlanFile(order[i].Path, order[i].FullPath, byFile[order[i].Path], files, options),
+            everyEarlierFile: true);
         return [.. planned.OfType<EditFilePlan>()];
     }
 
