@@ -20,5 +20,8 @@ internal sealed class EditFilePlan
     /// <summary>Gets the SHA-256 of <see cref="After"/>, computed when first asked (a preview never needs it).</summary>
     public string? AfterHash => field ??= Hash(After);
 
+    /// <summary>Compares two contents byte for byte (<see langword="null"/> is a missing file): what comparing their hashes says, without hashing.</summary>
+    public static bool SameBytes(byte[]? a, byte[]? b) => a is null || b is null ? a is null && b is null : a.AsSpan().SequenceEqual(b);
+
     public static string? Hash(byte[]? bytes) => bytes is null ? null : Convert.ToHexStringLower(SHA256.HashData(bytes));
 }

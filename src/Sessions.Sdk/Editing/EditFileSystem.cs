@@ -1,3 +1,5 @@
+using Microsoft.Win32.SafeHandles;
+
 namespace Sessions.Sdk;
 
 /// <summary>Reads and writes workspace files for an edit session; a seam so tests can inject disk failures.</summary>
@@ -22,15 +24,10 @@ internal sealed class PhysicalEditFileSystem : IEditFileSystem
     /// <inheritdoc/>
     public byte[]? ReadFile(string fullPath, string path, long maxSize)
     {
-        if (Directory.Exists(fullPath))
-        {
-            throw new EditPreconditionException(path, $"'{path}' is a folder, not a file.");
-        }
-
-        FileStream stream;
+        SafeFileHandle handle;
         try
         {
-            stream = new FileStream(fullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None);
+            handle = File.OpenHandle(fullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         }
         catch (FileNotFoundException)
         {
@@ -40,18 +37,35 @@ internal sealed class PhysicalEditFileSystem : IEditFileSystem
         {
             return null;
         }
-
-        using (stream)
+        catch (UnauthorizedAccessException) when (Directory.Exists(fullPath))
         {
-            long length = stream.Length;
+            // Opening a folder fails as access denied: checked only then, so a plain read costs no extra lookup.
+            throw new EditPreconditionException(path, $"'{path}' is a folder, not a file.");
+        }
+
+        using (handle)
+        {
+            long length = RandomAccess.GetLength(handle);
             if (length > maxSize)
             {
                 throw new EditPreconditionException(path, $"The file '{path}' is {length} bytes, over the limit of {maxSize} bytes (EditingOptions.MaxFileSize).");
             }
 
             var bytes = new byte[length];
-            stream.ReadExactly(bytes);
-            if (stream.ReadByte() >= 0)
+            int read = 0;
+            while (read < bytes.Length)
+            {
+                int n = RandomAccess.Read(handle, bytes.AsSpan(read), read);
+                if (n == 0)
+                {
+                    throw new EditConflictException(path, $"The file '{path}' shrank while it was read; try again.");
+                }
+
+                read += n;
+            }
+
+            Span<byte> probe = stackalloc byte[1];
+            if (RandomAccess.Read(handle, probe, length) > 0)
             {
                 throw new EditConflictException(path, $"The file '{path}' grew while it was read; try again.");
             }
@@ -63,23 +77,54 @@ internal sealed class PhysicalEditFileSystem : IEditFileSystem
     /// <inheritdoc/>
     public void WriteFile(string fullPath, string tempPath, byte[] content)
     {
-        string? folder = Path.GetDirectoryName(fullPath);
-        if (folder is not null)
+        // A new temporary file (no truncation of an old one), its mode copied from the file it replaces, then renamed over it.
+        using (var handle = CreateTemp(fullPath, tempPath))
         {
-            Directory.CreateDirectory(folder);
-        }
+            RandomAccess.Write(handle, content, 0);
+            if (!OperatingSystem.IsWindows())
+            {
+                UnixFileMode? mode = null;
+                try
+                {
+                    mode = File.GetUnixFileMode(fullPath);
+                }
+                catch (FileNotFoundException)
+                {
+                }
+                catch (DirectoryNotFoundException)
+                {
+                }
 
-        using (var stream = new FileStream(tempPath, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.None))
-        {
-            stream.Write(content);
-        }
-
-        if (!OperatingSystem.IsWindows() && File.Exists(fullPath))
-        {
-            File.SetUnixFileMode(tempPath, File.GetUnixFileMode(fullPath));
+                if (mode is { } m)
+                {
+                    File.SetUnixFileMode(handle, m);
+                }
+            }
         }
 
         File.Move(tempPath, fullPath, overwrite: true);
+    }
+
+    /// <summary>Creates the temporary file; its folder is created only when missing, and a leftover of an interrupted write is replaced.</summary>
+    private static SafeFileHandle CreateTemp(string fullPath, string tempPath)
+    {
+        try
+        {
+            return File.OpenHandle(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            if (Path.GetDirectoryName(fullPath) is { } folder)
+            {
+                Directory.CreateDirectory(folder);
+            }
+        }
+        catch (IOException) when (File.Exists(tempPath))
+        {
+            File.Delete(tempPath);
+        }
+
+        return File.OpenHandle(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None);
     }
 
     /// <inheritdoc/>

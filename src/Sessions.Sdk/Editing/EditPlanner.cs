@@ -8,28 +8,27 @@ internal static class EditPlanner
         // Every path is checked before any file is read.
         var byFile = new Dictionary<string, List<EditOperation>>(StringComparer.Ordinal);
         var order = new List<(string Path, string FullPath)>();
+        var folders = new Dictionary<string, (string Real, bool Exists)>(StringComparer.Ordinal);
         foreach (var operation in operations)
         {
             string path = WorkspaceSandbox.Normalize(operation.Path);
             if (!byFile.TryGetValue(path, out var list))
             {
                 byFile[path] = list = [];
-                order.Add((path, sandbox.Resolve(path, operation.Path)));
+                order.Add((path, sandbox.Resolve(path, operation.Path, folders)));
             }
 
             list.Add(operation);
         }
 
-        var plans = new List<EditFilePlan>(order.Count);
-        foreach (var (path, fullPath) in order)
-        {
-            if (PlanFile(path, fullPath, byFile[path], files, options) is { } plan)
-            {
-                plans.Add(plan);
-            }
-        }
-
-        return plans;
+        // Files are planned a few at once (each only reads its own file); the error reported is the first file's, as in order.
+        var planned = new EditFilePlan?[order.Count];
+        EditFiles.ForEach(
+            order.Count,
+            EditFiles.Distinct(order.Select(o => o.FullPath)),
+            i => planned[i] = PlanFile(order[i].Path, order[i].FullPath, byFile[order[i].Path], files, options),
+            everyEarlierFile: true);
+        return [.. planned.OfType<EditFilePlan>()];
     }
 
     private static EditFilePlan? PlanFile(string path, string fullPath, List<EditOperation> operations, IEditFileSystem files, EditingOptions options)

@@ -56,31 +56,35 @@ public sealed partial class EditSession
             }
         }
 
-        int written = 0;
+        // A file is started once its check passed (its write may have landed) and done once its new content is in place.
+        var started = new bool[plans.Count];
+        var done = new bool[plans.Count];
         try
         {
-            for (; written < plans.Count; written++)
+            EditFiles.ForEach(plans.Count, EditFiles.Distinct(plans.Select(p => p.FullPath)), i =>
             {
-                var plan = plans[written];
+                var plan = plans[i];
                 var current = _files.ReadFile(plan.FullPath, plan.Path, _options.MaxFileSize);
-                if (EditFilePlan.Hash(current) != plan.BeforeHash)
+                if (!EditFilePlan.SameBytes(current, plan.Before))
                 {
                     throw new EditConflictException(plan.Path, $"The file '{plan.Path}' changed on disk while the batch was applied; no file was changed.");
                 }
 
-                Write(plan.FullPath, intent.Files[written].Temp, plan.After);
-            }
+                started[i] = true;
+                Write(plan.FullPath, intent.Files[i].Temp, plan.After);
+                done[i] = true;
+            });
 
             await _log.AppendAsync(EditState.BatchApplied, ToJson(new EditBatchEventData { BatchId = batchId }, EditingJsonContext.Default.EditBatchEventData), CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception failure)
         {
             // Undo what was written (newest first) so every file is as it was; if even that fails, the intent stays and the next open finishes the undo.
-            for (int i = Math.Min(written, plans.Count - 1); i >= 0; i--)
+            for (int i = plans.Count - 1; i >= 0; i--)
             {
                 try
                 {
-                    if (i < written || EditFilePlan.Hash(_files.ReadFile(plans[i].FullPath, plans[i].Path, long.MaxValue)) == plans[i].AfterHash)
+                    if (done[i] || (started[i] && EditFilePlan.Hash(_files.ReadFile(plans[i].FullPath, plans[i].Path, long.MaxValue)) == plans[i].AfterHash))
                     {
                         Write(plans[i].FullPath, intent.Files[i].Temp, plans[i].Before);
                     }
@@ -123,32 +127,38 @@ public sealed partial class EditSession
         }
 
         var files = batch.Intent.Files;
-        var paths = files.Select(f => ResolveStored(f.Path)).ToArray();
+        var folders = NewFolderCache();
+        var paths = files.Select(f => ResolveStored(f.Path, folders)).ToArray();
         var current = new byte[]?[files.Count];
-        for (int i = 0; i < files.Count; i++)
+        bool distinct = EditFiles.Distinct(paths);
+        EditFiles.ForEach(files.Count, distinct, i =>
         {
             current[i] = _files.ReadFile(paths[i], files[i].Path, long.MaxValue);
             if (!force && EditFilePlan.Hash(current[i]) != files[i].AfterHash)
             {
                 throw new EditConflictException(files[i].Path, $"The file '{files[i].Path}' changed since batch '{batch.Intent.Name}' was applied; roll back later batches first, or pass force: true to restore it anyway.");
             }
-        }
+        }, everyEarlierFile: true);
 
         await _log.AppendAsync(EditState.RollbackStarted, ToJson(new EditBatchEventData { BatchId = batch.Intent.BatchId, Forced = force }, EditingJsonContext.Default.EditBatchEventData), cancellationToken).ConfigureAwait(false);
         batch.RollbackStarted = true;
-        int restored = 0;
+        var restored = new bool[files.Count];
         try
         {
-            for (; restored < files.Count; restored++)
+            EditFiles.ForEach(files.Count, distinct, i =>
             {
-                Write(paths[restored], files[restored].Temp, files[restored].Before);
-            }
+                Write(paths[i], files[i].Temp, files[i].Before);
+                restored[i] = true;
+            });
         }
         catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
         {
-            for (int i = restored - 1; i >= 0; i--)
+            for (int i = files.Count - 1; i >= 0; i--)
             {
-                Write(paths[i], files[i].Temp, current[i]);
+                if (restored[i])
+                {
+                    Write(paths[i], files[i].Temp, current[i]);
+                }
             }
 
             CleanTemps(paths, files);
@@ -175,11 +185,12 @@ public sealed partial class EditSession
         {
             // Each file must still be as the newest batch touching it left it; checked for all before anything changes.
             var seen = new HashSet<string>(StringComparer.Ordinal);
+            var folders = NewFolderCache();
             foreach (var batch in undo)
             {
                 foreach (var file in batch.Intent.Files)
                 {
-                    if (seen.Add(file.Path) && EditFilePlan.Hash(_files.ReadFile(ResolveStored(file.Path), file.Path, long.MaxValue)) != file.AfterHash)
+                    if (seen.Add(file.Path) && EditFilePlan.Hash(_files.ReadFile(ResolveStored(file.Path, folders), file.Path, long.MaxValue)) != file.AfterHash)
                     {
                         throw new EditConflictException(file.Path, $"The file '{file.Path}' changed since batch '{batch.Intent.Name}' was applied; pass force: true to rewind anyway.");
                     }
@@ -224,9 +235,10 @@ public sealed partial class EditSession
             else if (batch.RollbackStarted && batch.Status == EditBatchStatus.Applied)
             {
                 var files = batch.Intent.Files;
+                var folders = NewFolderCache();
                 for (int i = 0; i < files.Count; i++)
                 {
-                    Write(ResolveStored(files[i].Path), files[i].Temp, files[i].Before);
+                    Write(ResolveStored(files[i].Path, folders), files[i].Temp, files[i].Before);
                 }
 
                 RemoveCreatedFolders(files);
@@ -245,7 +257,8 @@ public sealed partial class EditSession
     private async Task RecoverIntentAsync(EditState.BatchRecord batch, CancellationToken cancellationToken)
     {
         var files = batch.Intent.Files;
-        var paths = files.Select(f => ResolveStored(f.Path)).ToArray();
+        var folders = NewFolderCache();
+        var paths = files.Select(f => ResolveStored(f.Path, folders)).ToArray();
         var hashes = new string?[files.Count];
         for (int i = 0; i < files.Count; i++)
         {
@@ -288,7 +301,9 @@ public sealed partial class EditSession
         await _log.AppendAsync(eventName, ToJson(new EditBatchEventData { BatchId = batch.Intent.BatchId, Recovered = true, Reason = "interrupted; finished or undone on open" }, EditingJsonContext.Default.EditBatchEventData), cancellationToken).ConfigureAwait(false);
     }
 
-    private string ResolveStored(string path) => _sandbox.Resolve(WorkspaceSandbox.Normalize(path), path);
+    private string ResolveStored(string path, Dictionary<string, (string Real, bool Exists)> folders) => _sandbox.Resolve(WorkspaceSandbox.Normalize(path), path, folders);
+
+    private static Dictionary<string, (string Real, bool Exists)> NewFolderCache() => new(StringComparer.Ordinal);
 
     private void Write(string fullPath, string tempName, byte[]? content)
     {

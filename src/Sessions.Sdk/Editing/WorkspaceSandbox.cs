@@ -119,13 +119,19 @@ internal sealed class WorkspaceSandbox
     }
 
     /// <summary>Returns the real full path (links resolved) of a normalized relative path, refusing one that leaves the root.</summary>
-    public string Resolve(string normalizedPath, string originalPath)
+    /// <param name="normalizedPath">The path from <see cref="Normalize"/>.</param>
+    /// <param name="originalPath">The path as given, for messages.</param>
+    /// <param name="folders">
+    /// Real paths of the folders already resolved by the same call (one preview, apply or rollback), so files of one folder
+    /// walk its links once; <see langword="null"/> resolves every segment afresh.
+    /// </param>
+    public string Resolve(string normalizedPath, string originalPath, Dictionary<string, (string Real, bool Exists)>? folders = null)
     {
         string full = Path.Join(RealRoot, normalizedPath.Replace('/', Path.DirectorySeparatorChar));
         string real;
         try
         {
-            real = RealPath(full);
+            real = folders is null ? RealPath(full) : RealPath(full, folders);
         }
         catch (IOException ex)
         {
@@ -144,6 +150,30 @@ internal sealed class WorkspaceSandbox
         real.Length > RealRoot.Length
         && real.StartsWith(RealRoot, PathComparison)
         && (real[RealRoot.Length] == Path.DirectorySeparatorChar || RealRoot.EndsWith(Path.DirectorySeparatorChar));
+
+    /// <summary>
+    /// Resolves a full path as <see cref="RealPath(string)"/> does, taking the real path of its folder from <paramref name="folders"/>
+    /// (resolving and adding it when absent): only the last segment is looked at, and a link there is resolved in full.
+    /// </summary>
+    internal static string RealPath(string fullPath, Dictionary<string, (string Real, bool Exists)> folders)
+    {
+        string? folder = Path.GetDirectoryName(fullPath);
+        if (string.IsNullOrEmpty(folder))
+        {
+            return RealPath(fullPath);
+        }
+
+        if (!folders.TryGetValue(folder, out var resolved))
+        {
+            string real = RealPath(folder);
+            folders[folder] = resolved = (real, Path.Exists(real));
+        }
+
+        string next = Path.Join(resolved.Real, Path.GetFileName(fullPath));
+
+        // Below a missing folder the walk stops, so the rest is kept as given; otherwise a link as the last segment is resolved in full.
+        return !resolved.Exists || new FileInfo(next).LinkTarget is null ? next : RealPath(fullPath);
+    }
 
     /// <summary>Resolves every symbolic link and junction along a full path, like realpath(3); missing trailing parts are kept as given.</summary>
     internal static string RealPath(string fullPath)
