@@ -84,7 +84,7 @@ public sealed partial class EditSession
             {
                 try
                 {
-                    if (done[i] || (started[i] && EditFilePlan.Hash(_files.ReadFile(plans[i].FullPath, plans[i].Path, long.MaxValue)) == plans[i].AfterHash))
+                    if (done[i] || (started[i] && EditFilePlan.SameBytes(_files.ReadFile(plans[i].FullPath, plans[i].Path, long.MaxValue), plans[i].After)))
                     {
                         Write(plans[i].FullPath, intent.Files[i].Temp, plans[i].Before);
                     }
