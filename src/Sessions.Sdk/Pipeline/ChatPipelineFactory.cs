@@ -25,7 +25,7 @@ internal sealed class ChatPipelineFactory
     private readonly TimeProvider _timeProvider;
     private readonly IServiceProvider? _services;
     private readonly ConcurrentDictionary<(string Provider, string? Model), ChatPipeline> _pipelines = new();
-    private readonly ConcurrentDictionary<string, ResiliencePipeline> _resilience = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, ChatResiliencePipeline> _resilience = new(StringComparer.OrdinalIgnoreCase);
 
     public ChatPipelineFactory(
         IEnumerable<IChatProvider> providers,
@@ -162,7 +162,7 @@ internal sealed class ChatPipelineFactory
         return new ResilientChatClient(builder.Build(_services), GetResiliencePipeline(fallbackProvider.Name), fallbackProvider.Name, logger: Logger<ResilientChatClient>());
     }
 
-    private ResiliencePipeline GetResiliencePipeline(string providerName) =>
+    private ChatResiliencePipeline GetResiliencePipeline(string providerName) =>
         _resilience.GetOrAdd(providerName, name => ChatResilience.CreatePipeline(_options.Resilience, name, Logger<ResilientChatClient>(), _timeProvider));
 
     private ILogger? Logger<T>() => _loggerFactory?.CreateLogger(typeof(T).FullName!);

@@ -11,23 +11,25 @@ namespace Sessions.Sdk;
 /// <summary>Builds the Polly v8 pipeline for model calls and classifies failures.</summary>
 internal static class ChatResilience
 {
-    /// <summary>Creates the pipeline: total timeout, then retry, then circuit breaker, then attempt timeout (outer to inner).</summary>
-    public static ResiliencePipeline CreatePipeline(ChatResilienceOptions options, string providerName, ILogger? logger = null, TimeProvider? timeProvider = null)
+    /// <summary>Creates the pipeline: retry, then circuit breaker, then attempt timeout (outer to inner), and the call's total timeout.</summary>
+    /// <remarks>
+    /// The total timeout is not a Polly strategy: <see cref="ResilientChatClient"/> gives each call a <see cref="ChatCallDeadline"/>
+    /// whose token the pipeline runs under. When the attempt timeout is shorter than the total, the first attempt cannot outlast
+    /// the total, so the deadline's timer is armed only when a retry begins (most calls never arm one); otherwise it is armed
+    /// when the call starts.
+    /// </remarks>
+    public static ChatResiliencePipeline CreatePipeline(ChatResilienceOptions options, string providerName, ILogger? logger = null, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         logger ??= NullLogger.Instance;
+        timeProvider ??= TimeProvider.System;
         var builder = new ResiliencePipelineBuilder
         {
             Name = "Sessions.Sdk.Chat",
             InstanceName = providerName,
-            TimeProvider = timeProvider ?? TimeProvider.System,
+            TimeProvider = timeProvider,
         };
-
-        if (options.TotalTimeout is { } total)
-        {
-            builder.AddTimeout(new TimeoutStrategyOptions { Name = "total-timeout", Timeout = total });
-        }
 
         if (options.MaxRetryAttempts > 0)
         {
@@ -44,6 +46,11 @@ internal static class ChatResilience
                 DelayGenerator = args => new ValueTask<TimeSpan?>(RetryAfter(args.Outcome.Exception) is { } after ? (after > maxDelay ? maxDelay : after) : null),
                 OnRetry = args =>
                 {
+                    if (args.Context.Properties.TryGetValue(ChatCallDeadline.PropertyKey, out var deadline))
+                    {
+                        deadline.Arm();
+                    }
+
                     ChatLog.Retrying(logger, providerName, args.AttemptNumber + 1, args.RetryDelay.TotalMilliseconds, ErrorType(args.Outcome.Exception));
                     return default;
                 },
@@ -78,7 +85,9 @@ internal static class ChatResilience
             builder.AddTimeout(new TimeoutStrategyOptions { Name = "attempt-timeout", Timeout = attempt });
         }
 
-        return builder.Build();
+        var total = options.TotalTimeout;
+        bool armAtStart = total is { } t && (options.AttemptTimeout is not { } a || a >= t);
+        return new ChatResiliencePipeline(builder.Build(), total, armAtStart, timeProvider);
     }
 
     /// <summary>Returns whether retrying may succeed.</summary>

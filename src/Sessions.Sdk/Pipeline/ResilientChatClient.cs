@@ -17,18 +17,18 @@ internal sealed class ResilientChatClient : DelegatingChatClient
     /// <summary>The additional-properties key naming the provider that actually answered, set only after a fallback.</summary>
     public const string ProviderPropertyName = "sessions.provider";
 
-    private readonly ResiliencePipeline _pipeline;
+    private readonly ChatResiliencePipeline _resilience;
     private readonly string _providerName;
     private readonly IChatClient? _fallback;
     private readonly string? _fallbackName;
     private readonly ILogger _logger;
 
-    public ResilientChatClient(IChatClient innerClient, ResiliencePipeline pipeline, string providerName, IChatClient? fallback = null, string? fallbackName = null, ILogger? logger = null)
+    public ResilientChatClient(IChatClient innerClient, ChatResiliencePipeline pipeline, string providerName, IChatClient? fallback = null, string? fallbackName = null, ILogger? logger = null)
         : base(innerClient)
     {
         ArgumentNullException.ThrowIfNull(pipeline);
         ArgumentException.ThrowIfNullOrWhiteSpace(providerName);
-        _pipeline = pipeline;
+        _resilience = pipeline;
         _providerName = providerName;
         _fallback = fallback;
         _fallbackName = fallbackName ?? fallback?.GetService<ChatClientMetadata>()?.ProviderName ?? "fallback";
@@ -37,23 +37,33 @@ internal sealed class ResilientChatClient : DelegatingChatClient
 
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
+        var deadline = _resilience.StartDeadline(cancellationToken);
+        var context = Rent(deadline, cancellationToken);
         try
         {
-            return await _pipeline.ExecuteAsync(
-                static (state, token) => new ValueTask<ChatResponse>(state.Inner.GetResponseAsync(state.Messages, state.Options, token)),
-                (Inner: InnerClient, Messages: messages, Options: options),
-                cancellationToken).ConfigureAwait(false);
+            return await _resilience.Pipeline.ExecuteAsync(
+                static (context, state) => new ValueTask<ChatResponse>(state.Inner.GetResponseAsync(state.Messages, state.Options, context.CancellationToken)),
+                context,
+                (Inner: InnerClient, Messages: messages, Options: options)).ConfigureAwait(false);
         }
-        catch (Exception ex) when (_fallback is not null && !cancellationToken.IsCancellationRequested && ChatResilience.ShouldFallback(ex))
+        catch (Exception ex) when (_fallback is not null && !cancellationToken.IsCancellationRequested && (deadline is { Expired: true } || ChatResilience.ShouldFallback(ex)))
         {
             ChatLog.FallingBack(_logger, _providerName, _fallbackName!, ChatResilience.ErrorType(ex));
             var response = await _fallback.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
             (response.AdditionalProperties ??= [])[ProviderPropertyName] = _fallbackName;
             return response;
         }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && deadline is { Expired: true })
+        {
+            throw TotalTimedOut(deadline, ex);
+        }
         catch (Exception ex) when (ChatResilience.Translate(ex, _providerName) is { } translated)
         {
             throw translated;
+        }
+        finally
+        {
+            Return(context, deadline);
         }
     }
 
@@ -62,22 +72,32 @@ internal sealed class ResilientChatClient : DelegatingChatClient
     {
         StreamStart start;
         bool fellBack = false;
+        var deadline = _resilience.StartDeadline(cancellationToken);
+        var context = Rent(deadline, cancellationToken);
         try
         {
-            start = await _pipeline.ExecuteAsync(
-                static (state, token) => OpenAsync(state.Inner, state.Messages, state.Options, token, state.UserToken),
-                (Inner: InnerClient, Messages: messages, Options: options, UserToken: cancellationToken),
-                cancellationToken).ConfigureAwait(false);
+            start = await _resilience.Pipeline.ExecuteAsync(
+                static (context, state) => OpenAsync(state.Inner, state.Messages, state.Options, context.CancellationToken, state.UserToken),
+                context,
+                (Inner: InnerClient, Messages: messages, Options: options, UserToken: cancellationToken)).ConfigureAwait(false);
         }
-        catch (Exception ex) when (_fallback is not null && !cancellationToken.IsCancellationRequested && ChatResilience.ShouldFallback(ex))
+        catch (Exception ex) when (_fallback is not null && !cancellationToken.IsCancellationRequested && (deadline is { Expired: true } || ChatResilience.ShouldFallback(ex)))
         {
             ChatLog.FallingBack(_logger, _providerName, _fallbackName!, ChatResilience.ErrorType(ex));
             start = await OpenAsync(_fallback, messages, options, cancellationToken, cancellationToken).ConfigureAwait(false);
             fellBack = true;
         }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && deadline is { Expired: true })
+        {
+            throw TotalTimedOut(deadline, ex);
+        }
         catch (Exception ex) when (ChatResilience.Translate(ex, _providerName) is { } translated)
         {
             throw translated;
+        }
+        finally
+        {
+            Return(context, deadline);
         }
 
         var enumerator = start.Enumerator;
@@ -113,6 +133,27 @@ internal sealed class ResilientChatClient : DelegatingChatClient
             start.Source.Dispose();
         }
     }
+
+    /// <summary>Rents the resilience context a call runs under: the deadline's token when there is a total timeout, else the caller's.</summary>
+    private static ResilienceContext Rent(ChatCallDeadline? deadline, CancellationToken cancellationToken)
+    {
+        var context = ResilienceContextPool.Shared.Get(deadline?.Token ?? cancellationToken);
+        if (deadline is not null)
+        {
+            context.Properties.Set(ChatCallDeadline.PropertyKey, deadline);
+        }
+
+        return context;
+    }
+
+    private static void Return(ResilienceContext context, ChatCallDeadline? deadline)
+    {
+        ResilienceContextPool.Shared.Return(context);
+        deadline?.Finish();
+    }
+
+    private TimeoutException TotalTimedOut(ChatCallDeadline deadline, Exception exception) =>
+        new($"The model call to provider '{_providerName}' timed out after {deadline.Timeout}.", exception);
 
     private ChatResponseUpdate Mark(ChatResponseUpdate update, bool fellBack)
     {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Sessions.Sdk.Tests;
 
@@ -11,13 +12,22 @@ public sealed class ResilientChatClientTests
         new("fake", "503 from the server", 503, isTransient: true, retryAfter);
 
     private static ResilientChatClient Create(
-        IChatClient inner, Action<ChatResilienceOptions>? configure = null, IChatClient? fallback = null, ILogger? logger = null)
+        IChatClient inner, Action<ChatResilienceOptions>? configure = null, IChatClient? fallback = null, ILogger? logger = null, TimeProvider? timeProvider = null)
     {
         var options = new ChatResilienceOptions { BaseDelay = TimeSpan.FromMilliseconds(1), MaxDelay = TimeSpan.FromSeconds(1), UseJitter = false };
         configure?.Invoke(options);
-        var pipeline = ChatResilience.CreatePipeline(options, "fake", logger);
+        var pipeline = ChatResilience.CreatePipeline(options, "fake", logger, timeProvider);
         return new ResilientChatClient(inner, pipeline, "fake", fallback, fallback is null ? null : "backup", logger);
     }
+
+    private static PipelineTestChatClient NeverAnswering() => new()
+    {
+        OnGetResponse = async (_, _, ct) =>
+        {
+            await Task.Delay(Timeout.Infinite, ct);
+            return PipelineTestChatClient.Text("never");
+        },
+    };
 
     private static PipelineTestChatClient FailingThen(int failures, Func<Exception> error, ChatResponse? success = null)
     {
@@ -130,19 +140,98 @@ public sealed class ResilientChatClientTests
     [Test]
     public async Task GetResponseAsync_TotalTimeout_ThrowsTimeoutExceptionNamingProvider()
     {
-        var inner = new PipelineTestChatClient
-        {
-            OnGetResponse = async (_, _, ct) =>
-            {
-                await Task.Delay(Timeout.Infinite, ct);
-                return PipelineTestChatClient.Text("never");
-            },
-        };
+        var inner = NeverAnswering();
 
         var ex = await Assert.ThrowsAsync<TimeoutException>(() =>
             Create(inner, o => { o.AttemptTimeout = null; o.TotalTimeout = TimeSpan.FromMilliseconds(80); }).GetResponseAsync("hi"));
 
         Assert.That(ex!.Message, Does.Contain("'fake'"));
+    }
+
+    [Test]
+    public async Task GetResponseAsync_TotalTimeoutElapsesDuringRetryDelay_ThrowsAtTheDeadline()
+    {
+        var time = new FakeTimeProvider();
+        var inner = FailingThen(int.MaxValue, () => Transient());
+        var client = Create(
+            inner,
+            o =>
+            {
+                o.BaseDelay = TimeSpan.FromSeconds(30);
+                o.MaxDelay = TimeSpan.FromSeconds(60);
+                o.AttemptTimeout = TimeSpan.FromSeconds(5);
+                o.TotalTimeout = TimeSpan.FromSeconds(10);
+            },
+            timeProvider: time);
+
+        var call = client.GetResponseAsync("hi");
+        await WaitUntil(() => inner.Calls == 1);
+        time.Advance(TimeSpan.FromSeconds(9));
+        await Task.Delay(50);
+        Assert.That(call.IsCompleted, Is.False, "the 30 s retry delay is still running before the 10 s total elapses");
+        time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.That(await Task.WhenAny(call, Task.Delay(TimeSpan.FromSeconds(30))), Is.SameAs(call), "the call ended when the total elapsed");
+        var ex = await Assert.ThrowsAsync<TimeoutException>(() => call);
+
+        Assert.That(ex!.Message, Does.Contain("'fake'").And.Contain(TimeSpan.FromSeconds(10).ToString()));
+        Assert.That(inner.Calls, Is.EqualTo(1), "the total timeout ended the retry delay; no second attempt started");
+    }
+
+    [Test]
+    public async Task GetResponseAsync_TotalTimeoutElapsesDuringALaterAttempt_ThrowsTotalNotAttemptTimeout()
+    {
+        var inner = NeverAnswering();
+
+        var ex = await Assert.ThrowsAsync<TimeoutException>(() =>
+            Create(inner, o => { o.AttemptTimeout = TimeSpan.FromMilliseconds(150); o.TotalTimeout = TimeSpan.FromMilliseconds(250); }).GetResponseAsync("hi"));
+
+        Assert.That(ex!.Message, Does.Contain(TimeSpan.FromMilliseconds(250).ToString()), "the second attempt is cut by the total, armed when the retry began");
+        Assert.That(inner.Calls, Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task GetResponseAsync_TotalTimeoutElapses_FallsBackAndMarksProvider()
+    {
+        var inner = NeverAnswering();
+        var backup = PipelineTestChatClient.Scripted(PipelineTestChatClient.Text("from backup"));
+
+        var response = await Create(inner, o => { o.AttemptTimeout = null; o.TotalTimeout = TimeSpan.FromMilliseconds(80); }, backup).GetResponseAsync("hi");
+
+        Assert.That(response.Text, Is.EqualTo("from backup"));
+        Assert.That(response.AdditionalProperties![ResilientChatClient.ProviderPropertyName], Is.EqualTo("backup"));
+    }
+
+    [Test]
+    public async Task GetResponseAsync_ManyCallsAfterCancelledAndTimedOutOnes_EachRunsUnderItsOwnDeadline()
+    {
+        int calls = 0;
+        var inner = new PipelineTestChatClient
+        {
+            OnGetResponse = async (_, _, ct) =>
+            {
+                if (Interlocked.Increment(ref calls) % 3 != 0)
+                {
+                    await Task.Delay(Timeout.Infinite, ct);
+                }
+
+                return PipelineTestChatClient.Text("ok");
+            },
+        };
+        var client = Create(inner, o => { o.MaxRetryAttempts = 0; o.AttemptTimeout = null; o.TotalTimeout = TimeSpan.FromMilliseconds(300); });
+
+        for (int round = 0; round < 5; round++)
+        {
+            await Assert.ThrowsAsync<TimeoutException>(() => client.GetResponseAsync("hangs"));
+            using (var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(20)))
+            {
+                await Assert.ThatAsync(() => client.GetResponseAsync("hangs", cancellationToken: cts.Token), Throws.InstanceOf<OperationCanceledException>());
+            }
+
+            Assert.That((await client.GetResponseAsync("ok")).Text, Is.EqualTo("ok"), "a deadline that expired or was cancelled is never reused");
+        }
+
+        Assert.That(calls, Is.EqualTo(15));
     }
 
     [Test]
@@ -322,5 +411,15 @@ public sealed class ResilientChatClientTests
         yield return new ChatResponseUpdate(ChatRole.Assistant, "a");
         await Task.Delay(150, ct);
         yield return new ChatResponseUpdate(null, "b");
+    }
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        for (int i = 0; i < 500 && !condition(); i++)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.That(condition(), Is.True, "the condition held within 5 s");
     }
 }
