@@ -5,6 +5,8 @@ namespace Sessions.Sdk;
 /// Migrations only ever get appended; a shipped migration is never edited. Each runs once per schema, inside the
 /// transaction that holds the schema's advisory lock, and records itself in <c>schema_migrations</c>.
 /// Times are stored as UTC ticks (<c>bigint</c>) so they round-trip exactly; <c>seq</c> is 1-based and contiguous.
+/// Since migration 7 message rows have no foreign key to their session row: every write of message rows goes through the session
+/// row (appends update it in the same statement, creation inserts it first), and deleting or purging a session deletes its rows.
 /// Since migration 5 a message row's <c>checksum</c> is the CRC-32C of its <c>payload</c> (NULL on rows written before).
 /// Since migration 3 (trash) the session rows live in the table <c>session_rows</c> and <c>sessions</c> is a simple (automatically
 /// updatable) view of the rows not in the trash, so every query by id, listing and search skips trashed sessions and the primary
@@ -97,6 +99,19 @@ internal static class PostgreSqlSchema
         ("unpriced requests", """
             ALTER TABLE {0}.session_rows ADD COLUMN unpriced_requests integer NOT NULL DEFAULT 0;
             CREATE OR REPLACE VIEW {0}.sessions AS SELECT * FROM {0}.session_rows WHERE trashed_ticks IS NULL;
+            """),
+        // An append already proves its session exists (the session row's UPDATE in the same statement, whose row lock is held to
+        // the commit), so the foreign key's check per message row (a trigger and a lookup of the session row) was redundant work on
+        // every append. Deleting and purging a session now delete its message rows themselves, in the same transaction.
+        ("appends without a foreign-key check", """
+            DO $$
+            DECLARE c name;
+            BEGIN
+                FOR c IN SELECT conname FROM pg_constraint WHERE conrelid = '{0}.messages'::regclass AND contype = 'f' LOOP
+                    EXECUTE format('ALTER TABLE {0}.messages DROP CONSTRAINT %I', c);
+                END LOOP;
+            END
+            $$;
             """),
     ];
 

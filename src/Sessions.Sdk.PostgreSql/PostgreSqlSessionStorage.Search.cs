@@ -55,35 +55,43 @@ internal sealed partial class PostgreSqlSessionStorage
     /// <returns>The <c>tsvector</c> input text; empty when the text has no words.</returns>
     internal static string SearchVector(string text)
     {
-        var positions = new Dictionary<string, List<int>>(StringComparer.Ordinal);
-        var order = new List<string>();
+        // Words in first-seen order with their first position; a word seen again gets a list of its further positions (rare in
+        // prose, so most texts allocate one string per distinct word and nothing per position).
+        var slots = new Dictionary<string, int>(StringComparer.Ordinal);
+        var words = new List<(string Word, int First, List<int>? More)>();
         int i = 0;
         int position = 0;
+        int chars = 0;
         while (SearchTokenizer.NextToken(text, ref i, out int start, out int length))
         {
             position = Math.Min(position + 1, MaxPosition);
             if (length > MaxWordBytes / 3 && Encoding.UTF8.GetByteCount(text.AsSpan(start, length)) > MaxWordBytes) continue;
-            string word = text.Substring(start, length).ToLowerInvariant();
-            if (!positions.TryGetValue(word, out var list))
+            string word = string.Create(length, (text, start), static (span, state) => state.text.AsSpan(state.start, span.Length).ToLowerInvariant(span));
+            if (!slots.TryGetValue(word, out int slot))
             {
-                positions[word] = list = new List<int>(1);
-                order.Add(word);
+                slots.Add(word, words.Count);
+                words.Add((word, position, null));
+                chars += length;
+                continue;
             }
 
-            if (list.Count < MaxPositionsPerWord && (list.Count == 0 || list[^1] != position)) list.Add(position);
+            var (w, firstPosition, more) = words[slot];
+            int count = 1 + (more?.Count ?? 0);
+            int lastPosition = more is { Count: > 0 } ? more[^1] : firstPosition;
+            if (count < MaxPositionsPerWord && lastPosition != position)
+            {
+                if (more is null) words[slot] = (w, firstPosition, more = new List<int>(2));
+                more.Add(position);
+            }
         }
 
-        var sb = new StringBuilder(text.Length + (order.Count * 6));
-        foreach (string word in order)
+        var sb = new StringBuilder(chars + (words.Count * 10));
+        foreach (var (word, firstPosition, more) in words)
         {
             if (sb.Length > 0) sb.Append(' ');
-            sb.Append('\'').Append(word).Append("':");
-            var list = positions[word];
-            for (int k = 0; k < list.Count; k++)
-            {
-                if (k > 0) sb.Append(',');
-                sb.Append(list[k].ToString(CultureInfo.InvariantCulture));
-            }
+            sb.Append('\'').Append(word).Append("':").Append(CultureInfo.InvariantCulture, $"{firstPosition}");
+            if (more is null) continue;
+            foreach (int p in more) sb.Append(',').Append(CultureInfo.InvariantCulture, $"{p}");
         }
 
         return sb.ToString();

@@ -62,7 +62,7 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionTrash
     public ValueTask<bool> PurgeAsync(string sessionId, CancellationToken cancellationToken = default)
     {
         SessionIds.Validate(sessionId);
-        return ChangeAsync($"DELETE FROM {Rows} WHERE id = $1 AND trashed_ticks IS NOT NULL", sessionId, null, "purge", cancellationToken);
+        return DeleteSessionAsync("purge", sessionId, $"DELETE FROM {Rows} WHERE id = $1 AND trashed_ticks IS NOT NULL", cancellationToken);
     }
 
     private ValueTask<bool> ChangeAsync(string sql, string sessionId, long? ticks, string action, CancellationToken cancellationToken) =>
