@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace Sessions.Sdk;
 
@@ -7,6 +8,7 @@ internal sealed class SqliteLease : IDisposable
 {
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
 
+    private Dictionary<string, sqlite3_stmt>? _statements;
     private bool _relaxed;
 
     public SqliteLease(SqliteConnection connection) => Connection = connection;
@@ -29,20 +31,45 @@ internal sealed class SqliteLease : IDisposable
         return command;
     }
 
-    /// <summary>Gets a cached command for <paramref name="sql"/> whose parameters are created once, in the order of
-    /// <paramref name="names"/>, so a hot path sets them by index.</summary>
-    /// <param name="sql">The statement text.</param>
-    /// <param name="names">The parameter names, with their prefix.</param>
-    /// <returns>The command.</returns>
-    public SqliteCommand Prepared(string sql, params ReadOnlySpan<string> names)
+    /// <summary>Gets a cached native statement for <paramref name="sql"/>, prepared once per connection, whose values a hot path
+    /// binds by position with <see cref="raw"/> calls (no parameter lookup by name, no boxing); run it with <see cref="Run"/>.</summary>
+    /// <param name="sql">One statement, with positional parameters (<c>?1</c>, <c>?2</c>, …).</param>
+    /// <returns>The statement.</returns>
+    /// <exception cref="SqliteException">SQLite could not prepare it.</exception>
+    public sqlite3_stmt Statement(string sql)
     {
-        var command = Command(sql);
-        if (command.Parameters.Count == 0)
+        _statements ??= new(StringComparer.Ordinal);
+        if (!_statements.TryGetValue(sql, out var statement))
         {
-            foreach (string name in names) command.Parameters.Add(new SqliteParameter(name, DBNull.Value));
+            var db = Connection.Handle!;
+            int rc = raw.sqlite3_prepare_v2(db, sql, out statement);
+            if (rc != raw.SQLITE_OK)
+            {
+                statement?.Dispose();
+                SqliteException.ThrowExceptionForRC(rc, db);
+            }
+
+            _statements.Add(sql, statement!);
         }
 
-        return command;
+        return statement!;
+    }
+
+    /// <summary>Runs a statement of <see cref="Statement"/> that returns no rows (autocommit, outside any transaction of this
+    /// connection), then resets it, so it holds no lock between executions.</summary>
+    /// <param name="statement">The statement, its values bound.</param>
+    /// <exception cref="SqliteException">SQLite reported an error (the statement then changed nothing).</exception>
+    public void Run(sqlite3_stmt statement)
+    {
+        try
+        {
+            int rc = raw.sqlite3_step(statement);
+            if (rc != raw.SQLITE_DONE) SqliteException.ThrowExceptionForRC(rc, Connection.Handle);
+        }
+        finally
+        {
+            raw.sqlite3_reset(statement);
+        }
     }
 
     /// <summary>Sets (adding when missing) a named parameter of a cached command.</summary>
@@ -76,6 +103,12 @@ internal sealed class SqliteLease : IDisposable
     {
         foreach (var command in _commands.Values) command.Dispose();
         _commands.Clear();
+        if (_statements is not null)
+        {
+            foreach (var statement in _statements.Values) statement.Dispose(); // finalized before their connection closes
+            _statements.Clear();
+        }
+
         Connection.Dispose();
     }
 }

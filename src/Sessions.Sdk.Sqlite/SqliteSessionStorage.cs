@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
+using SQLitePCL;
 
 namespace Sessions.Sdk;
 
@@ -227,28 +228,35 @@ internal sealed partial class SqliteSessionStorage : ISessionStorage, ISessionSe
         if (!_nextSequences.TryGetValue(sessionId, out var next) || TargetSchemaVersion < 7) return null;
         var stored = message with { Sequence = next.Sequence };
         byte[] payload = template.For(stored);
-        var command = lease.Prepared(
-            "INSERT INTO session_appends VALUES ($id, $pk, $seq, $role, $ts, $text, $payload, $checksum, $now, $size, $ui, $uo, $ut, $ur, $uu)",
-            "$id", "$pk", "$seq", "$role", "$ts", "$text", "$payload", "$checksum", "$now", "$size", "$ui", "$uo", "$ut", "$ur", "$uu");
-        var p = command.Parameters;
-        p[0].Value = sessionId;
-        p[1].Value = next.Pk;
-        p[2].Value = next.Sequence;
-        p[3].Value = message.Message.Role.Value;
-        p[4].Value = message.Timestamp.UtcTicks;
-        p[5].Value = message.Message.Text ?? string.Empty;
-        p[6].Value = payload;
-        p[7].Value = (long)RecordChecksum.Crc32C(payload);
-        p[8].Value = now;
-        p[9].Value = size;
-        p[10].Value = added.InputTokens;
-        p[11].Value = added.OutputTokens;
-        p[12].Value = added.TotalTokens;
-        p[13].Value = (long)added.Requests;
-        p[14].Value = (long)added.UnpricedRequests;
+        // Bound by position on a cached native statement (the hot path: Microsoft.Data.Sqlite would look each of its parameters up by
+        // name, box its value and build a data reader on every execution); a message without token usage (the common append) binds
+        // ten values, its five zero counters being literals of a statement of their own.
+        bool plain = added == SessionUsage.Empty;
+        var statement = lease.Statement(plain
+            ? "INSERT INTO session_appends VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0, 0, 0, 0, 0)"
+            : "INSERT INTO session_appends VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
+        raw.sqlite3_bind_text(statement, 1, sessionId);
+        raw.sqlite3_bind_int64(statement, 2, next.Pk);
+        raw.sqlite3_bind_int64(statement, 3, next.Sequence);
+        raw.sqlite3_bind_text(statement, 4, message.Message.Role.Value);
+        raw.sqlite3_bind_int64(statement, 5, message.Timestamp.UtcTicks);
+        raw.sqlite3_bind_text(statement, 6, message.Message.Text ?? string.Empty);
+        raw.sqlite3_bind_blob(statement, 7, payload);
+        raw.sqlite3_bind_int64(statement, 8, RecordChecksum.Crc32C(payload));
+        raw.sqlite3_bind_int64(statement, 9, now);
+        raw.sqlite3_bind_int64(statement, 10, size);
+        if (!plain)
+        {
+            raw.sqlite3_bind_int64(statement, 11, added.InputTokens);
+            raw.sqlite3_bind_int64(statement, 12, added.OutputTokens);
+            raw.sqlite3_bind_int64(statement, 13, added.TotalTokens);
+            raw.sqlite3_bind_int64(statement, 14, added.Requests);
+            raw.sqlite3_bind_int64(statement, 15, added.UnpricedRequests);
+        }
+
         try
         {
-            command.ExecuteNonQuery();
+            lease.Run(statement);
         }
         catch (SqliteException ex) when (ex.SqliteErrorCode == 19 && ex.Message.Contains(StaleAppend, StringComparison.Ordinal))
         {
