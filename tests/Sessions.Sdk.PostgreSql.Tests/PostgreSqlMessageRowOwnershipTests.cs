@@ -11,25 +11,19 @@ public sealed class PostgreSqlMessageRowOwnershipTests
 {
     private const string Empty = "{}";
     private static readonly DateTimeOffset Time = new(2024, 6, 1, 9, 0, 0, TimeSpan.Zero);
-    private readonly List<string> _schemas = [];
-    private NpgsqlDataSource? _dataSource;
+    private readonly PostgreSqlSchemas _schemas = new("rows");
 
     [OneTimeSetUp]
-    public void Connect() => _dataSource = PostgreSqlTestDatabase.CreateDataSource();
+    public void Connect() => _schemas.Connect();
 
     [OneTimeTearDown]
-    public async Task DropSchemas()
-    {
-        if (_dataSource is null) return;
-        foreach (string schema in _schemas) await PostgreSqlTestDatabase.DropSchemaAsync(_dataSource, schema);
-        await _dataSource.DisposeAsync();
-    }
+    public Task DropSchemas() => _schemas.DropAsync();
 
     [Test]
     public async Task DeleteAsync_SessionWithMessages_RemovesItsRowsAndTheIdStartsAfresh()
     {
         string schema = NewSchema();
-        await using var storage = PostgreSqlTestDatabase.CreateStorage(_dataSource!, schema);
+        await using var storage = PostgreSqlTestDatabase.CreateStorage(_schemas.DataSource, schema);
         await storage.CreateAsync(Session("gone"), [Message(0, "first words")]);
         await storage.AppendMessagesAsync("gone", [Message(1, "second words"), Message(2, "third words")]);
         await storage.CreateAsync(Session("kept"), [Message(0, "kept words")]);
@@ -52,7 +46,7 @@ public sealed class PostgreSqlMessageRowOwnershipTests
     public async Task DeleteAsync_TrashedSession_KeepsItsRowsUntilPurged()
     {
         string schema = NewSchema();
-        await using var storage = PostgreSqlTestDatabase.CreateStorage(_dataSource!, schema);
+        await using var storage = PostgreSqlTestDatabase.CreateStorage(_schemas.DataSource, schema);
         await storage.CreateAsync(Session("binned"), [Message(0, "one"), Message(1, "two")]);
         await storage.TrashAsync("binned");
 
@@ -78,7 +72,7 @@ public sealed class PostgreSqlMessageRowOwnershipTests
     public async Task DeleteAsync_WhileAnotherInstanceAppends_LeavesNoRowBehind()
     {
         string schema = NewSchema();
-        await using var storage = PostgreSqlTestDatabase.CreateStorage(_dataSource!, schema);
+        await using var storage = PostgreSqlTestDatabase.CreateStorage(_schemas.DataSource, schema);
         await using var otherSource = PostgreSqlTestDatabase.CreateDataSource();
         await using var other = PostgreSqlTestDatabase.CreateStorage(otherSource, schema);
         int appended = 0;
@@ -117,7 +111,7 @@ public sealed class PostgreSqlMessageRowOwnershipTests
     public async Task Migration7_SchemaAtVersion6WithData_DropsTheForeignKeyAndKeepsEveryRow()
     {
         string schema = NewSchema();
-        await using (var old = PostgreSqlTestDatabase.CreateStorage(_dataSource!, schema))
+        await using (var old = PostgreSqlTestDatabase.CreateStorage(_schemas.DataSource, schema))
         {
             Assert.That(await old.MigrateAsync(6, CancellationToken.None), Is.EqualTo(6));
         }
@@ -126,7 +120,7 @@ public sealed class PostgreSqlMessageRowOwnershipTests
         await InsertVersion6SessionAsync(schema, "old-a", Message(0, "the lighthouse of Pharos"), Message(1, "stood for centuries"));
         await InsertVersion6SessionAsync(schema, "old-b", Message(0, "hanging gardens"), Message(1, "of Babylon"));
         long foreignKeysBefore = await ForeignKeysAsync(schema);
-        await using var storage = PostgreSqlTestDatabase.CreateStorage(_dataSource!, schema);
+        await using var storage = PostgreSqlTestDatabase.CreateStorage(_schemas.DataSource, schema);
         var a = await storage.GetMessagesAsync("old-a", MessageRange.All);
         var b = await storage.GetMessagesAsync("old-b", MessageRange.All);
         var hits = new List<SessionSearchHit>();
@@ -138,7 +132,7 @@ public sealed class PostgreSqlMessageRowOwnershipTests
         {
             Assert.That(foreignKeysBefore, Is.EqualTo(1));
             Assert.That(await ForeignKeysAsync(schema), Is.Zero);
-            Assert.That(await PostgreSqlTestDatabase.ScalarAsync<int>(_dataSource!, $"SELECT max(version) FROM \"{schema}\".schema_migrations"), Is.EqualTo(PostgreSqlSchema.LatestVersion));
+            Assert.That(await PostgreSqlTestDatabase.ScalarAsync<int>(_schemas.DataSource, $"SELECT max(version) FROM \"{schema}\".schema_migrations"), Is.EqualTo(PostgreSqlSchema.LatestVersion));
             Assert.That(a.Select(m => m.Text), Is.EqualTo(new[] { "the lighthouse of Pharos", "stood for centuries" }));
             Assert.That(b.Select(m => m.Text), Is.EqualTo(new[] { "hanging gardens", "of Babylon" }));
             Assert.That(hits.Select(h => (h.SessionId, h.Sequence)), Is.EqualTo(new[] { ("old-a", (long?)1) }));
@@ -151,7 +145,7 @@ public sealed class PostgreSqlMessageRowOwnershipTests
 
     private async Task InsertVersion6SessionAsync(string schema, string id, params SessionMessage[] messages)
     {
-        await PostgreSqlTestDatabase.ExecuteAsync(_dataSource!, $"""
+        await PostgreSqlTestDatabase.ExecuteAsync(_schemas.DataSource, $"""
             INSERT INTO "{schema}".sessions (id, title, title_norm, kind, kind_norm, tags, tags_norm, metadata, message_count, created_ticks, updated_ticks,
                 size_bytes, input_tokens, output_tokens, total_tokens, cost, requests, version, title_tsv)
             VALUES ('{id}', '', '', 'chat', 'CHAT', ARRAY[]::text[], ARRAY[]::text[], '{Empty}', {messages.Length}, {Time.UtcTicks}, {Time.UtcTicks}, 0, 0, 0, 0, 0, 0, {messages.Length + 1}, '')
@@ -159,7 +153,7 @@ public sealed class PostgreSqlMessageRowOwnershipTests
         for (int i = 0; i < messages.Length; i++)
         {
             var message = messages[i] with { Sequence = i + 1 };
-            await using var insert = _dataSource!.CreateCommand($"""
+            await using var insert = _schemas.DataSource.CreateCommand($"""
                 INSERT INTO "{schema}".messages (session_id, seq, role, ts_ticks, payload, content, tsv) VALUES ($1, $2, $3, $4, $5, $6, $7::tsvector)
                 """);
             insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = id });
@@ -181,16 +175,11 @@ public sealed class PostgreSqlMessageRowOwnershipTests
         Timestamp = Time.AddSeconds(index),
     };
 
-    private string NewSchema()
-    {
-        string schema = PostgreSqlTestDatabase.NewSchemaName("rows");
-        _schemas.Add(schema);
-        return schema;
-    }
+    private string NewSchema() => _schemas.New();
 
     private Task<long> RowsAsync(string schema, string sessionId) =>
-        PostgreSqlTestDatabase.ScalarAsync<long>(_dataSource!, $"SELECT count(*) FROM \"{schema}\".messages WHERE session_id = '{sessionId}'");
+        PostgreSqlTestDatabase.ScalarAsync<long>(_schemas.DataSource, $"SELECT count(*) FROM \"{schema}\".messages WHERE session_id = '{sessionId}'");
 
     private Task<long> ForeignKeysAsync(string schema) =>
-        PostgreSqlTestDatabase.ScalarAsync<long>(_dataSource!, $"SELECT count(*) FROM pg_constraint WHERE conrelid = '\"{schema}\".messages'::regclass AND contype = 'f'");
+        PostgreSqlTestDatabase.ScalarAsync<long>(_schemas.DataSource, $"SELECT count(*) FROM pg_constraint WHERE conrelid = '\"{schema}\".messages'::regclass AND contype = 'f'");
 }

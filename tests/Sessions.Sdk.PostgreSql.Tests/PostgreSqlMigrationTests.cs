@@ -9,31 +9,25 @@ namespace Sessions.Sdk.Tests;
 public sealed class PostgreSqlMigrationTests
 {
     private static readonly DateTimeOffset Time = new(2024, 5, 1, 8, 30, 0, TimeSpan.Zero);
-    private readonly List<string> _schemas = [];
-    private NpgsqlDataSource? _dataSource;
+    private readonly PostgreSqlSchemas _schemas = new("mig");
 
     [OneTimeSetUp]
-    public void Connect() => _dataSource = PostgreSqlTestDatabase.CreateDataSource();
+    public void Connect() => _schemas.Connect();
 
     [OneTimeTearDown]
-    public async Task DropSchemas()
-    {
-        if (_dataSource is null) return;
-        foreach (string schema in _schemas) await PostgreSqlTestDatabase.DropSchemaAsync(_dataSource, schema);
-        await _dataSource.DisposeAsync();
-    }
+    public Task DropSchemas() => _schemas.DropAsync();
 
     [Test]
     public async Task FirstUse_FreshDatabase_CreatesSchemaAtLatestVersion()
     {
         string schema = NewSchema();
-        await using var storage = PostgreSqlTestDatabase.CreateStorage(_dataSource!, schema);
+        await using var storage = PostgreSqlTestDatabase.CreateStorage(_schemas.DataSource, schema);
 
         Assert.That(await storage.GetAsync("absent"), Is.Null);
 
         var versions = await VersionsAsync(schema);
         Assert.That(versions, Is.EqualTo(Enumerable.Range(1, PostgreSqlSchema.LatestVersion).ToArray()));
-        long indexes = await PostgreSqlTestDatabase.ScalarAsync<long>(_dataSource!,
+        long indexes = await PostgreSqlTestDatabase.ScalarAsync<long>(_schemas.DataSource,
             $"SELECT count(*) FROM pg_indexes WHERE schemaname = '{schema}' AND indexname IN ('messages_tsv_idx', 'sessions_title_tsv_idx')");
         Assert.That(indexes, Is.EqualTo(2));
         TestContext.Out.WriteLine($"schema {schema} created at version {versions.Max()}");
@@ -43,7 +37,7 @@ public sealed class PostgreSqlMigrationTests
     public async Task FirstUse_SchemaAtFirstVersionWithData_UpgradesAndKeepsData()
     {
         string schema = NewSchema();
-        await using (var old = PostgreSqlTestDatabase.CreateStorage(_dataSource!, schema))
+        await using (var old = PostgreSqlTestDatabase.CreateStorage(_schemas.DataSource, schema))
         {
             Assert.That(await old.MigrateAsync(1, CancellationToken.None), Is.EqualTo(1));
         }
@@ -52,14 +46,14 @@ public sealed class PostgreSqlMigrationTests
         var first = new SessionMessage { Sequence = 1, Message = new ChatMessage(ChatRole.User, "Where is the lighthouse?"), Timestamp = Time };
         var second = new SessionMessage { Sequence = 2, Message = new ChatMessage(ChatRole.Assistant, "The lighthouse stands on Pharos island."), Timestamp = Time.AddSeconds(1) };
         const string metadata = "{\"owner\":\"ada\"}";
-        await PostgreSqlTestDatabase.ExecuteAsync(_dataSource!, $"""
+        await PostgreSqlTestDatabase.ExecuteAsync(_schemas.DataSource, $"""
             INSERT INTO "{schema}".sessions (id, title, title_norm, kind, kind_norm, tags, tags_norm, metadata, system_prompt, provider_name, provider_norm,
                 model_id, model_norm, parent_session_id, branched_at_sequence, message_count, created_ticks, updated_ticks, size_bytes,
                 input_tokens, output_tokens, total_tokens, cost, requests, version)
             VALUES ('legacy', 'Ancient wonders', 'ANCIENT WONDERS', 'chat', 'CHAT', ARRAY['history'], ARRAY['HISTORY'], '{metadata}', NULL, 'openai', 'OPENAI',
                 NULL, NULL, NULL, NULL, 2, {Time.UtcTicks}, {Time.UtcTicks}, 100, 1, 2, 3, 0.5, 1, 3)
             """);
-        await using (var insert = _dataSource!.CreateCommand($"""
+        await using (var insert = _schemas.DataSource.CreateCommand($"""
             INSERT INTO "{schema}".messages (session_id, seq, role, ts_ticks, payload, content) VALUES
                 ('legacy', 1, 'user', {first.Timestamp.UtcTicks}, $1, $2),
                 ('legacy', 2, 'assistant', {second.Timestamp.UtcTicks}, $3, $4)
@@ -72,7 +66,7 @@ public sealed class PostgreSqlMigrationTests
             await insert.ExecuteNonQueryAsync();
         }
 
-        await using var storage = PostgreSqlTestDatabase.CreateStorage(_dataSource, schema);
+        await using var storage = PostgreSqlTestDatabase.CreateStorage(_schemas.DataSource, schema);
         var info = await storage.GetAsync("legacy");
         var messages = await storage.GetMessagesAsync("legacy", MessageRange.All);
         var hits = await ToListAsync(storage.SearchAsync(new SessionSearchQuery { Text = "lighthouse" }));
@@ -117,7 +111,7 @@ public sealed class PostgreSqlMigrationTests
 
             Assert.That(results, Is.All.True);
             Assert.That(await VersionsAsync(schema), Is.EqualTo(Enumerable.Range(1, PostgreSqlSchema.LatestVersion).ToArray()));
-            Assert.That(await PostgreSqlTestDatabase.ScalarAsync<long>(_dataSource!, $"SELECT count(*) FROM \"{schema}\".sessions"), Is.EqualTo(instances));
+            Assert.That(await PostgreSqlTestDatabase.ScalarAsync<long>(_schemas.DataSource, $"SELECT count(*) FROM \"{schema}\".sessions"), Is.EqualTo(instances));
             TestContext.Out.WriteLine($"{instances} instances started at once on an empty schema; every migration applied once");
         }
         finally
@@ -131,26 +125,26 @@ public sealed class PostgreSqlMigrationTests
     public async Task FirstUse_SchemaNewerThanLibrary_ThrowsSessionFormatException()
     {
         string schema = NewSchema();
-        await using (var current = PostgreSqlTestDatabase.CreateStorage(_dataSource!, schema))
+        await using (var current = PostgreSqlTestDatabase.CreateStorage(_schemas.DataSource, schema))
         {
             await current.ExistsAsync("x");
         }
 
         int newer = PostgreSqlSchema.LatestVersion + 1;
-        await PostgreSqlTestDatabase.ExecuteAsync(_dataSource!, $"INSERT INTO \"{schema}\".schema_migrations (version, description) VALUES ({newer}, 'from the future')");
-        await using var storage = PostgreSqlTestDatabase.CreateStorage(_dataSource!, schema);
+        await PostgreSqlTestDatabase.ExecuteAsync(_schemas.DataSource, $"INSERT INTO \"{schema}\".schema_migrations (version, description) VALUES ({newer}, 'from the future')");
+        await using var storage = PostgreSqlTestDatabase.CreateStorage(_schemas.DataSource, schema);
 
         var ex = await Assert.ThrowsAsync<SessionFormatException>(() => storage.GetAsync("x").AsTask());
 
         Assert.That(ex!.Message, Does.Contain($"version {newer}").And.Contain(schema));
-        Assert.That(await PostgreSqlTestDatabase.ScalarAsync<int>(_dataSource!, $"SELECT max(version) FROM \"{schema}\".schema_migrations"), Is.EqualTo(newer));
+        Assert.That(await PostgreSqlTestDatabase.ScalarAsync<int>(_schemas.DataSource, $"SELECT max(version) FROM \"{schema}\".schema_migrations"), Is.EqualTo(newer));
     }
 
     [Test]
     public async Task MigrateAsync_AlreadyCurrent_AppliesNothing()
     {
         string schema = NewSchema();
-        await using var storage = PostgreSqlTestDatabase.CreateStorage(_dataSource!, schema);
+        await using var storage = PostgreSqlTestDatabase.CreateStorage(_schemas.DataSource, schema);
         await storage.MigrateAsync(int.MaxValue, CancellationToken.None);
 
         int version = await storage.MigrateAsync(int.MaxValue, CancellationToken.None);
@@ -159,16 +153,11 @@ public sealed class PostgreSqlMigrationTests
         Assert.That(await VersionsAsync(schema), Has.Length.EqualTo(PostgreSqlSchema.LatestVersion));
     }
 
-    private string NewSchema()
-    {
-        string schema = PostgreSqlTestDatabase.NewSchemaName("mig");
-        _schemas.Add(schema);
-        return schema;
-    }
+    private string NewSchema() => _schemas.New();
 
     private async Task<int[]> VersionsAsync(string schema)
     {
-        await using var command = _dataSource!.CreateCommand($"SELECT version FROM \"{schema}\".schema_migrations ORDER BY version");
+        await using var command = _schemas.DataSource.CreateCommand($"SELECT version FROM \"{schema}\".schema_migrations ORDER BY version");
         await using var reader = await command.ExecuteReaderAsync();
         var versions = new List<int>();
         while (await reader.ReadAsync()) versions.Add(reader.GetInt32(0));
