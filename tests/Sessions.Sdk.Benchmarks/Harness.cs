@@ -92,7 +92,7 @@ internal sealed class Harness : IDisposable
         return File.Exists(executable) ? executable : throw new FileNotFoundException("the ReadyToRun publish has no apphost", executable);
     }
 
-    private static readonly Dictionary<string, Task<string?>> s_nativeAot = new(StringComparer.Ordinal);
+    private static readonly Dictionary<string, Task<string?>> s_publishedChildren = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Runs a measurement <see cref="Repetitions"/> times, each in a fresh process of a child project published with Native AOT for
@@ -101,12 +101,27 @@ internal sealed class Harness : IDisposable
     /// </summary>
     /// <remarks>The child takes <c>--child &lt;measurement&gt; &lt;args…&gt;</c> and prints its figures as one JSON line, as the harness's own children do.
     /// <c>SESSIONS_BENCH_AOT_CHILD</c> names an already published executable instead.</remarks>
-    public async Task<IReadOnlyDictionary<string, double>?> MeasureNativeAotAsync(string project, string measurement, params string[] args)
+    public Task<IReadOnlyDictionary<string, double>?> MeasureNativeAotAsync(string project, string measurement, params string[] args) =>
+        MeasurePublishedChildAsync(ChildBuild.NativeAot, project, measurement, args);
+
+    /// <summary>
+    /// Runs a measurement <see cref="Repetitions"/> times, each in a fresh process of a child project published framework-dependent and
+    /// ReadyToRun for this machine's runtime identifier with the options the project sets for it (tests/&lt;<paramref name="project"/>&gt;
+    /// built with <c>-p:PublishReadyToRun=true</c>, published once per harness run), and returns the median of each figure;
+    /// <see langword="null"/> in a smoke run, where the publish is skipped.
+    /// </summary>
+    /// <remarks>The child is the one <see cref="MeasureNativeAotAsync"/> runs, published the other way.
+    /// <c>SESSIONS_BENCH_R2R_APP_CHILD</c> names an already published executable instead.</remarks>
+    public Task<IReadOnlyDictionary<string, double>?> MeasureReadyToRunChildAsync(string project, string measurement, params string[] args) =>
+        MeasurePublishedChildAsync(ChildBuild.ReadyToRun, project, measurement, args);
+
+    private async Task<IReadOnlyDictionary<string, double>?> MeasurePublishedChildAsync(ChildBuild build, string project, string measurement, string[] args)
     {
         Task<string?> publish;
-        lock (s_nativeAot)
+        lock (s_publishedChildren)
         {
-            if (!s_nativeAot.TryGetValue(project, out publish!)) s_nativeAot[project] = publish = PublishNativeAotAsync(project);
+            string key = build + "/" + project;
+            if (!s_publishedChildren.TryGetValue(key, out publish!)) s_publishedChildren[key] = publish = PublishChildAsync(build, project);
         }
 
         if (await publish is not { } executable) return null;
@@ -119,15 +134,24 @@ internal sealed class Harness : IDisposable
         return runs[0].Keys.ToDictionary(k => k, k => Median(runs.Select(r => r[k])));
     }
 
-    private static async Task<string?> PublishNativeAotAsync(string project)
+    private enum ChildBuild
     {
-        if (Environment.GetEnvironmentVariable("SESSIONS_BENCH_AOT_CHILD") is { Length: > 0 } given && File.Exists(given)) return given;
+        NativeAot,
+        ReadyToRun,
+    }
+
+    private static async Task<string?> PublishChildAsync(ChildBuild build, string project)
+    {
+        bool aot = build == ChildBuild.NativeAot;
+        if (Environment.GetEnvironmentVariable(aot ? "SESSIONS_BENCH_AOT_CHILD" : "SESSIONS_BENCH_R2R_APP_CHILD") is { Length: > 0 } given && File.Exists(given)) return given;
         if (Smoke) return null;
         string path = Path.Combine(RepositoryRoot(), "tests", project, project + ".csproj");
-        string output = Path.Combine(AppContext.BaseDirectory, "aot-child", project);
-        Console.Error.WriteLine($"publishing {project} with Native AOT for {RuntimeInformation.RuntimeIdentifier} (once per run) ...");
+        string output = Path.Combine(AppContext.BaseDirectory, aot ? "aot-child" : "r2r-app-child", project);
+        string how = aot ? "with Native AOT" : "ReadyToRun";
+        Console.Error.WriteLine($"publishing {project} {how} for {RuntimeInformation.RuntimeIdentifier} (once per run) ...");
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in new[] { "publish", path, "-c", "Release", "-r", RuntimeInformation.RuntimeIdentifier, "-o", output, "--nologo", "-v", "q" })
+        string[] publishArgs = aot ? [] : ["--self-contained", "false", "-p:PublishReadyToRun=true"];
+        foreach (var a in new[] { "publish", path, "-c", "Release", "-r", RuntimeInformation.RuntimeIdentifier, "-o", output, "--nologo", "-v", "q" }.Concat(publishArgs))
         {
             psi.ArgumentList.Add(a);
         }
@@ -135,9 +159,9 @@ internal sealed class Harness : IDisposable
         using var process = Process.Start(psi)!;
         string log = await process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"publishing {project} with Native AOT failed (it needs clang and zlib1g-dev): {log}");
+        if (process.ExitCode != 0) throw new InvalidOperationException($"publishing {project} {how} failed{(aot ? " (it needs clang and zlib1g-dev)" : string.Empty)}: {log}");
         string executable = Path.Combine(output, OperatingSystem.IsWindows() ? project + ".exe" : project);
-        return File.Exists(executable) ? executable : throw new FileNotFoundException("the Native AOT publish has no executable", executable);
+        return File.Exists(executable) ? executable : throw new FileNotFoundException($"the {how} publish has no executable", executable);
     }
 
     /// <summary>Adds a row whose value is text (a figure that was not measured in this run, and why).</summary>
