@@ -46,6 +46,11 @@ namespace Sessions.Sdk;
 /// An append then writes one table row and its key, as a plain INSERT does, instead of also rewriting the session row and its
 /// listing index entry.
 /// </para>
+/// <para>
+/// Since version 10 the message index merges its segments eight at a time (FTS5 <c>usermerge</c> 8, <c>crisismerge</c> 32) instead of
+/// four: the background rounds rewrite each indexed entry on fewer levels (about a quarter less CPU per message indexed), and a
+/// search visits at most a few more segments.
+/// </para>
 /// </remarks>
 internal static class SqliteSchema
 {
@@ -195,6 +200,10 @@ internal static class SqliteSchema
                 INSERT INTO session_messages (session_pk, seq, role, ts, text, payload, checksum, appended_at, append_size, append_ui, append_uo, append_ut, append_ur, append_uu)
                     VALUES (new.session_pk, new.seq, new.role, new.ts, new.text, new.payload, new.checksum, new.now, new.size, new.ui, new.uo, new.ut, new.ur, new.uu);
             END;
+            """),
+        ("message index merges segments eight at a time", """
+            INSERT INTO session_messages_fts(session_messages_fts, rank) VALUES ('usermerge', 8);
+            INSERT INTO session_messages_fts(session_messages_fts, rank) VALUES ('crisismerge', 32);
             """),
     ];
 
