@@ -15,9 +15,8 @@ namespace Sessions.Sdk;
 /// <item>by a background pass that starts once this instance has appended <see cref="BackgroundIndexBatch"/> messages since the last
 /// pass, over the sessions it appended to;</item>
 /// <item>by every bulk write (create, replace), which writes its own search rows in the same statement;</item>
-/// <item>before every search, over every session marked in <c>search_pending</c> (an append marks its session; the pass that
-/// catches a session up removes the mark, both under the session row's lock): a search never misses a message whose append
-/// returned before the search started, whichever process appended it, even one that crashed before its pass ran.</item>
+/// <item>before every search, over every session: a search never misses a message whose append returned before the search
+/// started, whichever process appended it, even one that crashed before its pass ran.</item>
 /// </list>
 /// <para>
 /// A pass reads the pending messages' stored payloads and derives their text and words with the rule bulk writes use
@@ -100,7 +99,7 @@ internal sealed partial class PostgreSqlSessionStorage
                 while (true)
                 {
                     var (advanced, read, _) = await IndexPassAsync(sessions, IndexChunk, CancellationToken.None).ConfigureAwait(false);
-                    if (advanced <= 0 || read < IndexChunk || Volatile.Read(ref _disposed) != 0) break;
+                    if (advanced <= 0 || read < IndexChunk) break;
                 }
             }
         }
