@@ -50,7 +50,6 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
     private readonly string _sessions;
     private readonly string _messages;
     private readonly string _search;
-    private readonly string _pending;
     private readonly string _sessionRows;
     private readonly string _migrations;
     private readonly string _createSql;
@@ -93,7 +92,6 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
         _sessions = schema + ".sessions";
         _messages = schema + ".messages";
         _search = schema + ".message_search";
-        _pending = schema + ".search_pending";
         _sessionRows = schema + ".session_rows";
         _migrations = schema + ".schema_migrations";
         // As text: read with the same reader path as every session row (GetString), so the first query compiles nothing of its own.
@@ -124,7 +122,6 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
             """;
 
         // One statement: the row update takes the sequences (message_count) and feeds the insert; the row lock is held to the commit.
-        // The session is marked pending for search (search_pending; usually already marked, which writes nothing).
         // $1 session, $2 message count, $3 time, $4 size, $5-$9 usage, $12 unpriced requests; the rows (payloads, checksums) are $10
         // and $11. The message rows only: their search rows are written later, in batches (see PostgreSqlSessionStorage.Indexing.cs).
         string advanceSession = $"""
@@ -136,9 +133,7 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
         _appendSql = $"""
             WITH s AS (
                 {advanceSession}
-                RETURNING message_count - $2 AS base),
-            p AS (
-                INSERT INTO {_pending} (session_id) SELECT $1 FROM s ON CONFLICT DO NOTHING)
+                RETURNING message_count - $2 AS base)
             INSERT INTO {_messages} (session_id, seq, payload, checksum)
             SELECT $1, s.base + m.ord, m.payload, m.crc
             FROM s, unnest($10::text[], $11::integer[]) WITH ORDINALITY AS m(payload, crc, ord)
@@ -148,9 +143,7 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
         _appendOneSql = $"""
             WITH s AS (
                 {advanceSession}
-                RETURNING message_count AS seq),
-            p AS (
-                INSERT INTO {_pending} (session_id) SELECT $1 FROM s ON CONFLICT DO NOTHING)
+                RETURNING message_count AS seq)
             INSERT INTO {_messages} (session_id, seq, payload, checksum)
             SELECT $1, s.seq, $10, $11
             FROM s
@@ -163,9 +156,7 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
                 UPDATE {_sessions} SET message_count = message_count + 1, updated_ticks = greatest(updated_ticks, $2), size_bytes = size_bytes + $3,
                     version = version + 1
                 WHERE id = $1
-                RETURNING message_count AS seq),
-            p AS (
-                INSERT INTO {_pending} (session_id) SELECT $1 FROM s ON CONFLICT DO NOTHING)
+                RETURNING message_count AS seq)
             INSERT INTO {_messages} (session_id, seq, payload, checksum)
             SELECT $1, s.seq, $4, $5
             FROM s
@@ -181,8 +172,7 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
             SELECT $1, m.seq, m.payload, m.crc FROM m
             """;
         // Pending messages, session by session in id order, until $1 messages: the session's watermark and edit_version as read, how far
-        // this pass goes (upto), and the rows (none for a sequence whose row is missing: the watermark still passes it). Sessions come
-        // from the pending marks (every session, for a search) or from the ids given (this instance's appends, for a background pass).
+        // this pass goes (upto), and the rows (none for a sequence whose row is missing: the watermark still passes it).
         string pending = $"""
             WITH p AS (
                 SELECT id, indexed_seq, edit_version, message_count - indexed_seq AS n,
@@ -194,16 +184,14 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
             FROM q LEFT JOIN {_messages} m ON m.session_id = q.id AND m.seq > q.indexed_seq AND m.seq <= q.upto
             ORDER BY q.id COLLATE "C", m.seq
             """;
-        _pendingSql = pending.Replace(" /*sessions*/", $" AND id IN (SELECT session_id FROM {_pending})", StringComparison.Ordinal);
+        _pendingSql = pending.Replace(" /*sessions*/", string.Empty, StringComparison.Ordinal);
         _pendingOfSql = pending.Replace(" /*sessions*/", " AND id = ANY($2)", StringComparison.Ordinal);
         _indexSql = $"""
             WITH ok AS (
                 UPDATE {_sessionRows} r SET indexed_seq = v.upto
                 FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[]) AS v(id, from_seq, edit_version, upto)
                 WHERE r.id = v.id AND r.indexed_seq = v.from_seq AND r.edit_version = v.edit_version
-                RETURNING r.id, r.message_count = v.upto AS caught_up),
-            done AS (
-                DELETE FROM {_pending} WHERE session_id IN (SELECT id FROM ok WHERE caught_up)),
+                RETURNING r.id),
             ins AS (
                 INSERT INTO {_search} (session_id, seq, role, ts_ticks, content, tsv)
                 SELECT m.id, m.seq, m.role, m.ts, m.content, m.words::tsvector
@@ -532,7 +520,7 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
 
             using (var batch = new NpgsqlBatch(connection, transaction))
             {
-                foreach (string table in (ReadOnlySpan<string>)[_messages, _search, _pending])
+                foreach (string table in (ReadOnlySpan<string>)[_messages, _search])
                 {
                     var delete = new NpgsqlBatchCommand($"DELETE FROM {table} WHERE session_id = $1");
                     delete.Parameters.Add(Text(sessionId));
@@ -576,7 +564,7 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
             var deleteRow = new NpgsqlBatchCommand(deleteRowSql);
             deleteRow.Parameters.Add(Text(sessionId));
             batch.BatchCommands.Add(deleteRow);
-            foreach (string table in (ReadOnlySpan<string>)[_messages, _search, _pending])
+            foreach (string table in (ReadOnlySpan<string>)[_messages, _search])
             {
                 var deleteRows = new NpgsqlBatchCommand(
                     $"DELETE FROM {table} WHERE session_id = $1 AND NOT EXISTS (SELECT 1 FROM {_sessionRows} WHERE id = $1)");

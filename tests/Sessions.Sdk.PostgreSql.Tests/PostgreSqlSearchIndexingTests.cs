@@ -30,7 +30,6 @@ public sealed class PostgreSqlSearchIndexingTests
 
         long searchRowsBefore = await SearchRowsAsync(schema);
         long pendingBefore = await PendingAsync(schema);
-        long marksBefore = await MarksAsync(schema);
 
         // Another instance (another process, as far as the database can tell) searches: it indexes what the writer left pending.
         await using var reader = Storage(schema);
@@ -40,8 +39,6 @@ public sealed class PostgreSqlSearchIndexingTests
         {
             Assert.That(searchRowsBefore, Is.EqualTo(1), "only the created message has a search row before the search");
             Assert.That(pendingBefore, Is.EqualTo(32));
-            Assert.That(marksBefore, Is.EqualTo(2), "both sessions are marked pending");
-            Assert.That(await MarksAsync(schema), Is.Zero, "the search caught both up and removed their marks");
             Assert.That(hits.Count(h => h.SessionId == "a"), Is.EqualTo(21));
             Assert.That(hits.Count(h => h.SessionId == "b"), Is.EqualTo(11));
             Assert.That(hits.Where(h => h.SessionId == "b").Select(h => h.Sequence), Does.Contain((long?)11));
@@ -122,7 +119,6 @@ public sealed class PostgreSqlSearchIndexingTests
             Assert.That(fresh.Select(h => h.Sequence), Is.EqualTo(new long?[] { 1 }));
             Assert.That(await SearchRowsAsync(schema), Is.EqualTo(1));
             Assert.That(await PendingAsync(schema), Is.Zero);
-            Assert.That(await MarksAsync(schema), Is.Zero);
         }
     }
 
@@ -148,7 +144,6 @@ public sealed class PostgreSqlSearchIndexingTests
         {
             Assert.That(hits.Select(h => h.SessionId), Is.EqualTo(new[] { "kept" }));
             Assert.That(await SearchRowsAsync(schema), Is.EqualTo(1));
-            Assert.That(await MarksAsync(schema), Is.Zero);
         }
     }
 
@@ -228,9 +223,6 @@ public sealed class PostgreSqlSearchIndexingTests
 
     private Task<long> SearchRowsAsync(string schema) =>
         PostgreSqlTestDatabase.ScalarAsync<long>(_schemas.DataSource, $"SELECT count(*) FROM \"{schema}\".message_search");
-
-    private Task<long> MarksAsync(string schema) =>
-        PostgreSqlTestDatabase.ScalarAsync<long>(_schemas.DataSource, $"SELECT count(*) FROM \"{schema}\".search_pending");
 
     private Task<long> PendingAsync(string schema) =>
         PostgreSqlTestDatabase.ScalarAsync<long>(_schemas.DataSource, $"SELECT coalesce(sum(message_count - indexed_seq), 0)::bigint FROM \"{schema}\".session_rows");
