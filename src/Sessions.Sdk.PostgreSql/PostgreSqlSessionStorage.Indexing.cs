@@ -32,9 +32,9 @@ internal sealed partial class PostgreSqlSessionStorage
     /// <summary>The most messages one indexing transaction takes.</summary>
     private const int IndexChunk = 500;
 
-    /// <summary>Passes in a row that advance no watermark after which a search searches anyway: only a session rewritten or
-    /// updated between every pass's read and write keeps anything pending (its next pass indexes it).</summary>
-    private const int MaxStalledPasses = 8;
+    /// <summary>Passes a search runs at most before it searches anyway: only a session rewritten or updated between each pass's
+    /// read and write keeps anything pending, and that session's next pass indexes it.</summary>
+    private const int MaxSearchPasses = 64;
 
     private readonly ConcurrentDictionary<string, byte> _appendedTo = new(StringComparer.Ordinal);
     private long _unindexed;
@@ -53,15 +53,14 @@ internal sealed partial class PostgreSqlSessionStorage
     internal async ValueTask<long> IndexPendingAsync(CancellationToken cancellationToken = default)
     {
         long total = 0;
-        int stalled = 0;
-        while (true)
+        for (int pass = 0; pass < MaxSearchPasses; pass++)
         {
-            var (advanced, _, indexed) = await IndexPassAsync(null, IndexChunk, cancellationToken).ConfigureAwait(false);
+            var (found, _, indexed) = await IndexPassAsync(null, IndexChunk, cancellationToken).ConfigureAwait(false);
             total += indexed;
-            if (advanced < 0) return total; // nothing pending
-            stalled = advanced > 0 ? 0 : stalled + 1;
-            if (stalled >= MaxStalledPasses) return total;
+            if (!found) break;
         }
+
+        return total;
     }
 
     /// <summary>Records an append and starts a background pass once enough messages have gathered.</summary>
@@ -98,8 +97,8 @@ internal sealed partial class PostgreSqlSessionStorage
                 string[] sessions = [.. ids];
                 while (true)
                 {
-                    var (advanced, read, _) = await IndexPassAsync(sessions, IndexChunk, CancellationToken.None).ConfigureAwait(false);
-                    if (advanced <= 0 || read < IndexChunk) break;
+                    var (_, read, _) = await IndexPassAsync(sessions, IndexChunk, CancellationToken.None).ConfigureAwait(false);
+                    if (read < IndexChunk) break;
                 }
             }
         }
@@ -121,9 +120,9 @@ internal sealed partial class PostgreSqlSessionStorage
 
     /// <summary>One indexing transaction: reads up to <paramref name="limit"/> pending messages (of <paramref name="sessionIds"/>, or
     /// of every session), derives their search rows and writes them, advancing the watermarks.</summary>
-    /// <returns>The sessions whose watermark advanced (-1 when nothing was pending; fewer than read when a session changed
-    /// meanwhile), the messages read, and the search rows written.</returns>
-    private async Task<(int Advanced, int Read, int Indexed)> IndexPassAsync(string[]? sessionIds, int limit, CancellationToken cancellationToken)
+    /// <returns>Whether anything was pending, the messages read, and the search rows written (fewer when a session changed
+    /// meanwhile).</returns>
+    private async Task<(bool Found, int Read, int Indexed)> IndexPassAsync(string[]? sessionIds, int limit, CancellationToken cancellationToken)
     {
         return await RunAsync("index messages for search", null, async connection =>
         {
@@ -173,7 +172,7 @@ internal sealed partial class PostgreSqlSessionStorage
                 }
             }
 
-            if (sessions.Count == 0) return (-1, 0, 0);
+            if (sessions.Count == 0) return (false, 0, 0);
             if (BeforeIndexWrite is { } hook) await hook().ConfigureAwait(false);
             using var batch = new NpgsqlBatch(connection);
 
@@ -193,17 +192,15 @@ internal sealed partial class PostgreSqlSessionStorage
             batch.BatchCommands.Add(write);
             try
             {
-                var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                await using var readerScope = reader.ConfigureAwait(false);
-                await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
-                await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-                return (reader.GetInt32(0), messagesRead, reader.GetInt32(1));
+                await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure)
             {
                 // Another pass locked the same session rows in another order: it indexes them, or the next pass does.
-                return (0, messagesRead, 0);
+                return (true, messagesRead, 0);
             }
+
+            return (true, messagesRead, write.RecordsAffected);
         }, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -191,15 +191,12 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
                 UPDATE {_sessionRows} r SET indexed_seq = v.upto
                 FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[]) AS v(id, from_seq, edit_version, upto)
                 WHERE r.id = v.id AND r.indexed_seq = v.from_seq AND r.edit_version = v.edit_version
-                RETURNING r.id),
-            ins AS (
-                INSERT INTO {_search} (session_id, seq, role, ts_ticks, content, tsv)
-                SELECT m.id, m.seq, m.role, m.ts, m.content, m.words::tsvector
-                FROM unnest($5::text[], $6::bigint[], $7::text[], $8::bigint[], $9::text[], $10::text[]) AS m(id, seq, role, ts, content, words)
-                WHERE m.id IN (SELECT id FROM ok)
-                ON CONFLICT DO NOTHING
-                RETURNING 1)
-            SELECT (SELECT count(*) FROM ok)::integer, (SELECT count(*) FROM ins)::integer
+                RETURNING r.id)
+            INSERT INTO {_search} (session_id, seq, role, ts_ticks, content, tsv)
+            SELECT m.id, m.seq, m.role, m.ts, m.content, m.words::tsvector
+            FROM unnest($5::text[], $6::bigint[], $7::text[], $8::bigint[], $9::text[], $10::text[]) AS m(id, seq, role, ts, content, words)
+            WHERE m.id IN (SELECT id FROM ok)
+            ON CONFLICT DO NOTHING
             """;
         _getMessagesSql = $"""
             WITH s AS (

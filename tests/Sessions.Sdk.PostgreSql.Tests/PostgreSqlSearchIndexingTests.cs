@@ -48,31 +48,6 @@ public sealed class PostgreSqlSearchIndexingTests
     }
 
     [Test]
-    public async Task SearchAsync_MorePendingThanOnePassTakes_FindsEveryMessage()
-    {
-        // 1,300 pending messages in three sessions: more than one indexing pass takes (500), so the search runs several.
-        string schema = _schemas.New();
-        await using var storage = Storage(schema);
-        foreach (string id in new[] { "p1", "p2", "p3" }) await storage.CreateAsync(Session(id), []);
-        for (int batch = 0; batch < 13; batch++)
-        {
-            string id = batch < 9 ? "p1" : batch < 12 ? "p2" : "p3";
-            await storage.AppendMessagesAsync(id, [.. Enumerable.Range(0, 100).Select(i => Message(i, $"backlog tapir {batch} {i}"))]);
-        }
-
-        long pendingBefore = await PendingAsync(schema);
-        var hits = await SearchAsync(storage, "tapir", take: 2000);
-
-        using (Assert.EnterMultipleScope())
-        {
-            Assert.That(pendingBefore, Is.EqualTo(1300));
-            Assert.That(hits, Has.Count.EqualTo(1300));
-            Assert.That(hits.Count(h => h.SessionId == "p1"), Is.EqualTo(900));
-            Assert.That(await PendingAsync(schema), Is.Zero);
-        }
-    }
-
-    [Test]
     public async Task BackgroundPass_AfterEnoughAppends_IndexesThemWithoutASearch()
     {
         string schema = _schemas.New();
