@@ -133,7 +133,6 @@ internal sealed partial class PostgreSqlSessionStorage
             var times = new List<long>();
             var contents = new List<string>();
             var words = new List<string>();
-            int messagesRead = 0;
             using (var read = new NpgsqlCommand(sessionIds is null ? _pendingSql : _pendingOfSql, connection))
             {
                 read.Parameters.Add(BigInt(limit));
@@ -149,24 +148,21 @@ internal sealed partial class PostgreSqlSessionStorage
                     }
 
                     if (reader.IsDBNull(4)) continue;
-                    messagesRead++;
-                    SessionMessage message;
+                    ids.Add(id);
+                    sequences.Add(reader.GetInt64(4));
+                    roles.Add(reader.GetString(7));
+                    times.Add(reader.GetInt64(8));
+                    string text;
                     try
                     {
-                        message = ReadMessageAt(reader, 4, id);
+                        text = MessageRows.SearchText(ReadMessageAt(reader, 4, id).Text, _maxIndexedTextLength);
                     }
                     catch (SessionFormatException)
                     {
-                        // A damaged row is reported by reads and salvage (which rewrites the session, indexing what it keeps); it
-                        // gets no search row, and does not hold back the rest.
-                        continue;
+                        // A damaged row is reported by reads and salvage; it has no text to index, and must not hold back the rest.
+                        text = string.Empty;
                     }
 
-                    string text = MessageRows.SearchText(message.Text, _maxIndexedTextLength);
-                    ids.Add(id);
-                    sequences.Add(message.Sequence);
-                    roles.Add(message.Role.Value);
-                    times.Add(message.Timestamp.UtcTicks);
                     contents.Add(text);
                     words.Add(SearchVector(text));
                 }
@@ -197,10 +193,10 @@ internal sealed partial class PostgreSqlSessionStorage
             catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure)
             {
                 // Another pass locked the same session rows in another order: it indexes them, or the next pass does.
-                return (true, messagesRead, 0);
+                return (true, ids.Count, 0);
             }
 
-            return (true, messagesRead, write.RecordsAffected);
+            return (true, ids.Count, write.RecordsAffected);
         }, cancellationToken).ConfigureAwait(false);
     }
 }

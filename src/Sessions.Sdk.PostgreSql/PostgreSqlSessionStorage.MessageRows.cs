@@ -100,25 +100,27 @@ internal sealed partial class PostgreSqlSessionStorage
         public void AddBulkParameters(NpgsqlParameterCollection parameters)
         {
             parameters.Add(new NpgsqlParameter<long[]> { TypedValue = _sequences });
-            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = _roles });
-            parameters.Add(new NpgsqlParameter<long[]> { TypedValue = _timestamps });
             AddAppendParameters(parameters);
             parameters.Add(new NpgsqlParameter<string[]> { TypedValue = _contents });
             parameters.Add(new NpgsqlParameter<string[]> { TypedValue = _words });
         }
 
-        /// <summary>Adds the row arrays of an append: payloads and checksums.</summary>
+        /// <summary>Adds the row arrays of an append: roles, timestamps, payloads and checksums.</summary>
         /// <param name="parameters">The command's parameters.</param>
         public void AddAppendParameters(NpgsqlParameterCollection parameters)
         {
+            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = _roles });
+            parameters.Add(new NpgsqlParameter<long[]> { TypedValue = _timestamps });
             parameters.Add(new NpgsqlParameter<string[]> { TypedValue = _payloads });
             parameters.Add(new NpgsqlParameter<int[]> { TypedValue = _checksums });
         }
 
-        /// <summary>Adds the one row's payload and checksum as plain parameters (an append of one message).</summary>
+        /// <summary>Adds the one row's role, timestamp, payload and checksum as plain parameters (an append of one message).</summary>
         /// <param name="parameters">The command's parameters.</param>
         public void AddSingleRowParameters(NpgsqlParameterCollection parameters)
         {
+            parameters.Add(new NpgsqlParameter<string> { TypedValue = _roles[0] });
+            parameters.Add(new NpgsqlParameter<long> { TypedValue = _timestamps[0] });
             parameters.Add(new NpgsqlParameter<string> { TypedValue = _payloads[0] });
             parameters.Add(new NpgsqlParameter<int> { TypedValue = _checksums[0] });
         }

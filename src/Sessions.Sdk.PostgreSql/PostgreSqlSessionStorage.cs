@@ -109,8 +109,8 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
             m AS (
                 SELECT * FROM unnest($26::bigint[], $27::text[], $28::bigint[], $29::text[], $30::integer[], $31::text[], $32::text[]) AS m(seq, role, ts, payload, crc, content, words)),
             msg AS (
-                INSERT INTO {_messages} (session_id, seq, payload, checksum)
-                SELECT ins.id, m.seq, m.payload, m.crc
+                INSERT INTO {_messages} (session_id, seq, role, ts_ticks, payload, checksum)
+                SELECT ins.id, m.seq, m.role, m.ts, m.payload, m.crc
                 FROM ins, m
                 RETURNING 1),
             idx AS (
@@ -122,21 +122,21 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
             """;
 
         // One statement: the row update takes the sequences (message_count) and feeds the insert; the row lock is held to the commit.
-        // $1 session, $2 message count, $3 time, $4 size, $5-$9 usage, $12 unpriced requests; the rows (payloads, checksums) are $10
-        // and $11. The message rows only: their search rows are written later, in batches (see PostgreSqlSessionStorage.Indexing.cs).
+        // $1 session, $2 message count, $3 time, $4 size, $5-$9 usage, $14 unpriced requests; the rows follow from $10. The message
+        // rows only: their search rows are written later, in batches (see PostgreSqlSessionStorage.Indexing.cs).
         string advanceSession = $"""
             UPDATE {_sessions} SET message_count = message_count + $2, updated_ticks = greatest(updated_ticks, $3), size_bytes = size_bytes + $4,
                 input_tokens = input_tokens + $5, output_tokens = output_tokens + $6, total_tokens = total_tokens + $7, cost = cost + $8, requests = requests + $9,
-                version = version + $2, unpriced_requests = unpriced_requests + $12
+                version = version + $2, unpriced_requests = unpriced_requests + $14
             WHERE id = $1
             """;
         _appendSql = $"""
             WITH s AS (
                 {advanceSession}
                 RETURNING message_count - $2 AS base)
-            INSERT INTO {_messages} (session_id, seq, payload, checksum)
-            SELECT $1, s.base + m.ord, m.payload, m.crc
-            FROM s, unnest($10::text[], $11::integer[]) WITH ORDINALITY AS m(payload, crc, ord)
+            INSERT INTO {_messages} (session_id, seq, role, ts_ticks, payload, checksum)
+            SELECT $1, s.base + m.ord, m.role, m.ts, m.payload, m.crc
+            FROM s, unnest($10::text[], $11::bigint[], $12::text[], $13::integer[]) WITH ORDINALITY AS m(role, ts, payload, crc, ord)
             RETURNING seq
             """;
         // The same statement for the common single message, with plain parameters: no arrays to encode, no unnest to run.
@@ -144,21 +144,21 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
             WITH s AS (
                 {advanceSession}
                 RETURNING message_count AS seq)
-            INSERT INTO {_messages} (session_id, seq, payload, checksum)
-            SELECT $1, s.seq, $10, $11
+            INSERT INTO {_messages} (session_id, seq, role, ts_ticks, payload, checksum)
+            SELECT $1, s.seq, $10, $11, $12, $13
             FROM s
             RETURNING seq
             """;
         // The commonest append of all, one message without usage (every user message, most tool results): only what changes is
-        // sent and set, 5 parameters instead of 12. $1 session, $2 time, $3 size; the row's payload and checksum are $4 and $5.
+        // sent and set, 7 parameters instead of 14. $1 session, $2 time, $3 size; the row from $4.
         _appendOneWithoutUsageSql = $"""
             WITH s AS (
                 UPDATE {_sessions} SET message_count = message_count + 1, updated_ticks = greatest(updated_ticks, $2), size_bytes = size_bytes + $3,
                     version = version + 1
                 WHERE id = $1
                 RETURNING message_count AS seq)
-            INSERT INTO {_messages} (session_id, seq, payload, checksum)
-            SELECT $1, s.seq, $4, $5
+            INSERT INTO {_messages} (session_id, seq, role, ts_ticks, payload, checksum)
+            SELECT $1, s.seq, $4, $5, $6, $7
             FROM s
             RETURNING seq
             """;
@@ -168,8 +168,8 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
             idx AS (
                 INSERT INTO {_search} (session_id, seq, role, ts_ticks, content, tsv)
                 SELECT $1, m.seq, m.role, m.ts, m.content, m.words::tsvector FROM m)
-            INSERT INTO {_messages} (session_id, seq, payload, checksum)
-            SELECT $1, m.seq, m.payload, m.crc FROM m
+            INSERT INTO {_messages} (session_id, seq, role, ts_ticks, payload, checksum)
+            SELECT $1, m.seq, m.role, m.ts, m.payload, m.crc FROM m
             """;
         // Pending messages, session by session in id order, until $1 messages: the session's watermark and edit_version as read, how far
         // this pass goes (upto), and the rows (none for a sequence whose row is missing: the watermark still passes it).
@@ -180,7 +180,7 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
                 FROM {_sessionRows} WHERE message_count > indexed_seq /*sessions*/),
             q AS (
                 SELECT id, indexed_seq, edit_version, indexed_seq + least(n, $1 - before) AS upto FROM p WHERE before < $1)
-            SELECT q.id, q.indexed_seq, q.edit_version, q.upto, m.seq, m.payload, m.checksum
+            SELECT q.id, q.indexed_seq, q.edit_version, q.upto, m.seq, m.payload, m.checksum, m.role, m.ts_ticks
             FROM q LEFT JOIN {_messages} m ON m.session_id = q.id AND m.seq > q.indexed_seq AND m.seq <= q.upto
             ORDER BY q.id COLLATE "C", m.seq
             """;
