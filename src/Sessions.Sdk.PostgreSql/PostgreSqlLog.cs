@@ -13,7 +13,4 @@ internal static partial class PostgreSqlLog
 
     [LoggerMessage(EventId = 4203, Level = LogLevel.Warning, Message = "PostgreSQL storage failed to {Action}.")]
     public static partial void OperationFailed(ILogger logger, Exception exception, string action);
-
-    [LoggerMessage(EventId = 4204, Level = LogLevel.Warning, Message = "PostgreSQL storage deferred search indexing to the next pass or search: {Reason}")]
-    public static partial void IndexingDeferred(ILogger logger, string reason);
 }

@@ -113,29 +113,6 @@ internal static class PostgreSqlSchema
             END
             $$;
             """),
-        // Search indexing off the append path: an append writes its message row and its session row, nothing else. The searchable
-        // text and tsvector of a message live in message_search, written in batches (see PostgreSqlSessionStorage.Indexing.cs); a
-        // session's messages up to session_rows.indexed_seq are there, the ones above it are pending. Existing rows move over
-        // indexed, so nothing is pending after the migration.
-        ("search index off the append path", """
-            CREATE TABLE {0}.message_search (
-                session_id text NOT NULL,
-                seq bigint NOT NULL,
-                role text NOT NULL,
-                ts_ticks bigint NOT NULL,
-                content text NOT NULL,
-                tsv tsvector NOT NULL,
-                PRIMARY KEY (session_id, seq)
-            );
-            INSERT INTO {0}.message_search (session_id, seq, role, ts_ticks, content, tsv)
-                SELECT session_id, seq, role, ts_ticks, content, tsv FROM {0}.messages;
-            CREATE INDEX message_search_tsv_idx ON {0}.message_search USING gin (tsv);
-            DROP INDEX {0}.messages_tsv_idx;
-            ALTER TABLE {0}.messages DROP COLUMN content, DROP COLUMN tsv;
-            ALTER TABLE {0}.session_rows ADD COLUMN indexed_seq bigint NOT NULL DEFAULT 0;
-            UPDATE {0}.session_rows SET indexed_seq = message_count;
-            CREATE OR REPLACE VIEW {0}.sessions AS SELECT * FROM {0}.session_rows WHERE trashed_ticks IS NULL;
-            """),
     ];
 
     /// <summary>Gets the schema version this library writes.</summary>

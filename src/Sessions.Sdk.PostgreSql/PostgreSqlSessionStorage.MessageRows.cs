@@ -6,14 +6,11 @@ namespace Sessions.Sdk;
 /// <summary>The rows of messages about to be stored.</summary>
 internal sealed partial class PostgreSqlSessionStorage
 {
-    /// <summary>The rows of messages about to be inserted: payloads and their checksums, size and usage, and for bulk writes their
-    /// search rows' text and words.</summary>
+    /// <summary>The rows of messages about to be inserted: payloads and their checksums, searchable text, size and usage.</summary>
     /// <remarks>
     /// Everything is computed before the round trip. A payload is the message JSON with the sequence it is known by when it is
     /// serialized (0 for an append, whose sequence SQL assigns); the row's <c>seq</c> column is the sequence read back. The
-    /// checksum is CRC-32C of the payload's UTF-8 bytes, the rule every store shares (<see cref="RecordChecksum"/>). An append
-    /// computes no search text: its search rows are written later from the stored payloads (see
-    /// <see cref="PostgreSqlSessionStorage.IndexPendingAsync"/>), by the same <see cref="SearchText"/> and <see cref="SearchVector"/>.
+    /// checksum is CRC-32C of the payload's UTF-8 bytes, the rule every store shares (<see cref="RecordChecksum"/>).
     /// </remarks>
     internal sealed class MessageRows
     {
@@ -22,10 +19,10 @@ internal sealed partial class PostgreSqlSessionStorage
         private readonly long[] _timestamps;
         private readonly string[] _payloads;
         private readonly int[] _checksums;
-        private readonly string[]? _contents;
-        private readonly string[]? _words; // tsvector input text
+        private readonly string[] _contents;
+        private readonly string[] _words; // tsvector input text
 
-        private MessageRows(IReadOnlyList<SessionMessage> messages, long firstSequence, int? maxIndexed)
+        private MessageRows(IReadOnlyList<SessionMessage> messages, long firstSequence, int maxIndexed)
         {
             int n = messages.Count;
             _sequences = new long[n];
@@ -33,12 +30,8 @@ internal sealed partial class PostgreSqlSessionStorage
             _timestamps = new long[n];
             _payloads = new string[n];
             _checksums = new int[n];
-            if (maxIndexed is not null)
-            {
-                _contents = new string[n];
-                _words = new string[n];
-            }
-
+            _contents = new string[n];
+            _words = new string[n];
             var usage = SessionUsage.Empty;
             long size = 0;
             for (int i = 0; i < n; i++)
@@ -48,12 +41,8 @@ internal sealed partial class PostgreSqlSessionStorage
                 _sequences[i] = sequence;
                 _roles[i] = message.Role.Value;
                 _timestamps[i] = message.Timestamp.UtcTicks;
-                if (maxIndexed is { } max)
-                {
-                    _contents![i] = SearchText(message.Text, max);
-                    _words![i] = SearchVector(_contents[i]);
-                }
-
+                _contents[i] = SearchText(message.Text, maxIndexed);
+                _words[i] = SearchVector(_contents[i]);
                 usage = usage.Add(message.Usage);
                 byte[] json = SessionJson.SerializeMessage(message with { Sequence = sequence });
                 _payloads[i] = Encoding.UTF8.GetString(json);
@@ -74,48 +63,32 @@ internal sealed partial class PostgreSqlSessionStorage
         /// <summary>Gets the usage the messages add up to.</summary>
         public SessionUsage Usage { get; }
 
-        /// <summary>Validates the messages (the store rules) and builds the rows of a bulk write (create, replace), which writes
-        /// their search rows in the same statement.</summary>
+        /// <summary>Validates the messages (the store rules) and builds their rows.</summary>
         /// <param name="messages">The messages.</param>
+        /// <param name="firstSequence">The first message's sequence, or 0 when SQL assigns the sequences (appends).</param>
         /// <param name="maxIndexed">The most characters of a message's text indexed for search.</param>
-        /// <returns>The rows, numbered from 1.</returns>
-        public static MessageRows ForBulkWrite(IReadOnlyList<SessionMessage> messages, int maxIndexed)
-        {
-            StoreRules.ValidateMessages(messages, nameof(messages));
-            return new MessageRows(messages, 1, maxIndexed);
-        }
-
-        /// <summary>Validates the messages (the store rules) and builds the rows of an append: SQL assigns the sequences, and the
-        /// search rows are written later.</summary>
-        /// <param name="messages">The messages.</param>
         /// <returns>The rows.</returns>
-        public static MessageRows ForAppend(IReadOnlyList<SessionMessage> messages)
+        public static MessageRows Create(IReadOnlyList<SessionMessage> messages, long firstSequence, int maxIndexed)
         {
             StoreRules.ValidateMessages(messages, nameof(messages));
-            return new MessageRows(messages, 0, null);
+            return new MessageRows(messages, firstSequence, maxIndexed);
         }
 
-        /// <summary>Adds the row arrays of a bulk write: sequences, roles, timestamps, payloads, checksums, texts and words.</summary>
+        /// <summary>Adds the row arrays: (sequences,) roles, timestamps, payloads, checksums, texts and words.</summary>
         /// <param name="parameters">The command's parameters.</param>
-        public void AddBulkParameters(NpgsqlParameterCollection parameters)
+        /// <param name="withSequences">Whether the sequences go first (create, replace) or SQL assigns them (append).</param>
+        public void AddParameters(NpgsqlParameterCollection parameters, bool withSequences)
         {
-            parameters.Add(new NpgsqlParameter<long[]> { TypedValue = _sequences });
-            AddAppendParameters(parameters);
-            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = _contents });
-            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = _words });
-        }
-
-        /// <summary>Adds the row arrays of an append: roles, timestamps, payloads and checksums.</summary>
-        /// <param name="parameters">The command's parameters.</param>
-        public void AddAppendParameters(NpgsqlParameterCollection parameters)
-        {
+            if (withSequences) parameters.Add(new NpgsqlParameter<long[]> { TypedValue = _sequences });
             parameters.Add(new NpgsqlParameter<string[]> { TypedValue = _roles });
             parameters.Add(new NpgsqlParameter<long[]> { TypedValue = _timestamps });
             parameters.Add(new NpgsqlParameter<string[]> { TypedValue = _payloads });
             parameters.Add(new NpgsqlParameter<int[]> { TypedValue = _checksums });
+            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = _contents });
+            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = _words });
         }
 
-        /// <summary>Adds the one row's role, timestamp, payload and checksum as plain parameters (an append of one message).</summary>
+        /// <summary>Adds the one row's role, timestamp, payload, checksum, text and words as plain parameters (an append of one message).</summary>
         /// <param name="parameters">The command's parameters.</param>
         public void AddSingleRowParameters(NpgsqlParameterCollection parameters)
         {
@@ -123,13 +96,12 @@ internal sealed partial class PostgreSqlSessionStorage
             parameters.Add(new NpgsqlParameter<long> { TypedValue = _timestamps[0] });
             parameters.Add(new NpgsqlParameter<string> { TypedValue = _payloads[0] });
             parameters.Add(new NpgsqlParameter<int> { TypedValue = _checksums[0] });
+            parameters.Add(new NpgsqlParameter<string> { TypedValue = _contents[0] });
+            parameters.Add(new NpgsqlParameter<string> { TypedValue = _words[0] });
         }
 
         /// <summary>Returns the text to index: NUL removed (PostgreSQL text cannot hold it), lone surrogates replaced, length capped.</summary>
-        /// <param name="text">The message's text.</param>
-        /// <param name="maxLength">The most characters indexed.</param>
-        /// <returns>The text to index.</returns>
-        internal static string SearchText(string text, int maxLength)
+        private static string SearchText(string text, int maxLength)
         {
             if (text.Length > maxLength) text = text[..maxLength];
             bool clean = true;

@@ -11,12 +11,14 @@ namespace Sessions.Sdk;
 /// </remarks>
 internal sealed partial class PostgreSqlSessionStorage : ISessionTrash
 {
+    private string Rows => PostgreSqlSchema.Quote(_schemaName) + ".session_rows";
+
     /// <inheritdoc/>
     public ValueTask<bool> TrashAsync(string sessionId, CancellationToken cancellationToken = default)
     {
         SessionIds.Validate(sessionId);
         return ChangeAsync(
-            $"UPDATE {_sessionRows} SET trashed_ticks = $2 WHERE id = $1 AND trashed_ticks IS NULL",
+            $"UPDATE {Rows} SET trashed_ticks = $2 WHERE id = $1 AND trashed_ticks IS NULL",
             sessionId,
             _time.GetUtcNow().UtcTicks,
             "trash",
@@ -30,7 +32,7 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionTrash
         {
             var trashed = new List<TrashedSession>();
             using var command = new NpgsqlCommand(
-                $"SELECT {SessionColumns}, trashed_ticks FROM {_sessionRows} WHERE trashed_ticks IS NOT NULL ORDER BY trashed_ticks DESC, id COLLATE \"C\" ASC",
+                $"SELECT {SessionColumns}, trashed_ticks FROM {Rows} WHERE trashed_ticks IS NOT NULL ORDER BY trashed_ticks DESC, id COLLATE \"C\" ASC",
                 connection);
             var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await using var readerScope = reader.ConfigureAwait(false);
@@ -53,14 +55,14 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionTrash
     public ValueTask<bool> RestoreAsync(string sessionId, CancellationToken cancellationToken = default)
     {
         SessionIds.Validate(sessionId);
-        return ChangeAsync($"UPDATE {_sessionRows} SET trashed_ticks = NULL WHERE id = $1 AND trashed_ticks IS NOT NULL", sessionId, null, "restore", cancellationToken);
+        return ChangeAsync($"UPDATE {Rows} SET trashed_ticks = NULL WHERE id = $1 AND trashed_ticks IS NOT NULL", sessionId, null, "restore", cancellationToken);
     }
 
     /// <inheritdoc/>
     public ValueTask<bool> PurgeAsync(string sessionId, CancellationToken cancellationToken = default)
     {
         SessionIds.Validate(sessionId);
-        return DeleteSessionAsync("purge", sessionId, $"DELETE FROM {_sessionRows} WHERE id = $1 AND trashed_ticks IS NOT NULL", cancellationToken);
+        return DeleteSessionAsync("purge", sessionId, $"DELETE FROM {Rows} WHERE id = $1 AND trashed_ticks IS NOT NULL", cancellationToken);
     }
 
     private ValueTask<bool> ChangeAsync(string sql, string sessionId, long? ticks, string action, CancellationToken cancellationToken) =>

@@ -49,8 +49,6 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
     private readonly string _schemaName;
     private readonly string _sessions;
     private readonly string _messages;
-    private readonly string _search;
-    private readonly string _sessionRows;
     private readonly string _migrations;
     private readonly string _createSql;
     private readonly string _appendSql;
@@ -58,9 +56,6 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
     private readonly string _appendOneWithoutUsageSql;
     private readonly string _insertMessagesSql;
     private readonly string _getMessagesSql;
-    private readonly string _pendingSql;
-    private readonly string _pendingOfSql;
-    private readonly string _indexSql;
     private readonly string _updateSql;
     private readonly string _replaceSql;
     private readonly string _versionSql;
@@ -91,8 +86,6 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
         string schema = PostgreSqlSchema.Quote(_schemaName);
         _sessions = schema + ".sessions";
         _messages = schema + ".messages";
-        _search = schema + ".message_search";
-        _sessionRows = schema + ".session_rows";
         _migrations = schema + ".schema_migrations";
         // As text: read with the same reader path as every session row (GetString), so the first query compiles nothing of its own.
         _versionSql = $"SELECT coalesce(max(version), 0)::text FROM {_migrations}";
@@ -101,42 +94,34 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
             WITH ins AS (
                 INSERT INTO {_sessions} (id, title, title_norm, kind, kind_norm, tags, tags_norm, metadata, system_prompt, provider_name, provider_norm,
                     model_id, model_norm, parent_session_id, branched_at_sequence, message_count, created_ticks, updated_ticks, size_bytes,
-                    input_tokens, output_tokens, total_tokens, cost, requests, version, title_tsv, unpriced_requests, indexed_seq)
+                    input_tokens, output_tokens, total_tokens, cost, requests, version, title_tsv, unpriced_requests)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, 1,
-                    $25::tsvector, $33, $16)
+                    $25::tsvector, $33)
                 ON CONFLICT (id) DO NOTHING
                 RETURNING id),
-            m AS (
-                SELECT * FROM unnest($26::bigint[], $27::text[], $28::bigint[], $29::text[], $30::integer[], $31::text[], $32::text[]) AS m(seq, role, ts, payload, crc, content, words)),
             msg AS (
-                INSERT INTO {_messages} (session_id, seq, role, ts_ticks, payload, checksum)
-                SELECT ins.id, m.seq, m.role, m.ts, m.payload, m.crc
-                FROM ins, m
-                RETURNING 1),
-            idx AS (
-                INSERT INTO {_search} (session_id, seq, role, ts_ticks, content, tsv)
-                SELECT ins.id, m.seq, m.role, m.ts, m.content, m.words::tsvector
-                FROM ins, m
+                INSERT INTO {_messages} (session_id, seq, role, ts_ticks, payload, checksum, content, tsv)
+                SELECT ins.id, m.seq, m.role, m.ts, m.payload, m.crc, m.content, m.words::tsvector
+                FROM ins, unnest($26::bigint[], $27::text[], $28::bigint[], $29::text[], $30::integer[], $31::text[], $32::text[]) AS m(seq, role, ts, payload, crc, content, words)
                 RETURNING 1)
             SELECT count(*) FROM ins
             """;
 
         // One statement: the row update takes the sequences (message_count) and feeds the insert; the row lock is held to the commit.
-        // $1 session, $2 message count, $3 time, $4 size, $5-$9 usage, $14 unpriced requests; the rows follow from $10. The message
-        // rows only: their search rows are written later, in batches (see PostgreSqlSessionStorage.Indexing.cs).
+        // $1 session, $2 message count, $3 time, $4 size, $5-$9 usage, $16 unpriced requests; the rows follow from $10.
         string advanceSession = $"""
             UPDATE {_sessions} SET message_count = message_count + $2, updated_ticks = greatest(updated_ticks, $3), size_bytes = size_bytes + $4,
                 input_tokens = input_tokens + $5, output_tokens = output_tokens + $6, total_tokens = total_tokens + $7, cost = cost + $8, requests = requests + $9,
-                version = version + $2, unpriced_requests = unpriced_requests + $14
+                version = version + $2, unpriced_requests = unpriced_requests + $16
             WHERE id = $1
             """;
         _appendSql = $"""
             WITH s AS (
                 {advanceSession}
                 RETURNING message_count - $2 AS base)
-            INSERT INTO {_messages} (session_id, seq, role, ts_ticks, payload, checksum)
-            SELECT $1, s.base + m.ord, m.role, m.ts, m.payload, m.crc
-            FROM s, unnest($10::text[], $11::bigint[], $12::text[], $13::integer[]) WITH ORDINALITY AS m(role, ts, payload, crc, ord)
+            INSERT INTO {_messages} (session_id, seq, role, ts_ticks, payload, checksum, content, tsv)
+            SELECT $1, s.base + m.ord, m.role, m.ts, m.payload, m.crc, m.content, m.words::tsvector
+            FROM s, unnest($10::text[], $11::bigint[], $12::text[], $13::integer[], $14::text[], $15::text[]) WITH ORDINALITY AS m(role, ts, payload, crc, content, words, ord)
             RETURNING seq
             """;
         // The same statement for the common single message, with plain parameters: no arrays to encode, no unnest to run.
@@ -144,59 +129,28 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
             WITH s AS (
                 {advanceSession}
                 RETURNING message_count AS seq)
-            INSERT INTO {_messages} (session_id, seq, role, ts_ticks, payload, checksum)
-            SELECT $1, s.seq, $10, $11, $12, $13
+            INSERT INTO {_messages} (session_id, seq, role, ts_ticks, payload, checksum, content, tsv)
+            SELECT $1, s.seq, $10, $11, $12, $13, $14, $15::tsvector
             FROM s
             RETURNING seq
             """;
         // The commonest append of all, one message without usage (every user message, most tool results): only what changes is
-        // sent and set, 7 parameters instead of 14. $1 session, $2 time, $3 size; the row from $4.
+        // sent and set, 9 parameters instead of 16. $1 session, $2 time, $3 size; the row from $4.
         _appendOneWithoutUsageSql = $"""
             WITH s AS (
                 UPDATE {_sessions} SET message_count = message_count + 1, updated_ticks = greatest(updated_ticks, $2), size_bytes = size_bytes + $3,
                     version = version + 1
                 WHERE id = $1
                 RETURNING message_count AS seq)
-            INSERT INTO {_messages} (session_id, seq, role, ts_ticks, payload, checksum)
-            SELECT $1, s.seq, $4, $5, $6, $7
+            INSERT INTO {_messages} (session_id, seq, role, ts_ticks, payload, checksum, content, tsv)
+            SELECT $1, s.seq, $4, $5, $6, $7, $8, $9::tsvector
             FROM s
             RETURNING seq
             """;
         _insertMessagesSql = $"""
-            WITH m AS (
-                SELECT * FROM unnest($2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::integer[], $7::text[], $8::text[]) AS m(seq, role, ts, payload, crc, content, words)),
-            idx AS (
-                INSERT INTO {_search} (session_id, seq, role, ts_ticks, content, tsv)
-                SELECT $1, m.seq, m.role, m.ts, m.content, m.words::tsvector FROM m)
-            INSERT INTO {_messages} (session_id, seq, role, ts_ticks, payload, checksum)
-            SELECT $1, m.seq, m.role, m.ts, m.payload, m.crc FROM m
-            """;
-        // Pending messages, session by session in id order, until $1 messages: the session's watermark and edit_version as read, how far
-        // this pass goes (upto), and the rows (none for a sequence whose row is missing: the watermark still passes it).
-        string pending = $"""
-            WITH p AS (
-                SELECT id, indexed_seq, edit_version, message_count - indexed_seq AS n,
-                    coalesce(sum(message_count - indexed_seq) OVER (ORDER BY id COLLATE "C" ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)::bigint AS before
-                FROM {_sessionRows} WHERE message_count > indexed_seq /*sessions*/),
-            q AS (
-                SELECT id, indexed_seq, edit_version, indexed_seq + least(n, $1 - before) AS upto FROM p WHERE before < $1)
-            SELECT q.id, q.indexed_seq, q.edit_version, q.upto, m.seq, m.payload, m.checksum, m.role, m.ts_ticks
-            FROM q LEFT JOIN {_messages} m ON m.session_id = q.id AND m.seq > q.indexed_seq AND m.seq <= q.upto
-            ORDER BY q.id COLLATE "C", m.seq
-            """;
-        _pendingSql = pending.Replace(" /*sessions*/", string.Empty, StringComparison.Ordinal);
-        _pendingOfSql = pending.Replace(" /*sessions*/", " AND id = ANY($2)", StringComparison.Ordinal);
-        _indexSql = $"""
-            WITH ok AS (
-                UPDATE {_sessionRows} r SET indexed_seq = v.upto
-                FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[]) AS v(id, from_seq, edit_version, upto)
-                WHERE r.id = v.id AND r.indexed_seq = v.from_seq AND r.edit_version = v.edit_version
-                RETURNING r.id)
-            INSERT INTO {_search} (session_id, seq, role, ts_ticks, content, tsv)
-            SELECT m.id, m.seq, m.role, m.ts, m.content, m.words::tsvector
-            FROM unnest($5::text[], $6::bigint[], $7::text[], $8::bigint[], $9::text[], $10::text[]) AS m(id, seq, role, ts, content, words)
-            WHERE m.id IN (SELECT id FROM ok)
-            ON CONFLICT DO NOTHING
+            INSERT INTO {_messages} (session_id, seq, role, ts_ticks, payload, checksum, content, tsv)
+            SELECT $1, m.seq, m.role, m.ts, m.payload, m.crc, m.content, m.words::tsvector
+            FROM unnest($2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::integer[], $7::text[], $8::text[]) AS m(seq, role, ts, payload, crc, content, words)
             """;
         _getMessagesSql = $"""
             WITH s AS (
@@ -217,8 +171,7 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
             RETURNING {SessionColumns}
             """;
         _replaceSql = $"""
-            UPDATE {_sessions} SET message_count = $3, size_bytes = $4, updated_ticks = greatest(updated_ticks, $5), version = version + 1, edit_version = version + 1,
-                indexed_seq = $3
+            UPDATE {_sessions} SET message_count = $3, size_bytes = $4, updated_ticks = greatest(updated_ticks, $5), version = version + 1, edit_version = version + 1
             WHERE id = $1 AND version = $2
             RETURNING {SessionColumns}
             """;
@@ -276,7 +229,7 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
         SessionIds.Validate(session.Id, nameof(session));
         StoreRules.ValidateInfo(session, nameof(session));
         cancellationToken.ThrowIfCancellationRequested();
-        var rows = MessageRows.ForBulkWrite(messages, _maxIndexedTextLength);
+        var rows = MessageRows.Create(messages, 1, _maxIndexedTextLength);
         var now = _time.GetUtcNow();
         var metadata = CopyMetadata(session.Metadata);
         var tags = StoreRules.NormalizeTags(session.Tags);
@@ -305,7 +258,7 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
             p.Add(BigInt(rows.SizeBytes));
             AddUsage(p, rows.Usage);
             p.Add(Text(SearchVector(session.Title ?? string.Empty)));
-            rows.AddBulkParameters(p);
+            rows.AddParameters(p, withSequences: true);
             p.Add(Unpriced(rows.Usage));
             long inserted = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
             if (inserted == 0) throw new SessionAlreadyExistsException(session.Id);
@@ -345,7 +298,7 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
         cancellationToken.ThrowIfCancellationRequested();
 
         // Serialized (sequence 0) and checksummed before the round trip; SQL assigns the sequences under the session row's lock.
-        var rows = MessageRows.ForAppend(messages);
+        var rows = MessageRows.Create(messages, 0, _maxIndexedTextLength);
         var now = _time.GetUtcNow();
         long first = await RunAsync("append to", sessionId, async connection =>
         {
@@ -374,7 +327,7 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
                 }
                 else
                 {
-                    rows.AddAppendParameters(p);
+                    rows.AddParameters(p, withSequences: false);
                 }
 
                 p.Add(Unpriced(rows.Usage));
@@ -399,7 +352,6 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
             }
         }, cancellationToken).ConfigureAwait(false);
 
-        NoteAppended(sessionId, messages.Count);
         var appended = new SessionMessage[messages.Count];
         for (int i = 0; i < appended.Length; i++)
         {
@@ -485,7 +437,7 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
         SessionIds.Validate(sessionId);
         ArgumentNullException.ThrowIfNull(messages);
         cancellationToken.ThrowIfCancellationRequested();
-        var rows = MessageRows.ForBulkWrite(messages, _maxIndexedTextLength);
+        var rows = MessageRows.Create(messages, 1, _maxIndexedTextLength);
         var now = _time.GetUtcNow();
         return RunAsync("replace messages of", sessionId, async connection =>
         {
@@ -511,17 +463,14 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
 
             using (var batch = new NpgsqlBatch(connection, transaction))
             {
-                foreach (string table in (ReadOnlySpan<string>)[_messages, _search])
-                {
-                    var delete = new NpgsqlBatchCommand($"DELETE FROM {table} WHERE session_id = $1");
-                    delete.Parameters.Add(Text(sessionId));
-                    batch.BatchCommands.Add(delete);
-                }
+                var delete = new NpgsqlBatchCommand($"DELETE FROM {_messages} WHERE session_id = $1");
+                delete.Parameters.Add(Text(sessionId));
+                batch.BatchCommands.Add(delete);
                 if (rows.Count > 0)
                 {
                     var insert = new NpgsqlBatchCommand(_insertMessagesSql);
                     insert.Parameters.Add(Text(sessionId));
-                    rows.AddBulkParameters(insert.Parameters);
+                    rows.AddParameters(insert.Parameters, withSequences: true);
                     batch.BatchCommands.Add(insert);
                 }
 
@@ -540,8 +489,8 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
         return DeleteSessionAsync("delete", sessionId, $"DELETE FROM {_sessions} WHERE id = $1", cancellationToken);
     }
 
-    /// <summary>Deletes a session row and then its message rows and search rows, in one round trip and one transaction;
-    /// <see langword="true"/> when the row was deleted.</summary>
+    /// <summary>Deletes a session row and then its message rows, in one round trip and one transaction; <see langword="true"/> when
+    /// the row was deleted.</summary>
     /// <remarks>
     /// Message rows have no foreign key (see <see cref="PostgreSqlSchema"/>), so the rows are deleted here. The second statement takes
     /// its own snapshot after the first has deleted the session row (waiting for an append holding that row's lock to commit), so it
@@ -555,13 +504,10 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
             var deleteRow = new NpgsqlBatchCommand(deleteRowSql);
             deleteRow.Parameters.Add(Text(sessionId));
             batch.BatchCommands.Add(deleteRow);
-            foreach (string table in (ReadOnlySpan<string>)[_messages, _search])
-            {
-                var deleteRows = new NpgsqlBatchCommand(
-                    $"DELETE FROM {table} WHERE session_id = $1 AND NOT EXISTS (SELECT 1 FROM {_sessionRows} WHERE id = $1)");
-                deleteRows.Parameters.Add(Text(sessionId));
-                batch.BatchCommands.Add(deleteRows);
-            }
+            var deleteMessages = new NpgsqlBatchCommand(
+                $"DELETE FROM {_messages} WHERE session_id = $1 AND NOT EXISTS (SELECT 1 FROM {PostgreSqlSchema.Quote(_schemaName)}.session_rows WHERE id = $1)");
+            deleteMessages.Parameters.Add(Text(sessionId));
+            batch.BatchCommands.Add(deleteMessages);
             await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return deleteRow.RecordsAffected > 0;
         }, cancellationToken);
@@ -670,7 +616,6 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        await _indexTask.ConfigureAwait(false); // never faults: it logs what failed
         _schemaGate.Dispose();
         if (_ownsDataSource) await _dataSource.DisposeAsync().ConfigureAwait(false);
     }
@@ -679,7 +624,6 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        _indexTask.GetAwaiter().GetResult(); // never faults: it logs what failed
         _schemaGate.Dispose();
         if (_ownsDataSource) _dataSource.Dispose();
     }

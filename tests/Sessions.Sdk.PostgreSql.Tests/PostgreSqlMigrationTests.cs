@@ -28,7 +28,7 @@ public sealed class PostgreSqlMigrationTests
         var versions = await VersionsAsync(schema);
         Assert.That(versions, Is.EqualTo(Enumerable.Range(1, PostgreSqlSchema.LatestVersion).ToArray()));
         long indexes = await PostgreSqlTestDatabase.ScalarAsync<long>(_schemas.DataSource,
-            $"SELECT count(*) FROM pg_indexes WHERE schemaname = '{schema}' AND indexname IN ('message_search_tsv_idx', 'sessions_title_tsv_idx')");
+            $"SELECT count(*) FROM pg_indexes WHERE schemaname = '{schema}' AND indexname IN ('messages_tsv_idx', 'sessions_title_tsv_idx')");
         Assert.That(indexes, Is.EqualTo(2));
         TestContext.Out.WriteLine($"schema {schema} created at version {versions.Max()}");
     }

@@ -148,7 +148,7 @@ public sealed class PostgreSqlSessionStorageTests
         // A row indexed the way schema versions up to 6 did it (to_tsvector on the server) is found by today's query.
         string id = "old-index-" + Guid.NewGuid().ToString("N");
         await Storage.CreateAsync(new SessionInfo { Id = id, CreatedAt = Time, UpdatedAt = Time }, [Message(ChatRole.User, "Vintage zanzibar Lexeme")]);
-        await using (var command = _dataSource!.CreateCommand($"UPDATE \"{_schema}\".message_search SET tsv = to_tsvector('simple'::regconfig, lower(content)) WHERE session_id = $1"))
+        await using (var command = _dataSource!.CreateCommand($"UPDATE \"{_schema}\".messages SET tsv = to_tsvector('simple'::regconfig, lower(content)) WHERE session_id = $1"))
         {
             command.Parameters.AddWithValue(id);
             Assert.That(await command.ExecuteNonQueryAsync(), Is.EqualTo(1));
