@@ -336,6 +336,12 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
             using (command)
             {
                 await PrepareAsync(command, cancellationToken).ConfigureAwait(false);
+                if (rows.Count == 1)
+                {
+                    object? one = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+                    return one is long seq ? seq : throw new SessionNotFoundException(sessionId);
+                }
+
                 long lowest = long.MaxValue;
                 int inserted = 0;
                 var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
