@@ -511,7 +511,7 @@ internal sealed partial class PostgreSqlSessionStorage : ISessionStorage, ISessi
             deleteRow.Parameters.Add(Text(sessionId));
             batch.BatchCommands.Add(deleteRow);
             var deleteMessages = new NpgsqlBatchCommand(
-                $"DELETE FROM {_messages} WHERE session_id = $1 AND NOT EXISTS (SELECT 1 FROM {PostgreSqlSchema.Quote(_schemaName)}.session_rows WHERE id = $1)");
+                $"DELETE FROM {_messages} WHERE session_id = $1 AND NOT EXISTS (SELECT 1 FROM {Rows} WHERE id = $1)");
             deleteMessages.Parameters.Add(Text(sessionId));
             batch.BatchCommands.Add(deleteMessages);
             await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);

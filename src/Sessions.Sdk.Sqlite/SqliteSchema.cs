@@ -48,8 +48,8 @@ namespace Sessions.Sdk;
 /// </para>
 /// <para>
 /// Since version 10 the message index merges its segments eight at a time (FTS5 <c>usermerge</c> 8, <c>crisismerge</c> 32) instead of
-/// four: the background rounds rewrite each indexed entry on fewer levels (about a quarter less CPU per message indexed), and a
-/// search visits at most a few more segments.
+/// four: the background rounds rewrite each indexed entry on fewer levels (0-15% less CPU per message indexed, measured in
+/// alternation with version 9 on a loaded 2-core machine), and a search visits at most a few more segments.
 /// </para>
 /// </remarks>
 internal static class SqliteSchema
