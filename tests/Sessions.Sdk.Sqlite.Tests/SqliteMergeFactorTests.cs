@@ -36,7 +36,7 @@ public sealed class SqliteMergeFactorTests : SqliteDatabaseTests
         var configAfter = IndexConfig();
         await store.AppendMessagesAsync("b", [Message("alpha after the migration " + Token(100))]);
         var after = await HitsAsync(store, queries);
-        var appendedHit = await SearchAsync(store, Token(100));
+        var appendedHit = await SearchMessagesAsync(store, Token(100));
 
         using (Assert.EnterMultipleScope())
         {
@@ -52,7 +52,7 @@ public sealed class SqliteMergeFactorTests : SqliteDatabaseTests
             Assert.That(appendedHit.Single().Sequence, Is.EqualTo(7));
         }
 
-        AssertIndexIntact();
+        AssertFtsIntegrity();
     }
 
     [Test]
@@ -64,8 +64,8 @@ public sealed class SqliteMergeFactorTests : SqliteDatabaseTests
             await store.CreateAsync(Session("m"), []);
             for (int i = 0; i < 1500; i++) await store.AppendMessagesAsync("m", [Message($"merged {Token(i)} some more words to index")]);
             await store.WhenIdleAsync();
-            Assert.That((await SearchAsync(store, Token(1499))).Single().Sequence, Is.EqualTo(1500));
-            Assert.That(await SearchAsync(store, "merged", take: 2000), Has.Count.EqualTo(1500));
+            Assert.That((await SearchMessagesAsync(store, Token(1499))).Single().Sequence, Is.EqualTo(1500));
+            Assert.That(await SearchMessagesAsync(store, "merged", take: 2000), Has.Count.EqualTo(1500));
         }
 
         var levels = SegmentsPerLevel();
@@ -76,7 +76,7 @@ public sealed class SqliteMergeFactorTests : SqliteDatabaseTests
             Assert.That(levels.Count, Is.GreaterThanOrEqualTo(2), "segments were merged into a higher level: " + string.Join(",", levels));
         }
 
-        AssertIndexIntact();
+        AssertFtsIntegrity();
     }
 
     private Dictionary<string, long> IndexConfig()
@@ -146,31 +146,9 @@ public sealed class SqliteMergeFactorTests : SqliteDatabaseTests
         return value;
     }
 
-    private void AssertIndexIntact()
-    {
-        using var raw = Database.OpenRaw();
-        using var check = raw.CreateCommand();
-        check.CommandText = "INSERT INTO session_messages_fts(session_messages_fts) VALUES ('integrity-check')";
-        Assert.DoesNotThrow(() => check.ExecuteNonQuery());
-    }
-
-    private static async Task<Dictionary<string, List<(string Session, long? Sequence)>>> HitsAsync(ISessionSearch search, string[] queries)
-    {
-        var result = new Dictionary<string, List<(string, long?)>>(StringComparer.Ordinal);
-        foreach (string query in queries) result[query] = (await SearchAsync(search, query, take: 1000)).Select(h => (h.SessionId, h.Sequence)).ToList();
-        return result;
-    }
-
     private static string Token(int i) => "k" + i.ToString("D5", CultureInfo.InvariantCulture) + "x";
 
     private static SessionInfo Session(string id) => new() { Id = id, Title = "title of " + id, CreatedAt = T0, UpdatedAt = T0 };
 
     private static SessionMessage Message(string text) => new() { Message = new ChatMessage(ChatRole.User, text), Timestamp = T0 };
-
-    private static async Task<List<SessionSearchHit>> SearchAsync(ISessionSearch search, string text, int take = 100)
-    {
-        var hits = new List<SessionSearchHit>();
-        await foreach (var hit in search.SearchAsync(new SessionSearchQuery { Text = text, Take = take, IncludeTitles = false })) hits.Add(hit);
-        return hits;
-    }
 }
