@@ -20,6 +20,7 @@ internal sealed class PostgreSqlAppendListWorkload : IWorkload
         try
         {
             int m = Harness.Size(10_000, 200);
+            int partsM = Harness.Size(4000, 50);
             string mText = m.ToString("N0", CultureInfo.InvariantCulture);
             var small = await harness.MeasureAsync(PostgreSqlAppendMeasurement.MeasurementName, appendSchema, Harness.Size(1000, 100).ToString(CultureInfo.InvariantCulture), "sync");
             var large = await harness.MeasureAsync(PostgreSqlAppendMeasurement.MeasurementName, appendSchema, m.ToString(CultureInfo.InvariantCulture), "sync");
@@ -33,6 +34,13 @@ internal sealed class PostgreSqlAppendListWorkload : IWorkload
             harness.Add(Id, "append ÷ reference, all M interleaved", interleaved["appendMean"] / interleaved["insertMean"], "x");
             harness.Add(Id, "interleaved: client CPU per append (this process, user + system, second half of M)", interleaved["appendCpu"], "ms");
             harness.Add(Id, "interleaved: client CPU per reference INSERT (serializing the JSON included)", interleaved["insertCpu"], "ms");
+            var parts = await harness.MeasureAsync(PostgreSqlAppendPartsMeasurement.MeasurementName, appendSchema, partsM.ToString(CultureInfo.InvariantCulture));
+            string partsText = partsM.ToString("N0", CultureInfo.InvariantCulture);
+            harness.Add(Id, $"parts, one process, the four writes of each message in shuffled order, M = {partsText}: reference INSERT, mean of the second half", parts["referenceMean"], "ms");
+            harness.Add(Id, "· parts: store append ÷ reference (second half)", parts["appendMean"] / parts["referenceMean"], "x");
+            harness.Add(Id, "· parts: store append, last 100 ÷ reference, last 100", parts["appendLast100"] / parts["referenceLast100"], "x");
+            harness.Add(Id, "· parts: the store's append with its schema's search index dropped ÷ reference (second half)", parts["appendNoIndexMean"] / parts["referenceMean"], "x");
+            harness.Add(Id, "· parts: bare INSERT of a row shaped like the store's message row, sequence given (no search index, no session row, no lookup) ÷ reference (second half)", parts["bareRowMean"] / parts["referenceMean"], "x");
             harness.Add(Id, $"append {mText} one at a time, each committed: per append, mean (own process)", large["mean"], "ms", "≤ 1 ms", large["mean"] <= 1);
             harness.Add(Id, $"append {mText} with synchronous_commit=off (commit before WAL flush): per append, mean", largeAsync["mean"], "ms", "≤ 1 ms", largeAsync["mean"] <= 1);
             harness.Add(Id, "reference with synchronous_commit=off, per row", referenceAsync["mean"], "ms");
