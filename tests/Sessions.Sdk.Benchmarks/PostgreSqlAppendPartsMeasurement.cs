@@ -98,6 +98,7 @@ internal sealed class PostgreSqlAppendPartsMeasurement : IChildMeasurement
                             ((NpgsqlParameter<string>)row.Parameters[2]).TypedValue = message.Role.Value;
                             ((NpgsqlParameter<long>)row.Parameters[3]).TypedValue = message.Timestamp.UtcTicks;
                             ((NpgsqlParameter<string>)row.Parameters[4]).TypedValue = json;
+                            // Any integer: what is measured is the column's cost, not a checksum's (the store's rule is internal).
                             ((NpgsqlParameter<int>)row.Parameters[5]).TypedValue = json.Length;
                             ((NpgsqlParameter<string>)row.Parameters[6]).TypedValue = message.Text;
                             ((NpgsqlParameter<string>)row.Parameters[7]).TypedValue = Words(message.Text);
