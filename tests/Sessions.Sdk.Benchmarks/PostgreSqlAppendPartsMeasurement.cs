@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using Npgsql;
 
 namespace Sessions.Sdk.Benchmarks;
@@ -164,12 +163,12 @@ internal sealed class PostgreSqlAppendPartsMeasurement : IChildMeasurement
         ((NpgsqlParameter<int>)parameters[5]).TypedValue = json.Length;
     }
 
-    /// <summary>A tsvector literal of the text's words (maximal runs of letters and digits, lower-cased) at their first positions:
-    /// as many lexemes as the store indexes for the text.</summary>
+    /// <summary>A tsvector literal of the text's words (maximal runs of letters and digits, lower-cased) with every position a word
+    /// occurs at (at most 255 each, as PostgreSQL keeps): the lexemes and positions the store indexes for the text, so the bare row's
+    /// tsvector is as large as the store's.</summary>
     private static string Words(string text)
     {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        var sb = new StringBuilder(text.Length + 64);
+        var positions = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         int position = 0;
         int i = 0;
         while (i < text.Length)
@@ -180,11 +179,10 @@ internal sealed class PostgreSqlAppendPartsMeasurement : IChildMeasurement
             if (i == start) break;
             position = Math.Min(position + 1, 16383);
             string word = text[start..i].ToLowerInvariant();
-            if (!seen.Add(word)) continue;
-            if (sb.Length > 0) sb.Append(' ');
-            sb.Append('\'').Append(word).Append("':").Append(position.ToString(CultureInfo.InvariantCulture));
+            if (!positions.TryGetValue(word, out var list)) positions.Add(word, list = []);
+            if (list.Count < 255 && (list.Count == 0 || list[^1] != position)) list.Add(position);
         }
 
-        return sb.ToString();
+        return string.Join(' ', positions.Select(p => "'" + p.Key + "':" + string.Join(',', p.Value.Select(v => v.ToString(CultureInfo.InvariantCulture)))));
     }
 }
